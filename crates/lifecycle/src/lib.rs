@@ -29,5 +29,5 @@ pub mod task;
 
 pub use effect::Effect;
 pub use error::{GuardFailure, TransitionError};
-pub use machine::{StateMachine, Transition};
+pub use machine::{MoveResult, StateMachine, Transition};
 pub use names::UnknownName;

@@ -13,6 +13,12 @@ pub struct Transition<S> {
     pub effects: Vec<Effect>,
 }
 
+/// What [`StateMachine::transition`] answers for machine `M`.
+pub type MoveResult<M> = Result<
+    Transition<<M as StateMachine>::State>,
+    TransitionError<<M as StateMachine>::State, <M as StateMachine>::Action>,
+>;
+
 /// A ticket lifecycle: states, actions, the facts guards look at, and the move function.
 pub trait StateMachine {
     /// The states of the ticket.
@@ -52,7 +58,7 @@ pub trait StateMachine {
         from: Self::State,
         action: Self::Action,
         ctx: &Self::Context,
-    ) -> Result<Transition<Self::State>, TransitionError<Self::State, Self::Action>> {
+    ) -> MoveResult<Self> {
         let Some(to) = Self::target(from, action, ctx) else {
             return Err(TransitionError::Illegal {
                 from,

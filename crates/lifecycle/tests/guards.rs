@@ -1,5 +1,6 @@
 //! Guards and effects: a legal move whose precondition fails is refused with the reason,
 //! and accepted moves name the effects the use cases must apply.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use servicedesk_lifecycle::change::*;
 use servicedesk_lifecycle::incident::*;

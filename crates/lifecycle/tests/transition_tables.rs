@@ -1,6 +1,7 @@
 //! Every (state, action) pair of every machine against a literal expected table.
 //! A pair missing from a table's row must be rejected as illegal, and the error must
 //! list exactly the row's actions.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 use std::fmt::Display;
 use std::str::FromStr;
