@@ -1,0 +1,32 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{OrgId, TeamId, UserId};
+
+/// A person who signs in: requester, agent, manager or admin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Opaque id.
+    pub id: UserId,
+    /// The one organization the user belongs to.
+    pub org_id: OrgId,
+    /// Login and notification address, unique on the platform, stored lower-case.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role names: built-in (`admin`, `manager`, `agent`, `requester`) or custom.
+    pub roles: Vec<String>,
+    /// Teams the user is a member of.
+    pub team_ids: Vec<TeamId>,
+    /// Deactivated users cannot sign in or be assigned work.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl User {
+    /// True when the user holds a staff role (anyone who works tickets rather than raising them).
+    pub fn is_staff(&self) -> bool {
+        self.roles.iter().any(|r| r != "requester")
+    }
+}

@@ -1,0 +1,216 @@
+//! Domain events: what happened, returned by the use cases and stored in the outbox in the
+//! same transaction as the change. Notifications, webhooks, the live feed and automation
+//! rules consume them; nothing is sent inline.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::entities::SlaTarget;
+use crate::ids::{CommentId, EventId, IncidentId, OrgId, TaskId, TeamId, UserId};
+use crate::priority::Priority;
+
+/// One thing that happened, with its envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    /// Unique id; consumers de-duplicate on it.
+    pub id: EventId,
+    /// The organization it happened in; events never cross organizations.
+    pub org_id: OrgId,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// Who caused it (`None` for the system).
+    pub actor_id: Option<UserId>,
+    /// What happened.
+    pub payload: EventPayload,
+}
+
+impl DomainEvent {
+    /// The event's type name, e.g. `incident.created` (webhook subscriptions filter on it).
+    pub fn kind(&self) -> &'static str {
+        self.payload.kind()
+    }
+
+    /// The incident the event is about, if any.
+    pub fn incident_id(&self) -> Option<IncidentId> {
+        self.payload.incident_id()
+    }
+}
+
+/// One changed field, old → new as text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field.
+    pub field: String,
+    /// Before.
+    pub old: Option<String>,
+    /// After.
+    pub new: Option<String>,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventPayload {
+    /// An incident was opened.
+    IncidentCreated {
+        /// The incident.
+        incident_id: IncidentId,
+        /// Its priority.
+        priority: Priority,
+        /// Its requester.
+        requester_id: UserId,
+    },
+    /// Fields of an incident changed (title, description, impact, urgency, priority, category).
+    IncidentUpdated {
+        /// The incident.
+        incident_id: IncidentId,
+        /// What changed.
+        changes: Vec<FieldChange>,
+    },
+    /// An incident was (re)assigned.
+    IncidentAssigned {
+        /// The incident.
+        incident_id: IncidentId,
+        /// The new group.
+        team_id: Option<TeamId>,
+        /// The new agent.
+        assignee_id: Option<UserId>,
+    },
+    /// An incident was escalated.
+    IncidentEscalated {
+        /// The incident.
+        incident_id: IncidentId,
+        /// Functional escalation target.
+        to_team_id: Option<TeamId>,
+        /// Hierarchical escalation target (the team's manager).
+        to_manager_id: Option<UserId>,
+        /// The new escalation level.
+        level: i32,
+        /// Why.
+        reason: String,
+    },
+    /// An incident moved in its lifecycle.
+    IncidentStatusChanged {
+        /// The incident.
+        incident_id: IncidentId,
+        /// The state before.
+        from: String,
+        /// The state after.
+        to: String,
+        /// The action that moved it.
+        action: String,
+    },
+    /// A comment or work note was added.
+    CommentAdded {
+        /// The incident.
+        incident_id: IncidentId,
+        /// The comment.
+        comment_id: CommentId,
+        /// True for an internal work note.
+        internal: bool,
+    },
+    /// An incident was soft-deleted.
+    IncidentDeleted {
+        /// The incident.
+        incident_id: IncidentId,
+    },
+    /// A soft-deleted incident was restored.
+    IncidentRestored {
+        /// The incident.
+        incident_id: IncidentId,
+    },
+    /// An SLA clock passed its warning threshold.
+    SlaWarning {
+        /// The incident.
+        incident_id: IncidentId,
+        /// Which clock.
+        target: SlaTarget,
+        /// The clock's due instant.
+        due_at: DateTime<Utc>,
+    },
+    /// An SLA clock passed its due instant.
+    SlaBreached {
+        /// The incident.
+        incident_id: IncidentId,
+        /// Which clock.
+        target: SlaTarget,
+        /// The clock's due instant.
+        due_at: DateTime<Utc>,
+    },
+    /// A task was created under an incident.
+    TaskCreated {
+        /// The parent.
+        incident_id: IncidentId,
+        /// The task.
+        task_id: TaskId,
+    },
+    /// A task moved in its lifecycle.
+    TaskStatusChanged {
+        /// The parent.
+        incident_id: IncidentId,
+        /// The task.
+        task_id: TaskId,
+        /// The state before.
+        from: String,
+        /// The state after.
+        to: String,
+    },
+}
+
+impl EventPayload {
+    /// The event's type name, e.g. `incident.created`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::IncidentCreated { .. } => "incident.created",
+            Self::IncidentUpdated { .. } => "incident.updated",
+            Self::IncidentAssigned { .. } => "incident.assigned",
+            Self::IncidentEscalated { .. } => "incident.escalated",
+            Self::IncidentStatusChanged { .. } => "incident.status_changed",
+            Self::CommentAdded { .. } => "incident.comment_added",
+            Self::IncidentDeleted { .. } => "incident.deleted",
+            Self::IncidentRestored { .. } => "incident.restored",
+            Self::SlaWarning { .. } => "sla.warning",
+            Self::SlaBreached { .. } => "sla.breached",
+            Self::TaskCreated { .. } => "task.created",
+            Self::TaskStatusChanged { .. } => "task.status_changed",
+        }
+    }
+
+    /// The incident the event is about, if any.
+    pub fn incident_id(&self) -> Option<IncidentId> {
+        match self {
+            Self::IncidentCreated { incident_id, .. }
+            | Self::IncidentUpdated { incident_id, .. }
+            | Self::IncidentAssigned { incident_id, .. }
+            | Self::IncidentEscalated { incident_id, .. }
+            | Self::IncidentStatusChanged { incident_id, .. }
+            | Self::CommentAdded { incident_id, .. }
+            | Self::IncidentDeleted { incident_id }
+            | Self::IncidentRestored { incident_id }
+            | Self::SlaWarning { incident_id, .. }
+            | Self::SlaBreached { incident_id, .. }
+            | Self::TaskCreated { incident_id, .. }
+            | Self::TaskStatusChanged { incident_id, .. } => Some(*incident_id),
+        }
+    }
+}
+
+/// One line of the audit log (AUD-1), written in the same transaction as the change.
+/// The store chains each record to the previous one of its organization by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// The organization.
+    pub org_id: OrgId,
+    /// Who acted (`None` for the system).
+    pub actor_id: Option<UserId>,
+    /// What was done, e.g. `incident.update`.
+    pub action: String,
+    /// The kind of thing acted on, e.g. `incident`.
+    pub target_kind: String,
+    /// Its id.
+    pub target_id: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Details (changed fields, …) as JSON.
+    pub detail: serde_json::Value,
+}

@@ -1,0 +1,21 @@
+//! Read access to users and teams, for the checks the ticket use cases make.
+
+use crate::entities::{Team, User};
+use crate::ids::{OrgId, TeamId, UserId};
+use crate::ports::StoreError;
+
+/// Users and teams of an organization.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Directory: Send + Sync {
+    /// The user `id` of `org`.
+    ///
+    /// # Errors
+    /// `NotFound` when no such user exists in `org` (a user of another org is not found).
+    fn user(&self, org: OrgId, id: UserId) -> Result<User, StoreError>;
+
+    /// The team `id` of `org`.
+    ///
+    /// # Errors
+    /// `NotFound` when no such team exists in `org`.
+    fn team(&self, org: OrgId, id: TeamId) -> Result<Team, StoreError>;
+}

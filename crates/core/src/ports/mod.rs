@@ -1,0 +1,37 @@
+//! The ports: traits the use cases need and the adapters implement.
+//!
+//! Every store method takes the [`OrgId`](crate::ids::OrgId) it works in; there is no
+//! lookup without it. Each trait carries a mockall mock (`MockIncidentStore`, …) when
+//! compiled for tests or with the `mock` feature, so other crates' tests can use them.
+
+mod clock;
+mod directory;
+mod ids;
+mod incident_store;
+mod outbox;
+mod sla_catalog;
+mod store_error;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use directory::Directory;
+pub use ids::{IdGenerator, UuidV7Generator};
+pub use incident_store::{
+    Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
+    SortDirection, Visibility, WriteSet,
+};
+pub use outbox::{Outbox, OutboxMessage};
+pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
+pub use store_error::StoreError;
+
+#[cfg(any(test, feature = "mock"))]
+pub use clock::MockClock;
+#[cfg(any(test, feature = "mock"))]
+pub use directory::MockDirectory;
+#[cfg(any(test, feature = "mock"))]
+pub use ids::MockIdGenerator;
+#[cfg(any(test, feature = "mock"))]
+pub use incident_store::MockIncidentStore;
+#[cfg(any(test, feature = "mock"))]
+pub use outbox::MockOutbox;
+#[cfg(any(test, feature = "mock"))]
+pub use sla_catalog::MockSlaCatalog;

@@ -1,0 +1,54 @@
+//! The consuming side of the transactional outbox. Messages are written by the store in
+//! the same transaction as the change that produced them; dispatchers claim and deliver them.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::DomainEvent;
+use crate::ids::EventId;
+use crate::ports::StoreError;
+
+/// A message waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    /// The event (its id is the message id).
+    pub event: DomainEvent,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Not to be tried before this instant (backoff).
+    pub available_at: DateTime<Utc>,
+}
+
+/// Claiming and settling outbox messages. Claims are exclusive across server processes.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Outbox: Send + Sync {
+    /// Claims up to `limit` messages available at `now`, hiding them from other claimers
+    /// until `lease_until`.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+
+    /// Marks a message delivered; it is never handed out again.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id.
+    fn complete(&self, id: EventId) -> Result<(), StoreError>;
+
+    /// Records a failed attempt; the message comes back at `retry_at`, or goes to the dead
+    /// letter list when `dead` is true.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id.
+    fn fail(
+        &self,
+        id: EventId,
+        error: &str,
+        retry_at: DateTime<Utc>,
+        dead: bool,
+    ) -> Result<(), StoreError>;
+}

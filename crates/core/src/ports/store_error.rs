@@ -1,0 +1,41 @@
+//! How a store adapter reports failure.
+
+use crate::error::Error;
+
+/// A store failure, free of any database library's types.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No such row in this organization.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The version named is not the stored one.
+    #[error("version conflict on {entity}: current version is {current}")]
+    Conflict {
+        /// What was written.
+        entity: &'static str,
+        /// The stored version.
+        current: i64,
+    },
+    /// A uniqueness rule was violated (e.g. an e-mail address already in use).
+    #[error("{field} already exists")]
+    Duplicate {
+        /// The field that must be unique.
+        field: &'static str,
+    },
+    /// The database could not be reached or failed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(entity) => Error::NotFound { entity },
+            StoreError::Conflict { entity, current } => Error::Conflict { entity, current },
+            StoreError::Duplicate { field } => {
+                Error::invalid(field, "duplicate", format!("{field} is already in use"))
+            }
+            StoreError::Unavailable(msg) => Error::Internal(msg),
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Lifecycle moves of an incident (INC): start, hold, resume, resolve, reopen, close, cancel.
+
+use servicedesk_lifecycle::incident::{
+    Incident as IncidentMachine, IncidentAction, IncidentContext, IncidentState,
+};
+use servicedesk_lifecycle::{Effect, GuardFailure, StateMachine, TransitionError};
+use servicedesk_rbac::Action;
+use servicedesk_sla::Calendar;
+
+use crate::actor::Actor;
+use crate::entities::{Body, Incident, ResolutionCode};
+use crate::error::{Error, FieldError, Result};
+use crate::events::EventPayload;
+use crate::usecases::access::{Deleted, authorize, precheck};
+use crate::usecases::record::Record;
+use crate::usecases::sla::apply_move;
+use crate::usecases::{IncidentRef, IncidentView, Incidents, Outcome};
+
+/// The moves a requester may make on their own incident: confirm (close) or reopen a
+/// resolution, or withdraw it.
+pub(super) const REQUESTER_ACTIONS: [IncidentAction; 3] = [
+    IncidentAction::Close,
+    IncidentAction::Reopen,
+    IncidentAction::Cancel,
+];
+
+/// Input of [`Incidents::transition`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitionRequest {
+    /// The move.
+    pub action: IncidentAction,
+    /// Required with `resolve`.
+    pub resolution_code: Option<String>,
+    /// Required with `resolve`.
+    pub resolution_notes: Option<String>,
+}
+
+impl TransitionRequest {
+    /// A move that needs no extra input.
+    pub fn new(action: IncidentAction) -> Self {
+        Self {
+            action,
+            resolution_code: None,
+            resolution_notes: None,
+        }
+    }
+
+    /// A resolve with its code and notes.
+    pub fn resolve(code: &str, notes: &str) -> Self {
+        Self {
+            action: IncidentAction::Resolve,
+            resolution_code: Some(code.to_owned()),
+            resolution_notes: Some(notes.to_owned()),
+        }
+    }
+}
+
+impl Incidents {
+    /// Moves an incident in its lifecycle. Staff may make every legal move; a requester may
+    /// close, reopen or cancel their own incident. Starting an unassigned incident makes the
+    /// acting agent its assignee. SLA clocks pause, stop and restart as the move demands.
+    ///
+    /// # Errors
+    /// `Invalid` for a resolve without code or notes (before any store call); `NotFound`;
+    /// `Forbidden`; `Conflict` for a stale `expected_version`; `IllegalTransition` naming the
+    /// legal actions when the move is not allowed from the current state.
+    pub fn transition(
+        &self,
+        actor: &Actor,
+        r: IncidentRef,
+        expected_version: Option<i64>,
+        request: TransitionRequest,
+    ) -> Result<Outcome<IncidentView>> {
+        precheck(actor, Action::Transition)?;
+        let resolution = validate(&request)?;
+        let mut incident = self.load(actor, r, Deleted::Hidden)?;
+        authorize(actor, Action::Transition, &incident)?;
+        if !actor.is_staff() && !REQUESTER_ACTIONS.contains(&request.action) {
+            return Err(Error::Forbidden {
+                reason: format!("requesters may not {} an incident", request.action),
+            });
+        }
+        Self::check_version(&incident, expected_version)?;
+
+        let open_tasks = if matches!(request.action, IncidentAction::Close) {
+            self.store.open_task_count(actor.org_id(), incident.id)?
+        } else {
+            0
+        };
+        let ctx = IncidentContext {
+            has_assignee: incident.assignee_id.is_some(),
+            actor_can_take: actor.is_staff(),
+            resolution_code: resolution.as_ref().map(|(c, _)| c.as_str().to_owned()),
+            resolution_notes: resolution.as_ref().map(|(_, n)| n.as_str().to_owned()),
+            open_tasks,
+        };
+        let calendar = self.calendar_of(&incident)?;
+        let now = self.clock.now();
+        let mut record = Record::new(actor, self.ids.as_ref(), incident.id, now);
+        self.apply_move(
+            actor,
+            &mut incident,
+            request.action,
+            &ctx,
+            calendar.as_ref(),
+            &mut record,
+        )?;
+        incident.updated_at = now;
+        let write = record.finish(
+            &format!("incident.{}", request.action),
+            "incident",
+            incident.id.to_string(),
+        );
+        let version = incident.version;
+        let stored = self
+            .store
+            .update(actor.org_id(), &incident, version, &write)?;
+        Ok(Outcome {
+            value: self.view_with(actor, stored, calendar.as_ref()),
+            events: write.events,
+        })
+    }
+
+    /// Runs the state machine and applies its effects to `incident`, recording history and
+    /// the status event. Shared by every use case that moves the lifecycle (assign too).
+    pub(super) fn apply_move(
+        &self,
+        actor: &Actor,
+        incident: &mut Incident,
+        action: IncidentAction,
+        ctx: &IncidentContext,
+        calendar: Option<&Calendar>,
+        record: &mut Record<'_>,
+    ) -> Result<()> {
+        let from = incident.status;
+        let moved = IncidentMachine::transition(from, action, ctx).map_err(refusal)?;
+        let now = record.at;
+        for effect in &moved.effects {
+            match effect {
+                Effect::TakeOwnership => {
+                    record.field("assignee_id", incident.assignee_id, Some(actor.user_id()));
+                    incident.assignee_id = Some(actor.user_id());
+                }
+                Effect::RecordResolution => {
+                    record.field(
+                        "resolution_code",
+                        incident.resolution_code.clone(),
+                        ctx.resolution_code.clone(),
+                    );
+                    record.field(
+                        "resolution_notes",
+                        incident.resolution_notes.clone(),
+                        ctx.resolution_notes.clone(),
+                    );
+                    incident.resolution_code = ctx.resolution_code.clone();
+                    incident.resolution_notes = ctx.resolution_notes.clone();
+                    incident.resolved_at = Some(now);
+                }
+                Effect::ClearResolution => {
+                    record.field("resolution_code", incident.resolution_code.take(), None);
+                    record.field("resolution_notes", incident.resolution_notes.take(), None);
+                    incident.resolved_at = None;
+                }
+                _ => {}
+            }
+        }
+        if matches!(moved.to, IncidentState::Closed | IncidentState::Cancelled) {
+            incident.closed_at = Some(now);
+        }
+        if let (Some(sla), Some(calendar)) = (incident.sla.as_mut(), calendar) {
+            apply_move(sla, &moved.effects, moved.to, calendar, now);
+            incident.refresh_next_sla_due(calendar);
+        }
+        if moved.to != from {
+            record.field("status", Some(from), Some(moved.to));
+            incident.status = moved.to;
+            record.event(EventPayload::IncidentStatusChanged {
+                incident_id: incident.id,
+                from: from.to_string(),
+                to: moved.to.to_string(),
+                action: action.to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The state machine's refusal as a use-case error: a missing input is a field error,
+/// anything else names the legal actions.
+fn refusal(e: TransitionError<IncidentState, IncidentAction>) -> Error {
+    match e {
+        TransitionError::Guard {
+            reason: GuardFailure::ResolutionCodeMissing,
+            ..
+        } => Error::invalid(
+            "resolution_code",
+            "required",
+            "a resolution code is required to resolve",
+        ),
+        TransitionError::Guard {
+            reason: GuardFailure::ResolutionNotesMissing,
+            ..
+        } => Error::invalid(
+            "resolution_notes",
+            "required",
+            "resolution notes are required to resolve",
+        ),
+        TransitionError::Illegal { ref legal, .. } => Error::IllegalTransition {
+            message: e.to_string(),
+            legal_actions: legal.iter().map(ToString::to_string).collect(),
+        },
+        TransitionError::Guard { .. } => Error::IllegalTransition {
+            message: e.to_string(),
+            legal_actions: Vec::new(),
+        },
+    }
+}
+
+fn validate(request: &TransitionRequest) -> Result<Option<(ResolutionCode, Body)>> {
+    if request.action != IncidentAction::Resolve {
+        return Ok(None);
+    }
+    let mut errors: Vec<FieldError> = Vec::new();
+    let code = ResolutionCode::parse(
+        "resolution_code",
+        request.resolution_code.as_deref().unwrap_or(""),
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
+    let notes = Body::parse(
+        "resolution_notes",
+        request.resolution_notes.as_deref().unwrap_or(""),
+    )
+    .map_err(|e| errors.push(e))
+    .ok();
+    match (code, notes) {
+        (Some(c), Some(n)) => Ok(Some((c, n))),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
