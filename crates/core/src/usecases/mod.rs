@@ -26,6 +26,9 @@ mod transition;
 mod update;
 mod view;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 pub use assign::Assignment;
@@ -110,33 +113,5 @@ impl Incidents {
             clock,
             ids,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn incident_refs() {
-        assert_eq!(IncidentRef::parse("INC-42"), Some(IncidentRef::Number(42)));
-        assert_eq!(IncidentRef::parse("inc-7"), Some(IncidentRef::Number(7)));
-        for bad in [
-            "INC-0",
-            "INC--1",
-            "INC-+1",
-            "INC-",
-            "42",
-            "REQ-1",
-            "INC-9999999999999999999",
-            "é",
-        ] {
-            assert_eq!(IncidentRef::parse(bad), None, "{bad}");
-        }
-        let id = uuid::Uuid::now_v7();
-        assert_eq!(
-            IncidentRef::parse(&id.to_string()),
-            Some(IncidentRef::Id(IncidentId(id)))
-        );
     }
 }

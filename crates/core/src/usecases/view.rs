@@ -60,13 +60,12 @@ pub struct SlaTargetView {
 
 impl SlaTargetView {
     fn of(clock: &SlaClock, calendar: &Calendar, now: DateTime<Utc>) -> Self {
-        let threshold = clock.target * i32::from(clock.warn_percent) / 100;
         Self {
             due_at: clock.due_at(calendar),
             remaining_minutes: clock.remaining(calendar, now).num_minutes(),
             paused: clock.is_paused(),
-            stopped: !clock.is_running() && !clock.is_paused(),
-            warned: clock.warned_at.is_some() || clock.elapsed(calendar, now) >= threshold,
+            stopped: clock.is_stopped(),
+            warned: clock.warned_at.is_some() || clock.is_warning_reached(calendar, now),
             breached: clock.breached_at.is_some() || clock.is_breached(calendar, now),
         }
     }

@@ -1,0 +1,153 @@
+use chrono::TimeDelta;
+use servicedesk_lifecycle::incident::IncidentState;
+
+use super::fixture::*;
+use crate::entities::Comment;
+use crate::error::Error;
+use crate::ids::CommentId;
+use crate::ports::StoreError;
+use crate::usecases::IncidentRef;
+
+const ID: IncidentRef = IncidentRef::Id(INCIDENT);
+
+#[test]
+fn first_public_staff_comment_stops_the_response_clock() {
+    let (fx, written) = Fx::new()
+        .holding(incident(IncidentState::InProgress))
+        .accepting_updates();
+    fx.clock.advance(TimeDelta::minutes(20));
+    let out = fx
+        .build()
+        .comment(&agent(), ID, "Looking at it", false)
+        .unwrap();
+    assert!(!out.value.internal);
+    let (stored, _, write) = last(&written);
+    assert_eq!(
+        stored.first_responded_at,
+        Some(t0() + TimeDelta::minutes(20))
+    );
+    let sla = stored.sla.unwrap();
+    assert!(sla.response.is_stopped());
+    assert!(sla.resolution.is_running(), "the resolution clock runs on");
+    assert_eq!(write.comments, vec![out.value.clone()]);
+    assert_eq!(kinds(&write), vec!["incident.comment_added"]);
+    assert_eq!(fields(&write), vec!["first_responded_at"]);
+    // The next SLA instant is now the resolution warning at 75 % of 8 h.
+    assert_eq!(stored.next_sla_due_at, Some(t0() + TimeDelta::hours(6)));
+}
+
+#[test]
+fn internal_notes_and_requester_comments_do_not_count_as_a_response() {
+    for (actor, internal) in [(agent(), true), (requester(), false)] {
+        let (fx, written) = Fx::new()
+            .holding(incident(IncidentState::InProgress))
+            .accepting_updates();
+        fx.build().comment(&actor, ID, "note", internal).unwrap();
+        let (stored, _, write) = last(&written);
+        assert_eq!(stored.first_responded_at, None);
+        assert!(stored.sla.unwrap().response.is_running());
+        assert!(write.history.is_empty());
+    }
+}
+
+#[test]
+fn requesters_cannot_write_internal_notes_and_never_reach_the_store() {
+    let err = Fx::bare()
+        .build()
+        .comment(&requester(), ID, "psst", true)
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    let err = Fx::bare()
+        .build()
+        .comment(&agent(), ID, "   ", false)
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(ref f) if f[0].field == "body"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_comment_retries_when_a_concurrent_write_won() {
+    let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
+    let mut seq = mockall::Sequence::new();
+    fx.store
+        .expect_update()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| {
+            Err(StoreError::Conflict {
+                entity: "incident",
+                current: 4,
+            })
+        });
+    fx.store
+        .expect_update()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, i, v, _| {
+            Ok(crate::entities::Incident {
+                version: v + 1,
+                ..i.clone()
+            })
+        });
+    assert!(
+        fx.build()
+            .comment(&agent(), ID, "second try", false)
+            .is_ok()
+    );
+}
+
+#[test]
+fn requesters_never_see_internal_notes() {
+    let note = |id: u128, internal: bool| Comment {
+        id: CommentId(uuid::Uuid::from_u128(id)),
+        org_id: ORG,
+        incident_id: INCIDENT,
+        author_id: AGENT,
+        body: format!("comment {id}"),
+        internal,
+        created_at: t0(),
+    };
+    let all = vec![note(1, false), note(2, true), note(3, false)];
+    let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
+    let stored = all.clone();
+    fx.store
+        .expect_comments()
+        .returning(move |_, _| Ok(stored.clone()));
+    let uc = fx.build();
+    let seen: Vec<_> = uc
+        .comments(&requester(), ID)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(seen, vec![all[0].id, all[2].id]);
+    assert_eq!(uc.comments(&agent(), ID).unwrap(), all);
+    assert_eq!(
+        uc.comments(&requester2(), ID).unwrap_err(),
+        Error::NotFound { entity: "incident" }
+    );
+}
+
+#[test]
+fn closed_incidents_take_no_comments() {
+    let uc = Fx::new().holding(incident(IncidentState::Closed)).build();
+    let err = uc.comment(&requester(), ID, "hello?", false).unwrap_err();
+    assert!(matches!(err, Error::IllegalTransition { .. }), "{err:?}");
+}
+
+#[test]
+fn history_is_read_through_the_visibility_check() {
+    let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
+    fx.store
+        .expect_history()
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let uc = fx.build();
+    assert!(uc.history(&agent(), ID).unwrap().is_empty());
+    assert_eq!(
+        uc.history(&agent2(), ID).unwrap_err(),
+        Error::NotFound { entity: "incident" }
+    );
+}
