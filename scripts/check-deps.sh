@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The dependency rule (docs/architecture.md): the pure crates pull in no I/O crate, and the
+# four leaf crates depend on no other workspace crate. Reads `cargo tree`, so it checks what
+# is really compiled in, not just what Cargo.toml names directly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+io='^(tokio|actix[a-z_-]*|diesel[a-z_-]*|lettre|reqwest|hyper|r2d2|sqlx|postgres|rusqlite|libsqlite3-sys|pq-sys|mio|servicedesk-(store|mail|auth|http)) '
+status=0
+for crate in lifecycle sla rbac risk core; do
+  tree=$(cargo tree -e normal -p "servicedesk-$crate" --prefix none --offline 2>/dev/null || cargo tree -e normal -p "servicedesk-$crate" --prefix none)
+  if bad=$(grep -E "$io" <<<"$tree" | sort -u) && [ -n "$bad" ]; then
+    echo "servicedesk-$crate depends on I/O or adapter crates:"; echo "$bad"; status=1
+  fi
+  if [ "$crate" != core ]; then
+    if inner=$(grep -E '^servicedesk-' <<<"$tree" | grep -v "^servicedesk-$crate " | sort -u) && [ -n "$inner" ]; then
+      echo "servicedesk-$crate must not depend on other workspace crates:"; echo "$inner"; status=1
+    fi
+  fi
+done
+[ "$status" -eq 0 ] && echo "dependency rule holds for lifecycle, sla, rbac, risk, core"
+exit "$status"
