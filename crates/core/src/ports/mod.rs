@@ -4,6 +4,7 @@
 //! lookup without it. Each trait carries a mockall mock (`MockIncidentStore`, …) when
 //! compiled for tests or with the `mock` feature, so other crates' tests can use them.
 
+mod audit_log;
 mod clock;
 mod directory;
 mod ids;
@@ -12,6 +13,7 @@ mod outbox;
 mod sla_catalog;
 mod store_error;
 
+pub use audit_log::{AuditCheck, AuditEntry, AuditLog};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use directory::Directory;
 pub use ids::{IdGenerator, UuidV7Generator};
@@ -23,6 +25,8 @@ pub use outbox::{Outbox, OutboxMessage};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
 
+#[cfg(any(test, feature = "mock"))]
+pub use audit_log::MockAuditLog;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]

@@ -33,14 +33,14 @@ pub trait Outbox: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 
-    /// Marks a message delivered; it is never handed out again.
+    /// Marks a message delivered at `at`; it is never handed out again.
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
-    fn complete(&self, id: EventId) -> Result<(), StoreError>;
+    fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError>;
 
-    /// Records a failed attempt; the message comes back at `retry_at`, or goes to the dead
-    /// letter list when `dead` is true.
+    /// Records a failed attempt made at `at`; the message comes back at `retry_at`, or goes
+    /// to the dead-letter list when `dead` is true.
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
@@ -48,6 +48,7 @@ pub trait Outbox: Send + Sync {
         &self,
         id: EventId,
         error: &str,
+        at: DateTime<Utc>,
         retry_at: DateTime<Utc>,
         dead: bool,
     ) -> Result<(), StoreError>;

@@ -1,0 +1,195 @@
+//! The audit log: append-only, each entry chained to the previous one of its organization by
+//! SHA-256, so altering or removing a row breaks the chain at that row (AUD-1).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use servicedesk_core::events::AuditRecord;
+use servicedesk_core::ids::{OrgId, UserId};
+use servicedesk_core::ports::{AuditCheck, AuditEntry, AuditLog, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::Store;
+use crate::db::DbConn;
+use crate::error::{corrupt, map};
+use crate::rows::parse;
+use crate::schema::audit_events;
+use crate::time::{db, utc};
+
+/// The `prev_hash` of an organization's first entry.
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = audit_events)]
+struct AuditRow {
+    org_id: String,
+    seq: i64,
+    actor_id: Option<String>,
+    action: String,
+    target_kind: String,
+    target_id: String,
+    at: chrono::NaiveDateTime,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    /// The hash this row should carry given its content and `prev_hash`. Fields are
+    /// length-prefixed so no two different rows serialize to the same bytes.
+    fn expected_hash(&self) -> String {
+        let at: DateTime<Utc> = utc(self.at);
+        let mut h = Sha256::new();
+        for part in [
+            self.prev_hash.as_str(),
+            self.org_id.as_str(),
+            &self.seq.to_string(),
+            self.actor_id.as_deref().unwrap_or(""),
+            &self.action,
+            &self.target_kind,
+            &self.target_id,
+            &at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            &self.detail,
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        format!("{:x}", h.finalize())
+    }
+
+    fn into_entry(self) -> Result<AuditEntry, StoreError> {
+        let detail = serde_json::from_str(&self.detail)
+            .map_err(|_| corrupt("audit detail", &self.detail))?;
+        Ok(AuditEntry {
+            seq: self.seq,
+            record: AuditRecord {
+                org_id: OrgId(parse("org id", &self.org_id)?),
+                actor_id: self
+                    .actor_id
+                    .as_deref()
+                    .map(|a| parse("user id", a).map(UserId))
+                    .transpose()?,
+                action: self.action,
+                target_kind: self.target_kind,
+                target_id: self.target_id,
+                at: utc(self.at),
+                detail,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+/// Appends `record` to its organization's chain. Runs inside the caller's transaction; the
+/// audit counter row serializes appenders of one organization, so the previous entry read
+/// here is the last committed one.
+pub(crate) fn append(conn: &mut DbConn, record: &AuditRecord) -> QueryResult<()> {
+    let org = record.org_id.to_string();
+    let seq = crate::counters::next(conn, &org, "audit")?;
+    let prev_hash = audit_events::table
+        .filter(audit_events::org_id.eq(&org))
+        .filter(audit_events::seq.eq(seq - 1))
+        .select(audit_events::hash)
+        .first::<String>(conn)
+        .optional()?
+        .unwrap_or_else(|| GENESIS.to_owned());
+    let mut row = AuditRow {
+        org_id: org,
+        seq,
+        actor_id: record.actor_id.map(|a| a.to_string()),
+        action: record.action.clone(),
+        target_kind: record.target_kind.clone(),
+        target_id: record.target_id.clone(),
+        at: db(record.at),
+        detail: record.detail.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    row.hash = row.expected_hash();
+    diesel::insert_into(audit_events::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How many rows `verify` reads at a time.
+const VERIFY_BATCH: i64 = 1000;
+
+impl AuditLog for Store {
+    fn entries(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut conn = self.db.conn()?;
+        audit_events::table
+            .filter(audit_events::org_id.eq(org.to_string()))
+            .filter(audit_events::seq.gt(after_seq))
+            .order(audit_events::seq.asc())
+            .limit(i64::from(limit))
+            .load::<AuditRow>(&mut *conn)
+            .map_err(map("audit entry"))?
+            .into_iter()
+            .map(AuditRow::into_entry)
+            .collect()
+    }
+
+    fn verify(&self, org: OrgId) -> Result<AuditCheck, StoreError> {
+        let mut conn = self.db.conn()?;
+        let org = org.to_string();
+        let mut expected_seq = 1;
+        let mut prev = GENESIS.to_owned();
+        loop {
+            let batch = audit_events::table
+                .filter(audit_events::org_id.eq(&org))
+                .filter(audit_events::seq.ge(expected_seq))
+                .order(audit_events::seq.asc())
+                .limit(VERIFY_BATCH)
+                .load::<AuditRow>(&mut *conn)
+                .map_err(map("audit entry"))?;
+            if batch.is_empty() {
+                // The counter knows how many entries were appended: a missing tail shows.
+                let appended = crate::schema::counters::table
+                    .filter(crate::schema::counters::org_id.eq(&org))
+                    .filter(crate::schema::counters::kind.eq("audit"))
+                    .select(crate::schema::counters::value)
+                    .first::<i64>(&mut *conn)
+                    .optional()
+                    .map_err(map("counter"))?
+                    .unwrap_or(0);
+                if appended >= expected_seq {
+                    return Ok(AuditCheck::Broken {
+                        seq: expected_seq,
+                        reason: format!("entries {expected_seq}..={appended} are missing"),
+                    });
+                }
+                return Ok(AuditCheck::Intact {
+                    entries: u64::try_from(expected_seq - 1).unwrap_or(0),
+                });
+            }
+            for row in batch {
+                if row.seq != expected_seq {
+                    return Ok(AuditCheck::Broken {
+                        seq: expected_seq,
+                        reason: "entry is missing".into(),
+                    });
+                }
+                if row.prev_hash != prev {
+                    return Ok(AuditCheck::Broken {
+                        seq: row.seq,
+                        reason: "link to the previous entry does not match".into(),
+                    });
+                }
+                if row.hash != row.expected_hash() {
+                    return Ok(AuditCheck::Broken {
+                        seq: row.seq,
+                        reason: "content does not match its hash".into(),
+                    });
+                }
+                prev = row.hash;
+                expected_seq += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! Connections: one enum over both backends, a pool, and the embedded migrations.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use servicedesk_core::ports::StoreError;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+
+/// A connection to either backend. Queries written once against the portable schema run on
+/// both; code that must differ matches on the variant.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    /// PostgreSQL (production).
+    Postgresql(PgConnection),
+    /// Embedded SQLite (default).
+    Sqlite(SqliteConnection),
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://…` or `postgresql://…`.
+    Postgres,
+    /// `sqlite://path`, `sqlite:path`, `file:path` or a plain path.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a database URL names, and the string to hand its driver.
+    pub fn of(url: &str) -> (Self, String) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return (Self::Postgres, url.to_owned());
+        }
+        let path = ["sqlite://", "sqlite:", "file:"]
+            .iter()
+            .find_map(|p| url.strip_prefix(p))
+            .unwrap_or(url);
+        (Self::Sqlite, path.to_owned())
+    }
+}
+
+/// Opens connections for the pool with the settings each backend needs.
+#[derive(Debug)]
+pub struct Manager {
+    backend: Backend,
+    target: String,
+}
+
+/// Why a connection could not be opened (with the driver's own message, not a generic one).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// The driver refused.
+    #[error("{0}")]
+    Connection(#[from] ConnectionError),
+    /// A session setting failed.
+    #[error("{0}")]
+    Setup(#[from] diesel::result::Error),
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConn, ConnectError> {
+        match self.backend {
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.target)?;
+                // Timestamps are stored as UTC in TIMESTAMP columns; pin the session zone so
+                // nothing on the server side shifts them.
+                conn.batch_execute("SET TIME ZONE 'UTC'")?;
+                Ok(DbConn::Postgresql(conn))
+            }
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.target)?;
+                // WAL lets readers run beside the writer; busy_timeout makes writers queue
+                // instead of failing; foreign keys are off by default in SQLite.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;",
+                )?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(ConnectError::Setup)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// A pooled connection.
+pub type Conn = PooledConnection<Manager>;
+
+/// A connection pool to one database, with its backend.
+#[derive(Clone, Debug)]
+pub struct Database {
+    pool: r2d2::Pool<Manager>,
+    backend: Backend,
+}
+
+impl Database {
+    /// Connects to `url` (see [`Backend::of`]) with a pool of up to `max_connections`.
+    /// A SQLite file is created, with its folder, when missing.
+    ///
+    /// # Errors
+    /// `Unavailable` with the driver's message when the database cannot be reached.
+    pub fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let (backend, target) = Backend::of(url);
+        if backend == Backend::Sqlite
+            && let Some(dir) = Path::new(&target)
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let manager = Manager { backend, target };
+        // Open one connection first so a bad URL fails with the driver's own message.
+        manager
+            .connect()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections.max(1))
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection from the pool.
+    ///
+    /// # Errors
+    /// `Unavailable` when none can be had in time.
+    pub fn conn(&self) -> Result<Conn, StoreError> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Applies the migrations not yet applied; returns their names.
+    ///
+    /// # Errors
+    /// `Unavailable` when a migration fails.
+    pub fn migrate(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn()?;
+        let applied = match &mut *conn {
+            DbConn::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
+            DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
+        Ok(applied.iter().map(ToString::to_string).collect())
+    }
+}

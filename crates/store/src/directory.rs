@@ -1,0 +1,204 @@
+//! Users, teams and organizations: the `Directory` port and the administration writes the
+//! HTTP layer will reach through its own ports.
+
+use diesel::prelude::*;
+use servicedesk_core::entities::{Organization, Team, User};
+use servicedesk_core::ids::{OrgId, TeamId, UserId};
+use servicedesk_core::ports::{Directory, StoreError};
+
+use crate::Store;
+use crate::db::DbConn;
+use crate::error::{TxError, map};
+use crate::rows::{TeamRow, USER_COLUMNS, UserRow, parse};
+use crate::schema::{organizations, team_members, teams, users};
+use crate::time::db;
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct NewUserRow {
+    id: String,
+    org_id: String,
+    email: String,
+    name: String,
+    roles: String,
+    active: bool,
+    platform_admin: bool,
+    version: i64,
+    created_at: chrono::NaiveDateTime,
+    updated_at: chrono::NaiveDateTime,
+}
+
+fn team_ids_of(conn: &mut DbConn, org: &str, user: &str) -> Result<Vec<TeamId>, StoreError> {
+    team_members::table
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::user_id.eq(user))
+        .order(team_members::team_id.asc())
+        .select(team_members::team_id)
+        .load::<String>(conn)
+        .map_err(map("team"))?
+        .iter()
+        .map(|t| parse("team id", t).map(TeamId))
+        .collect()
+}
+
+fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::org_id.eq(org))
+            .filter(users::id.eq(user)),
+    ))
+    .get_result(conn)
+}
+
+fn insert_membership(conn: &mut DbConn, org: &str, team: &str, user: &str) -> Result<(), TxError> {
+    if !user_in_org(conn, org, user)? {
+        return Err(TxError::Store(StoreError::NotFound("user")));
+    }
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        team_members::table
+            .filter(team_members::org_id.eq(org))
+            .filter(team_members::team_id.eq(team))
+            .filter(team_members::user_id.eq(user)),
+    ))
+    .get_result(conn)?;
+    if !exists {
+        diesel::insert_into(team_members::table)
+            .values((
+                team_members::org_id.eq(org),
+                team_members::team_id.eq(team),
+                team_members::user_id.eq(user),
+            ))
+            .execute(conn)
+            .map_err(|e| match e {
+                // The (org, team) foreign key: no such team in this organization.
+                diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+                    _,
+                ) => TxError::Store(StoreError::NotFound("team")),
+                other => TxError::Diesel(other),
+            })?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates an organization.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"name"}` when the name is taken.
+    pub fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError> {
+        diesel::insert_into(organizations::table)
+            .values((
+                organizations::id.eq(org.id.to_string()),
+                organizations::name.eq(&org.name),
+                organizations::settings.eq("{}"),
+                organizations::created_at.eq(db(org.created_at)),
+            ))
+            .execute(&mut *self.db.conn()?)
+            .map_err(map("organization"))?;
+        Ok(Organization {
+            created_at: crate::time::utc(db(org.created_at)),
+            ..org.clone()
+        })
+    }
+
+    /// Creates a user with its team memberships.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"email"}` when the address is taken; `NotFound` when the
+    /// organization or a team does not exist (in that organization).
+    pub fn create_user(&self, user: &User) -> Result<User, StoreError> {
+        let mut conn = self.db.conn()?;
+        let org = user.org_id.to_string();
+        let id = user.id.to_string();
+        conn.transaction::<_, TxError, _>(|conn| {
+            let roles = serde_json::to_string(&user.roles)
+                .map_err(|e| TxError::Store(StoreError::Unavailable(e.to_string())))?;
+            diesel::insert_into(users::table)
+                .values(NewUserRow {
+                    id: id.clone(),
+                    org_id: org.clone(),
+                    email: user.email.clone(),
+                    name: user.name.clone(),
+                    roles,
+                    active: user.active,
+                    platform_admin: false,
+                    version: 1,
+                    created_at: db(user.created_at),
+                    updated_at: db(user.created_at),
+                })
+                .execute(conn)?;
+            for team in &user.team_ids {
+                insert_membership(conn, &org, &team.to_string(), &id)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))?;
+        self.user(user.org_id, user.id)
+    }
+
+    /// Creates a team.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"name"}` when the organization has a team of that name; `NotFound`
+    /// when the organization or the manager does not exist (in that organization).
+    pub fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
+        let mut conn = self.db.conn()?;
+        let org = team.org_id.to_string();
+        conn.transaction::<_, TxError, _>(|conn| {
+            if let Some(manager) = team.manager_id
+                && !user_in_org(conn, &org, &manager.to_string())?
+            {
+                return Err(TxError::Store(StoreError::NotFound("user")));
+            }
+            diesel::insert_into(teams::table)
+                .values(TeamRow::from_team(team))
+                .execute(conn)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))?;
+        self.team(team.org_id, team.id)
+    }
+
+    /// Adds `user` to `team` (no-op when already a member).
+    ///
+    /// # Errors
+    /// `NotFound` when the team or the user is not in `org`.
+    pub fn add_team_member(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            insert_membership(conn, &org.to_string(), &team.to_string(), &user.to_string())
+        })
+        .map_err(|e| e.into_store("team"))
+    }
+}
+
+impl Directory for Store {
+    fn user(&self, org: OrgId, id: UserId) -> Result<User, StoreError> {
+        let mut conn = self.db.conn()?;
+        let org_s = org.to_string();
+        let id_s = id.to_string();
+        let row = users::table
+            .filter(users::org_id.eq(&org_s))
+            .filter(users::id.eq(&id_s))
+            .select(USER_COLUMNS)
+            .first::<UserRow>(&mut *conn)
+            .map_err(map("user"))?;
+        let teams = team_ids_of(&mut conn, &org_s, &id_s)?;
+        row.into_user(teams)
+    }
+
+    fn team(&self, org: OrgId, id: TeamId) -> Result<Team, StoreError> {
+        teams::table
+            .filter(teams::org_id.eq(org.to_string()))
+            .filter(teams::id.eq(id.to_string()))
+            .first::<TeamRow>(&mut *self.db.conn()?)
+            .map_err(map("team"))?
+            .into_team()
+    }
+}

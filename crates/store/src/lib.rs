@@ -1,0 +1,91 @@
+//! The store adapter: every port of `servicedesk-core` implemented on embedded SQLite and
+//! on PostgreSQL from one codebase (diesel's `MultiConnection`), with backend-specific SQL
+//! only where the dialects really differ (see `docs/architecture.md`).
+//!
+//! Guarantees, checked by the conformance suite on both backends:
+//! - one transaction per write: the aggregate row, its history, the audit record and the
+//!   outbox messages commit together or not at all;
+//! - optimistic concurrency through `version`;
+//! - per-organization numbers without gaps or duplicates under concurrent creation;
+//! - tenancy: a row of another organization is never read or written (`NotFound`);
+//! - an append-only audit log hash-chained per organization;
+//! - keyset pagination that stays stable while rows are inserted;
+//! - idempotency keys: a repeated create returns the first result and writes nothing.
+//!
+//! ```no_run
+//! let store = servicedesk_store::Store::open("sqlite://servicedesk-data/servicedesk.db", 8)?;
+//! # Ok::<(), servicedesk_core::ports::StoreError>(())
+//! ```
+
+mod audit;
+mod counters;
+mod cursor;
+mod db;
+mod directory;
+mod error;
+mod incidents;
+mod outbox;
+mod rows;
+mod schema;
+mod sla_catalog;
+mod time;
+mod writes;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager};
+use servicedesk_core::ports::StoreError;
+
+/// The store: a pool to one database and the port implementations over it.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Database,
+    fault_after_audit: Arc<AtomicBool>,
+}
+
+impl Store {
+    /// Connects to `url` (`postgres://…`, or a SQLite path / `sqlite://path`) with a pool of
+    /// up to `max_connections`, and applies pending migrations.
+    ///
+    /// # Errors
+    /// `Unavailable` with the driver's message when the database cannot be reached or a
+    /// migration fails.
+    pub fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let store = Self::connect(url, max_connections)?;
+        store.db.migrate()?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for `servicedesk migrate` and tools).
+    ///
+    /// # Errors
+    /// `Unavailable` when the database cannot be reached.
+    pub fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Ok(Self {
+            db: Database::connect(url, max_connections)?,
+            fault_after_audit: Arc::default(),
+        })
+    }
+
+    /// The underlying pool.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Which backend this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Test hook: when on, every write fails right after its audit record is inserted, so a
+    /// test can prove the whole transaction rolls back.
+    #[doc(hidden)]
+    pub fn inject_fault_after_audit(&self, on: bool) {
+        self.fault_after_audit.store(on, Ordering::SeqCst);
+    }
+
+    fn fault_after_audit(&self) -> bool {
+        self.fault_after_audit.load(Ordering::SeqCst)
+    }
+}

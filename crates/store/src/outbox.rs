@@ -1,0 +1,118 @@
+//! The outbox: claiming with a lease, completing, failing with retry or dead letter.
+//! Claiming is the one dialect difference: PostgreSQL skips rows another process has
+//! locked (`FOR UPDATE SKIP LOCKED`); SQLite has a single writer, so the claiming UPDATE is
+//! already exclusive.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
+use servicedesk_core::events::DomainEvent;
+use servicedesk_core::ids::EventId;
+use servicedesk_core::ports::{Outbox, OutboxMessage, StoreError};
+
+use crate::Store;
+use crate::db::DbConn;
+use crate::error::{corrupt, map};
+use crate::schema::outbox;
+use crate::time::{db, utc};
+
+#[derive(QueryableByName)]
+#[diesel(table_name = outbox)]
+struct ClaimedRow {
+    payload: String,
+    attempts: i32,
+    available_at: NaiveDateTime,
+}
+
+const CLAIM_PG: &str = "UPDATE outbox SET lease_until = $1 WHERE id IN ( \
+     SELECT id FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= $2 \
+     AND (lease_until IS NULL OR lease_until <= $2) ORDER BY available_at, id LIMIT $3 \
+     FOR UPDATE SKIP LOCKED) \
+     AND (lease_until IS NULL OR lease_until <= $2) \
+     RETURNING payload, attempts, available_at";
+
+const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = ?1 WHERE id IN ( \
+     SELECT id FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= ?2 \
+     AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY available_at, id LIMIT ?3) \
+     RETURNING payload, attempts, available_at";
+
+impl Outbox for Store {
+    fn claim(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        let mut conn = self.db.conn()?;
+        let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
+        let rows: Vec<ClaimedRow> = match &mut *conn {
+            DbConn::Postgresql(c) => diesel::sql_query(CLAIM_PG)
+                .bind::<Timestamp, _>(lease)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(c),
+            DbConn::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
+                .bind::<Timestamp, _>(lease)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(c),
+        }
+        .map_err(map("outbox message"))?;
+        let mut messages = rows
+            .into_iter()
+            .map(|r| {
+                let event: DomainEvent = serde_json::from_str(&r.payload)
+                    .map_err(|_| corrupt("outbox payload", &r.payload))?;
+                Ok(OutboxMessage {
+                    event,
+                    attempts: u32::try_from(r.attempts).unwrap_or(0),
+                    available_at: utc(r.available_at),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // RETURNING does not keep the subquery's order.
+        messages.sort_by_key(|m| (m.available_at, m.event.id));
+        Ok(messages)
+    }
+
+    fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let changed = diesel::update(outbox::table.filter(outbox::id.eq(id.to_string())))
+            .set((
+                outbox::delivered_at.eq(db(at)),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(&mut *self.db.conn()?)
+            .map_err(map("outbox message"))?;
+        if changed == 0 {
+            Err(StoreError::NotFound("outbox message"))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn fail(
+        &self,
+        id: EventId,
+        error: &str,
+        at: DateTime<Utc>,
+        retry_at: DateTime<Utc>,
+        dead: bool,
+    ) -> Result<(), StoreError> {
+        let dead_at = dead.then(|| db(at));
+        let changed = diesel::update(outbox::table.filter(outbox::id.eq(id.to_string())))
+            .set((
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(error),
+                outbox::available_at.eq(db(retry_at)),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::dead_at.eq(dead_at),
+            ))
+            .execute(&mut *self.db.conn()?)
+            .map_err(map("outbox message"))?;
+        if changed == 0 {
+            Err(StoreError::NotFound("outbox message"))
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Persisting a write's companions (comments, history, audit, outbox) inside the aggregate's
+//! transaction.
+
+use diesel::prelude::*;
+use servicedesk_core::events::DomainEvent;
+use servicedesk_core::ports::{StoreError, WriteSet};
+
+use crate::Store;
+use crate::db::DbConn;
+use crate::error::TxError;
+use crate::rows::{CommentRow, HistoryRow};
+use crate::schema::{comments, outbox, ticket_history};
+use crate::time::db;
+
+#[derive(Insertable)]
+#[diesel(table_name = outbox)]
+struct NewOutboxRow {
+    id: String,
+    org_id: String,
+    kind: String,
+    payload: String,
+    created_at: chrono::NaiveDateTime,
+    available_at: chrono::NaiveDateTime,
+    attempts: i32,
+}
+
+/// Inserts everything in `write`. Multi-row inserts are not portable across the two
+/// backends in diesel's `MultiConnection`, so rows go one by one; writes carry few of them.
+pub(crate) fn persist(store: &Store, conn: &mut DbConn, write: &WriteSet) -> Result<(), TxError> {
+    for c in &write.comments {
+        diesel::insert_into(comments::table)
+            .values(CommentRow::from_comment(c))
+            .execute(conn)?;
+    }
+    for h in &write.history {
+        diesel::insert_into(ticket_history::table)
+            .values(HistoryRow::from_entry(h))
+            .execute(conn)?;
+    }
+    for a in &write.audit {
+        crate::audit::append(conn, a)?;
+    }
+    if store.fault_after_audit() {
+        return Err(TxError::Store(StoreError::Unavailable(
+            "injected fault after the audit insert".into(),
+        )));
+    }
+    for e in &write.events {
+        enqueue(conn, e)?;
+    }
+    Ok(())
+}
+
+/// Puts one event in the outbox.
+pub(crate) fn enqueue(conn: &mut DbConn, event: &DomainEvent) -> Result<(), TxError> {
+    let payload = serde_json::to_string(event).map_err(|e| {
+        TxError::Store(StoreError::Unavailable(format!("cannot encode event: {e}")))
+    })?;
+    diesel::insert_into(outbox::table)
+        .values(NewOutboxRow {
+            id: event.id.to_string(),
+            org_id: event.org_id.to_string(),
+            kind: event.kind().to_owned(),
+            payload,
+            created_at: db(event.occurred_at),
+            available_at: db(event.occurred_at),
+            attempts: 0,
+        })
+        .execute(conn)?;
+    Ok(())
+}
