@@ -144,6 +144,29 @@ pub enum EventPayload {
         /// The task.
         task_id: TaskId,
     },
+    /// A requester registered and must verify the address (AUTH-6). Carries the raw token
+    /// for the mail; the outbox row is scrubbed once delivered.
+    EmailVerificationRequested {
+        /// The new user.
+        user_id: UserId,
+        /// Where to send it.
+        email: String,
+        /// The user's display name.
+        name: String,
+        /// The single-use verification token (stored hashed in the token table).
+        token: String,
+    },
+    /// Someone asked to reset the password of an existing account (AUTH-5).
+    PasswordResetRequested {
+        /// The user.
+        user_id: UserId,
+        /// Where to send it.
+        email: String,
+        /// The user's display name.
+        name: String,
+        /// The single-use reset token (stored hashed in the token table).
+        token: String,
+    },
     /// A task moved in its lifecycle.
     TaskStatusChanged {
         /// The parent.
@@ -173,6 +196,8 @@ impl EventPayload {
             Self::SlaBreached { .. } => "sla.breached",
             Self::TaskCreated { .. } => "task.created",
             Self::TaskStatusChanged { .. } => "task.status_changed",
+            Self::EmailVerificationRequested { .. } => "user.email_verification_requested",
+            Self::PasswordResetRequested { .. } => "user.password_reset_requested",
         }
     }
 
@@ -191,6 +216,7 @@ impl EventPayload {
             | Self::SlaBreached { incident_id, .. }
             | Self::TaskCreated { incident_id, .. }
             | Self::TaskStatusChanged { incident_id, .. } => Some(*incident_id),
+            Self::EmailVerificationRequested { .. } | Self::PasswordResetRequested { .. } => None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod actor;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod identity;
 pub mod ids;
 pub mod ports;
 pub mod priority;

@@ -4,17 +4,24 @@
 //! lookup without it. Each trait carries a mockall mock (`MockIncidentStore`, …) when
 //! compiled for tests or with the `mock` feature, so other crates' tests can use them.
 
+mod accounts;
+mod admin;
 mod audit_log;
 mod clock;
+mod delivery;
 mod directory;
 mod ids;
 mod incident_store;
 mod outbox;
+mod security;
 mod sla_catalog;
 mod store_error;
 
+pub use accounts::{Account, AccountStore, MfaState, Rotation, SessionStore, Throttle, TokenKind};
+pub use admin::AdminStore;
 pub use audit_log::{AuditCheck, AuditEntry, AuditLog};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use delivery::{DeliveryError, EventHandler, Mail, Mailer};
 pub use directory::Directory;
 pub use ids::{IdGenerator, UuidV7Generator};
 pub use incident_store::{
@@ -22,13 +29,23 @@ pub use incident_store::{
     SortDirection, Visibility, WriteSet,
 };
 pub use outbox::{Outbox, OutboxMessage};
+pub use security::{
+    Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError, TokenIssuer,
+    TokenPurpose, Totp,
+};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
 
 #[cfg(any(test, feature = "mock"))]
+pub use accounts::{MockAccountStore, MockSessionStore, MockThrottle};
+#[cfg(any(test, feature = "mock"))]
+pub use admin::MockAdminStore;
+#[cfg(any(test, feature = "mock"))]
 pub use audit_log::MockAuditLog;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
+#[cfg(any(test, feature = "mock"))]
+pub use delivery::{MockEventHandler, MockMailer};
 #[cfg(any(test, feature = "mock"))]
 pub use directory::MockDirectory;
 #[cfg(any(test, feature = "mock"))]
@@ -37,5 +54,9 @@ pub use ids::MockIdGenerator;
 pub use incident_store::MockIncidentStore;
 #[cfg(any(test, feature = "mock"))]
 pub use outbox::MockOutbox;
+#[cfg(any(test, feature = "mock"))]
+pub use security::{
+    MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockTokenIssuer, MockTotp,
+};
 #[cfg(any(test, feature = "mock"))]
 pub use sla_catalog::MockSlaCatalog;

@@ -1,0 +1,106 @@
+//! Authentication and account use cases (F-AUTH): login with throttling, MFA, refresh-token
+//! rotation, logout, registration with e-mail verification, password reset and change,
+//! turning a bearer token into an [`Actor`](crate::Actor); and the administration of
+//! organizations, users, teams and roles.
+//!
+//! Error messages are generic where detail would reveal whether an account exists (AUTH-7).
+
+mod admin;
+mod authenticate;
+mod login;
+mod mfa;
+mod password;
+mod register;
+mod validate;
+
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+
+pub use admin::{Administration, NewTeam, NewUser, UpdateUser};
+pub use login::{LoginOutcome, TokenPair};
+pub use mfa::MfaEnrollment;
+
+use crate::ids::OrgId;
+use crate::ports::{
+    AccountStore, AdminStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher, SecretBox, SessionStore,
+    Throttle, TokenIssuer, Totp,
+};
+
+/// Settings of the authentication use cases.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Where self-registered requesters land (the default organization).
+    pub registration_org: Option<OrgId>,
+    /// How long a refresh token (and so a login session without activity) lives.
+    pub refresh_ttl: TimeDelta,
+    /// How long a password-reset token lives.
+    pub reset_ttl: TimeDelta,
+    /// How long an e-mail verification token lives.
+    pub verification_ttl: TimeDelta,
+    /// Product name in the `otpauth://` URI.
+    pub issuer_name: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            registration_org: None,
+            refresh_ttl: TimeDelta::days(30),
+            reset_ttl: TimeDelta::hours(1),
+            verification_ttl: TimeDelta::days(2),
+            issuer_name: "Servicedesk".into(),
+        }
+    }
+}
+
+/// The ports the authentication use cases work through.
+#[derive(Clone)]
+pub struct AuthPorts {
+    /// Accounts.
+    pub accounts: Arc<dyn AccountStore>,
+    /// Sessions, deny-list, single-use tokens.
+    pub sessions: Arc<dyn SessionStore>,
+    /// Custom roles (to resolve role names).
+    pub admin: Arc<dyn AdminStore>,
+    /// argon2id.
+    pub hasher: Arc<dyn PasswordHasher>,
+    /// JWTs.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// TOTP.
+    pub totp: Arc<dyn Totp>,
+    /// Encryption of TOTP secrets at rest.
+    pub secrets: Arc<dyn SecretBox>,
+    /// Random opaque tokens and their digests.
+    pub opaque: Arc<dyn OpaqueTokens>,
+    /// Attempt limits.
+    pub throttle: Arc<dyn Throttle>,
+    /// Now.
+    pub clock: Arc<dyn Clock>,
+    /// Ids.
+    pub ids: Arc<dyn IdGenerator>,
+}
+
+/// The authentication use cases.
+#[derive(Clone)]
+pub struct Authenticator {
+    ports: AuthPorts,
+    settings: AuthSettings,
+    /// A real hash of a random password, verified when the account does not exist so that
+    /// both paths cost the same (no user enumeration by timing).
+    decoy_hash: Option<String>,
+}
+
+impl Authenticator {
+    /// Wires the use cases.
+    pub fn new(ports: AuthPorts, settings: AuthSettings) -> Self {
+        let decoy_hash = ports.hasher.hash(&ports.opaque.generate()).ok();
+        Self { ports, settings, decoy_hash }
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &AuthSettings {
+        &self.settings
+    }
+}

@@ -1,0 +1,60 @@
+//! Organizations, teams and custom roles: what administration writes and what
+//! authentication reads to build an [`Actor`](crate::Actor).
+
+use servicedesk_rbac::Role;
+
+use crate::entities::{Organization, Team};
+use crate::ids::{OrgId, TeamId, UserId};
+use crate::ports::StoreError;
+
+/// Organizations, teams and custom roles.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait AdminStore: Send + Sync {
+    /// Creates an organization.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"name"}` when the name is taken.
+    fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError>;
+
+    /// Every organization, by name.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn organizations(&self) -> Result<Vec<Organization>, StoreError>;
+
+    /// The organization `id`.
+    ///
+    /// # Errors
+    /// `NotFound` when it does not exist.
+    fn organization(&self, id: OrgId) -> Result<Organization, StoreError>;
+
+    /// Creates a team.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"name"}`; `NotFound` when the manager is not in the organization.
+    fn create_team(&self, team: &Team) -> Result<Team, StoreError>;
+
+    /// Teams of `org`, by name.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn teams(&self, org: OrgId) -> Result<Vec<Team>, StoreError>;
+
+    /// Adds `user` to `team` (no-op when already a member).
+    ///
+    /// # Errors
+    /// `NotFound` when the team or the user is not in `org`.
+    fn add_team_member(&self, org: OrgId, team: TeamId, user: UserId) -> Result<(), StoreError>;
+
+    /// Stores a custom role of `org`.
+    ///
+    /// # Errors
+    /// `Duplicate{field:"name"}` when the organization has a role of that name.
+    fn create_role(&self, org: OrgId, role: &Role) -> Result<(), StoreError>;
+
+    /// The custom roles of `org`, by name.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError>;
+}

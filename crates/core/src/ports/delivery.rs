@@ -1,0 +1,54 @@
+//! Delivering what happened to the outside world: e-mail and other consumers of the outbox.
+
+use crate::events::DomainEvent;
+
+/// One e-mail, rendered: a plain-text and an HTML body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    /// Recipient address.
+    pub to: String,
+    /// Recipient display name.
+    pub to_name: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub text: String,
+    /// HTML body.
+    pub html: String,
+}
+
+/// Why a delivery failed, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// The other side is down or busy: retry with backoff.
+    #[error("temporary failure: {0}")]
+    Retry(String),
+    /// It will never work (bad address, rejected content): dead-letter at once.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Sends e-mail (SMTP in the adapter).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait Mailer: Send + Sync {
+    /// Hands `mail` to the mail server.
+    ///
+    /// # Errors
+    /// `Retry` when the server is unreachable or answers 4xx; `Permanent` for 5xx.
+    fn send(&self, mail: &Mail) -> Result<(), DeliveryError>;
+}
+
+/// A consumer of outbox events (mail notifications, webhooks, …).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait EventHandler: Send + Sync {
+    /// A short name for logs.
+    fn name(&self) -> &str;
+
+    /// Acts on `event`, or ignores it when it is not of interest. Must tolerate seeing the
+    /// same event again after a crash (at-least-once delivery; de-duplicate on `event.id`
+    /// where a duplicate would hurt).
+    ///
+    /// # Errors
+    /// [`DeliveryError`]: the dispatcher retries or dead-letters accordingly.
+    fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError>;
+}
