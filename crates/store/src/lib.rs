@@ -17,6 +17,8 @@
 //! # Ok::<(), servicedesk_core::ports::StoreError>(())
 //! ```
 
+mod accounts;
+mod admin;
 mod audit;
 mod counters;
 mod cursor;
@@ -27,6 +29,7 @@ mod incidents;
 mod outbox;
 mod rows;
 mod schema;
+mod sessions;
 mod sla_catalog;
 mod time;
 mod writes;

@@ -1,0 +1,242 @@
+//! `AccountStore`: users with credentials and second factor.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use servicedesk_core::entities::Organization;
+use servicedesk_core::entities::User;
+use servicedesk_core::ids::{OrgId, UserId};
+use servicedesk_core::ports::{Account, AccountStore, MfaState, StoreError, WriteSet};
+
+use crate::Store;
+use crate::db::DbConn;
+use crate::error::{TxError, corrupt, map};
+use crate::rows::{USER_COLUMNS, UserRow};
+use crate::schema::{organizations, team_members, users};
+use crate::time::{db, db_opt, utc};
+use crate::writes::persist;
+
+#[derive(Queryable)]
+struct CredentialRow {
+    platform_admin: bool,
+    password_hash: Option<String>,
+    email_verified_at: Option<NaiveDateTime>,
+    mfa_secret_enc: Option<String>,
+    mfa_enabled: bool,
+    recovery_codes: Option<String>,
+    version: i64,
+}
+
+type CredentialColumns = (
+    users::platform_admin,
+    users::password_hash,
+    users::email_verified_at,
+    users::mfa_secret_enc,
+    users::mfa_enabled,
+    users::recovery_codes,
+    users::version,
+);
+
+const CREDENTIAL_COLUMNS: CredentialColumns = (
+    users::platform_admin,
+    users::password_hash,
+    users::email_verified_at,
+    users::mfa_secret_enc,
+    users::mfa_enabled,
+    users::recovery_codes,
+    users::version,
+);
+
+fn teams_of(conn: &mut DbConn, org: &str, user: &str) -> Result<Vec<servicedesk_core::ids::TeamId>, StoreError> {
+    team_members::table
+        .filter(team_members::org_id.eq(org))
+        .filter(team_members::user_id.eq(user))
+        .order(team_members::team_id.asc())
+        .select(team_members::team_id)
+        .load::<String>(conn)
+        .map_err(map("team"))?
+        .iter()
+        .map(|t| crate::rows::parse("team id", t).map(servicedesk_core::ids::TeamId))
+        .collect()
+}
+
+fn load_account<F>(conn: &mut DbConn, filter: F) -> Result<Account, StoreError>
+where
+    F: FnOnce(users::BoxedQuery<'static, crate::db::MultiBackend>) -> users::BoxedQuery<'static, crate::db::MultiBackend>,
+{
+    let (user_row, cred): (UserRow, CredentialRow) = filter(users::table.into_boxed())
+        .select((USER_COLUMNS, CREDENTIAL_COLUMNS))
+        .first(conn)
+        .map_err(map("user"))?;
+    let teams = teams_of(conn, &user_row.org_id, &user_row.id)?;
+    let user = user_row.into_user(teams)?;
+    let recovery_codes = match cred.recovery_codes.as_deref() {
+        None => Vec::new(),
+        Some(text) => serde_json::from_str(text).map_err(|_| corrupt("recovery codes", text))?,
+    };
+    Ok(Account {
+        user,
+        platform_admin: cred.platform_admin,
+        password_hash: cred.password_hash,
+        email_verified_at: cred.email_verified_at.map(utc),
+        mfa: MfaState { secret_sealed: cred.mfa_secret_enc, enabled: cred.mfa_enabled, recovery_codes },
+        version: cred.version,
+    })
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, TxError> {
+    serde_json::to_string(value).map_err(|e| TxError::Store(StoreError::Unavailable(e.to_string())))
+}
+
+impl AccountStore for Store {
+    fn user_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = users::table.select(count_star()).first(&mut *self.db.conn()?).map_err(map("user"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn find_by_email(&self, email: &str) -> Result<Account, StoreError> {
+        let email = email.to_owned();
+        load_account(&mut *self.db.conn()?, move |q| q.filter(users::email.eq(email)))
+    }
+
+    fn account(&self, org: OrgId, user: UserId) -> Result<Account, StoreError> {
+        let (org, user) = (org.to_string(), user.to_string());
+        load_account(&mut *self.db.conn()?, move |q| q.filter(users::org_id.eq(org)).filter(users::id.eq(user)))
+    }
+
+    fn create_account(&self, account: &Account, write: &WriteSet) -> Result<Account, StoreError> {
+        let u = &account.user;
+        let (org, id) = (u.org_id.to_string(), u.id.to_string());
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            diesel::insert_into(users::table)
+                .values((
+                    users::id.eq(&id),
+                    users::org_id.eq(&org),
+                    users::email.eq(&u.email),
+                    users::name.eq(&u.name),
+                    users::roles.eq(encode(&u.roles)?),
+                    users::active.eq(u.active),
+                    users::platform_admin.eq(account.platform_admin),
+                    users::password_hash.eq(&account.password_hash),
+                    users::email_verified_at.eq(db_opt(account.email_verified_at)),
+                    users::mfa_secret_enc.eq(&account.mfa.secret_sealed),
+                    users::mfa_enabled.eq(account.mfa.enabled),
+                    users::recovery_codes.eq(encode(&account.mfa.recovery_codes)?),
+                    users::version.eq(1),
+                    users::created_at.eq(db(u.created_at)),
+                    users::updated_at.eq(db(u.created_at)),
+                ))
+                .execute(conn)?;
+            for team in &u.team_ids {
+                diesel::insert_into(team_members::table)
+                    .values((
+                        team_members::org_id.eq(&org),
+                        team_members::team_id.eq(team.to_string()),
+                        team_members::user_id.eq(&id),
+                    ))
+                    .execute(conn)?;
+            }
+            persist(self, conn, write)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))?;
+        self.account(u.org_id, u.id)
+    }
+
+    fn update_account(&self, account: &Account, expected_version: i64, write: &WriteSet) -> Result<Account, StoreError> {
+        let u = &account.user;
+        let (org, id) = (u.org_id.to_string(), u.id.to_string());
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            let changed = diesel::update(
+                users::table.filter(users::org_id.eq(&org)).filter(users::id.eq(&id)).filter(users::version.eq(expected_version)),
+            )
+            .set((
+                users::name.eq(&u.name),
+                users::roles.eq(encode(&u.roles)?),
+                users::active.eq(u.active),
+                users::password_hash.eq(&account.password_hash),
+                users::email_verified_at.eq(db_opt(account.email_verified_at)),
+                users::mfa_secret_enc.eq(&account.mfa.secret_sealed),
+                users::mfa_enabled.eq(account.mfa.enabled),
+                users::recovery_codes.eq(encode(&account.mfa.recovery_codes)?),
+                users::version.eq(expected_version + 1),
+            ))
+            .execute(conn)?;
+            if changed == 0 {
+                let current = users::table
+                    .filter(users::org_id.eq(&org))
+                    .filter(users::id.eq(&id))
+                    .select(users::version)
+                    .first::<i64>(conn)
+                    .optional()?;
+                return Err(TxError::Store(match current {
+                    Some(current) => StoreError::Conflict { entity: "user", current },
+                    None => StoreError::NotFound("user"),
+                }));
+            }
+            persist(self, conn, write)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("user"))?;
+        self.account(u.org_id, u.id)
+    }
+
+    fn accept_totp_step(&self, org: OrgId, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let step = i64::try_from(step).map_err(|_| StoreError::Unavailable("TOTP step out of range".into()))?;
+        let (org, user) = (org.to_string(), user.to_string());
+        let mut conn = self.db.conn()?;
+        let changed = diesel::update(
+            users::table
+                .filter(users::org_id.eq(&org))
+                .filter(users::id.eq(&user))
+                .filter(users::mfa_last_step.is_null().or(users::mfa_last_step.lt(step))),
+        )
+        .set(users::mfa_last_step.eq(step))
+        .execute(&mut *conn)
+        .map_err(map("user"))?;
+        if changed == 1 {
+            return Ok(true);
+        }
+        let exists: bool = diesel::select(diesel::dsl::exists(users::table.filter(users::org_id.eq(&org)).filter(users::id.eq(&user))))
+            .get_result(&mut *conn)
+            .map_err(map("user"))?;
+        if exists { Ok(false) } else { Err(StoreError::NotFound("user")) }
+    }
+
+    fn list_users(&self, org: OrgId, after: Option<UserId>, limit: u32) -> Result<Vec<User>, StoreError> {
+        let mut conn = self.db.conn()?;
+        let org_s = org.to_string();
+        let mut q = users::table.filter(users::org_id.eq(&org_s)).into_boxed();
+        if let Some(after) = after {
+            q = q.filter(users::id.gt(after.to_string()));
+        }
+        let rows = q.order(users::id.asc()).limit(i64::from(limit)).select(USER_COLUMNS).load::<UserRow>(&mut *conn).map_err(map("user"))?;
+        rows.into_iter()
+            .map(|row| {
+                let teams = teams_of(&mut conn, &org_s, &row.id)?;
+                row.into_user(teams)
+            })
+            .collect()
+    }
+}
+
+impl Store {
+    /// Every organization, by name.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    pub fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
+        organizations::table
+            .order(organizations::name.asc())
+            .select((organizations::id, organizations::name, organizations::created_at))
+            .load::<(String, String, NaiveDateTime)>(&mut *self.db.conn()?)
+            .map_err(map("organization"))?
+            .into_iter()
+            .map(|(id, name, created_at)| {
+                Ok(Organization { id: OrgId(crate::rows::parse("org id", &id)?), name, created_at: utc(created_at) })
+            })
+            .collect()
+    }
+}

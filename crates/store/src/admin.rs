@@ -1,0 +1,81 @@
+//! `AdminStore`: organizations, teams and custom roles.
+
+use diesel::prelude::*;
+use servicedesk_core::entities::{Organization, Team};
+use servicedesk_core::ids::{OrgId, TeamId, UserId};
+use servicedesk_core::ports::{AdminStore, StoreError};
+use servicedesk_rbac::{Grant, Role};
+
+use crate::Store;
+use crate::error::{corrupt, map};
+use crate::rows::{TeamRow, parse};
+use crate::schema::{organizations, roles, teams};
+use crate::time::{db, utc};
+
+impl AdminStore for Store {
+    fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError> {
+        Store::create_organization(self, org)
+    }
+
+    fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
+        Store::organizations(self)
+    }
+
+    fn organization(&self, id: OrgId) -> Result<Organization, StoreError> {
+        let (id_s, name, created_at) = organizations::table
+            .filter(organizations::id.eq(id.to_string()))
+            .select((organizations::id, organizations::name, organizations::created_at))
+            .first::<(String, String, chrono::NaiveDateTime)>(&mut *self.db.conn()?)
+            .map_err(map("organization"))?;
+        Ok(Organization { id: OrgId(parse("org id", &id_s)?), name, created_at: utc(created_at) })
+    }
+
+    fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
+        Store::create_team(self, team)
+    }
+
+    fn teams(&self, org: OrgId) -> Result<Vec<Team>, StoreError> {
+        teams::table
+            .filter(teams::org_id.eq(org.to_string()))
+            .order(teams::name.asc())
+            .load::<TeamRow>(&mut *self.db.conn()?)
+            .map_err(map("team"))?
+            .into_iter()
+            .map(TeamRow::into_team)
+            .collect()
+    }
+
+    fn add_team_member(&self, org: OrgId, team: TeamId, user: UserId) -> Result<(), StoreError> {
+        Store::add_team_member(self, org, team, user)
+    }
+
+    fn create_role(&self, org: OrgId, role: &Role) -> Result<(), StoreError> {
+        let grants = serde_json::to_string(&role.grants).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        diesel::insert_into(roles::table)
+            .values((
+                roles::org_id.eq(org.to_string()),
+                roles::id.eq(uuid::Uuid::now_v7().to_string()),
+                roles::name.eq(&role.name),
+                roles::grants.eq(grants),
+                roles::created_at.eq(db(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)),
+            ))
+            .execute(&mut *self.db.conn()?)
+            .map_err(map("organization"))?;
+        Ok(())
+    }
+
+    fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError> {
+        roles::table
+            .filter(roles::org_id.eq(org.to_string()))
+            .order(roles::name.asc())
+            .select((roles::name, roles::grants))
+            .load::<(String, String)>(&mut *self.db.conn()?)
+            .map_err(map("role"))?
+            .into_iter()
+            .map(|(name, grants)| {
+                let grants: Vec<Grant> = serde_json::from_str(&grants).map_err(|_| corrupt("role grants", &grants))?;
+                Ok(Role { name, builtin: false, grants })
+            })
+            .collect()
+    }
+}
