@@ -41,6 +41,7 @@ struct SlaJson {
 pub(crate) struct IncidentRow {
     pub org_id: String,
     pub id: String,
+    #[diesel(skip_update)]
     pub number: i64,
     pub title: String,
     pub description: String,
@@ -51,6 +52,7 @@ pub(crate) struct IncidentRow {
     pub category: String,
     pub status: String,
     pub requester_id: String,
+    #[diesel(skip_update)]
     pub created_by: String,
     pub team_id: Option<String>,
     pub assignee_id: Option<String>,
@@ -65,6 +67,7 @@ pub(crate) struct IncidentRow {
     pub next_sla_due_at: Option<NaiveDateTime>,
     pub sla_sort_key: NaiveDateTime,
     pub version: i64,
+    #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub deleted_at: Option<NaiveDateTime>,
@@ -250,7 +253,9 @@ impl HistoryRow {
 pub(crate) struct TaskRow {
     pub org_id: String,
     pub id: String,
+    #[diesel(skip_update)]
     pub incident_id: String,
+    #[diesel(skip_update)]
     pub number: i64,
     pub title: String,
     pub status: String,
@@ -258,6 +263,7 @@ pub(crate) struct TaskRow {
     pub deadline: Option<NaiveDateTime>,
     pub priority: String,
     pub version: i64,
+    #[diesel(skip_update)]
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }

@@ -72,9 +72,11 @@ pub enum IncidentSort {
     Created,
     /// By last change (then id).
     Updated,
-    /// By priority rank (then creation, id).
+    /// By priority. `Desc` means most urgent first (critical before low), oldest first
+    /// among equals; `Asc` the reverse.
     Priority,
-    /// By next SLA instant; incidents without one last (then id).
+    /// By next SLA instant (then id). An incident without one sorts as due at the end of
+    /// time: last when ascending (the usual queue order), first when descending.
     SlaDue,
 }
 
