@@ -13,6 +13,7 @@
 //! ```
 
 pub mod actor;
+pub mod dispatch;
 pub mod entities;
 pub mod error;
 pub mod events;

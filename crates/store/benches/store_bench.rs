@@ -20,7 +20,9 @@ use servicedesk_core::entities::{HistoryEntry, Incident, Organization, Team};
 use servicedesk_core::events::{AuditRecord, DomainEvent, EventPayload};
 use servicedesk_core::ids::*;
 use servicedesk_core::lifecycle::incident::IncidentState;
-use servicedesk_core::ports::{IncidentQuery, IncidentSort, IncidentStore, SortDirection, Visibility, WriteSet};
+use servicedesk_core::ports::{
+    IncidentQuery, IncidentSort, IncidentStore, SortDirection, Visibility, WriteSet,
+};
 use servicedesk_core::priority::{Impact, Priority, Urgency};
 use servicedesk_store::{DbConn, Store};
 use uuid::Uuid;
@@ -108,10 +110,22 @@ fn incident(org: OrgId, n: u64) -> (Incident, WriteSet) {
 
 fn setup(store: &Store) -> OrgId {
     let org = OrgId(Uuid::now_v7());
-    store.create_organization(&Organization { id: org, name: format!("bench {org}"), created_at: t0() }).unwrap();
+    store
+        .create_organization(&Organization {
+            id: org,
+            name: format!("bench {org}"),
+            created_at: t0(),
+        })
+        .unwrap();
     for n in 0..TEAMS {
         store
-            .create_team(&Team { id: team_id(n), org_id: org, name: format!("team {n}"), manager_id: None, created_at: t0() })
+            .create_team(&Team {
+                id: team_id(n),
+                org_id: org,
+                name: format!("team {n}"),
+                manager_id: None,
+                created_at: t0(),
+            })
             .unwrap();
     }
     org
@@ -204,7 +218,12 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Pages through `query` `pages` times (following cursors, restarting at the end), timing
 /// each page.
-fn page_times(store: &Store, org: OrgId, query: &IncidentQuery, pages: usize) -> (Duration, Duration, usize) {
+fn page_times(
+    store: &Store,
+    org: OrgId,
+    query: &IncidentQuery,
+    pages: usize,
+) -> (Duration, Duration, usize) {
     let mut times = Vec::with_capacity(pages);
     let mut q = query.clone();
     let mut rows = 0;
@@ -216,11 +235,20 @@ fn page_times(store: &Store, org: OrgId, query: &IncidentQuery, pages: usize) ->
         q.cursor = page.next_cursor;
     }
     times.sort();
-    (percentile(&times, 0.5), percentile(&times, 0.95), rows / pages)
+    (
+        percentile(&times, 0.5),
+        percentile(&times, 0.95),
+        rows / pages,
+    )
 }
 
 fn queries() -> Vec<(&'static str, IncidentQuery)> {
-    let open = vec![IncidentState::New, IncidentState::Open, IncidentState::InProgress, IncidentState::OnHold];
+    let open = vec![
+        IncidentState::New,
+        IncidentState::Open,
+        IncidentState::InProgress,
+        IncidentState::OnHold,
+    ];
     let mut list = Vec::new();
     let mut q = IncidentQuery::new(Visibility::Org);
     list.push(("all, newest first", q.clone()));
@@ -241,7 +269,9 @@ fn queries() -> Vec<(&'static str, IncidentQuery)> {
         team_ids: vec![team_id(3), team_id(4)],
     });
     list.push(("agent (2 teams + own)", q));
-    let q = IncidentQuery::new(Visibility::Own { user_id: UserId("00000000-0000-4000-8000-000000000007".parse().unwrap()) });
+    let q = IncidentQuery::new(Visibility::Own {
+        user_id: UserId("00000000-0000-4000-8000-000000000007".parse().unwrap()),
+    });
     list.push(("requester's own", q));
     let mut q = IncidentQuery::new(Visibility::Org);
     q.text = Some("vpn".into());
@@ -263,12 +293,19 @@ fn run(name: &str, url: &str, rows: i64) {
     println!("| 8 threads, 2,000 creates | {eight:.0} |");
     let gen_org = setup(&store);
     let took = generate(&store, gen_org, rows);
-    println!("\nGenerated {rows} incidents in {:.1} s.\n", took.as_secs_f64());
+    println!(
+        "\nGenerated {rows} incidents in {:.1} s.\n",
+        took.as_secs_f64()
+    );
     println!("| queue listing, 50 per page, 200 pages | p50 | p95 | rows/page |");
     println!("|---|---|---|---|");
     for (label, q) in queries() {
         let (p50, p95, per_page) = page_times(&store, gen_org, &q, 200);
-        println!("| {label} | {:.2} ms | {:.2} ms | {per_page} |", ms(p50), ms(p95));
+        println!(
+            "| {label} | {:.2} ms | {:.2} ms | {per_page} |",
+            ms(p50),
+            ms(p95)
+        );
     }
 }
 
@@ -278,7 +315,10 @@ fn ms(d: Duration) -> f64 {
 
 fn main() {
     // cargo bench passes --bench; nothing else to parse.
-    let rows: i64 = std::env::var("SERVICEDESK_BENCH_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let rows: i64 = std::env::var("SERVICEDESK_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join(format!("servicedesk-bench-{}", Uuid::now_v7()));
     let file = dir.join("bench.db");
     run("SQLite (embedded, WAL)", &file.to_string_lossy(), rows);
@@ -287,9 +327,17 @@ fn main() {
     if let Ok(admin) = std::env::var("SERVICEDESK_BENCH_PG") {
         let name = format!("sd_bench_{}", Uuid::now_v7().simple());
         let mut c = PgConnection::establish(&admin).unwrap();
-        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).unwrap();
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut c)
+            .unwrap();
         let (base, _) = admin.rsplit_once('/').unwrap();
-        run("PostgreSQL 15 (local, pool of 16)", &format!("{base}/{name}"), rows);
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).unwrap();
+        run(
+            "PostgreSQL 15 (local, pool of 16)",
+            &format!("{base}/{name}"),
+            rows,
+        );
+        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut c)
+            .unwrap();
     }
 }

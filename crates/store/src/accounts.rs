@@ -47,7 +47,11 @@ const CREDENTIAL_COLUMNS: CredentialColumns = (
     users::version,
 );
 
-fn teams_of(conn: &mut DbConn, org: &str, user: &str) -> Result<Vec<servicedesk_core::ids::TeamId>, StoreError> {
+fn teams_of(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+) -> Result<Vec<servicedesk_core::ids::TeamId>, StoreError> {
     team_members::table
         .filter(team_members::org_id.eq(org))
         .filter(team_members::user_id.eq(user))
@@ -62,7 +66,9 @@ fn teams_of(conn: &mut DbConn, org: &str, user: &str) -> Result<Vec<servicedesk_
 
 fn load_account<F>(conn: &mut DbConn, filter: F) -> Result<Account, StoreError>
 where
-    F: FnOnce(users::BoxedQuery<'static, crate::db::MultiBackend>) -> users::BoxedQuery<'static, crate::db::MultiBackend>,
+    F: FnOnce(
+        users::BoxedQuery<'static, crate::db::MultiBackend>,
+    ) -> users::BoxedQuery<'static, crate::db::MultiBackend>,
 {
     let (user_row, cred): (UserRow, CredentialRow) = filter(users::table.into_boxed())
         .select((USER_COLUMNS, CREDENTIAL_COLUMNS))
@@ -79,7 +85,11 @@ where
         platform_admin: cred.platform_admin,
         password_hash: cred.password_hash,
         email_verified_at: cred.email_verified_at.map(utc),
-        mfa: MfaState { secret_sealed: cred.mfa_secret_enc, enabled: cred.mfa_enabled, recovery_codes },
+        mfa: MfaState {
+            secret_sealed: cred.mfa_secret_enc,
+            enabled: cred.mfa_enabled,
+            recovery_codes,
+        },
         version: cred.version,
     })
 }
@@ -90,18 +100,25 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, TxError> {
 
 impl AccountStore for Store {
     fn user_count(&self) -> Result<u64, StoreError> {
-        let n: i64 = users::table.select(count_star()).first(&mut *self.db.conn()?).map_err(map("user"))?;
+        let n: i64 = users::table
+            .select(count_star())
+            .first(&mut *self.db.conn()?)
+            .map_err(map("user"))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn find_by_email(&self, email: &str) -> Result<Account, StoreError> {
         let email = email.to_owned();
-        load_account(&mut *self.db.conn()?, move |q| q.filter(users::email.eq(email)))
+        load_account(&mut *self.db.conn()?, move |q| {
+            q.filter(users::email.eq(email))
+        })
     }
 
     fn account(&self, org: OrgId, user: UserId) -> Result<Account, StoreError> {
         let (org, user) = (org.to_string(), user.to_string());
-        load_account(&mut *self.db.conn()?, move |q| q.filter(users::org_id.eq(org)).filter(users::id.eq(user)))
+        load_account(&mut *self.db.conn()?, move |q| {
+            q.filter(users::org_id.eq(org)).filter(users::id.eq(user))
+        })
     }
 
     fn create_account(&self, account: &Account, write: &WriteSet) -> Result<Account, StoreError> {
@@ -144,13 +161,21 @@ impl AccountStore for Store {
         self.account(u.org_id, u.id)
     }
 
-    fn update_account(&self, account: &Account, expected_version: i64, write: &WriteSet) -> Result<Account, StoreError> {
+    fn update_account(
+        &self,
+        account: &Account,
+        expected_version: i64,
+        write: &WriteSet,
+    ) -> Result<Account, StoreError> {
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
             let changed = diesel::update(
-                users::table.filter(users::org_id.eq(&org)).filter(users::id.eq(&id)).filter(users::version.eq(expected_version)),
+                users::table
+                    .filter(users::org_id.eq(&org))
+                    .filter(users::id.eq(&id))
+                    .filter(users::version.eq(expected_version)),
             )
             .set((
                 users::name.eq(&u.name),
@@ -172,7 +197,10 @@ impl AccountStore for Store {
                     .first::<i64>(conn)
                     .optional()?;
                 return Err(TxError::Store(match current {
-                    Some(current) => StoreError::Conflict { entity: "user", current },
+                    Some(current) => StoreError::Conflict {
+                        entity: "user",
+                        current,
+                    },
                     None => StoreError::NotFound("user"),
                 }));
             }
@@ -184,14 +212,19 @@ impl AccountStore for Store {
     }
 
     fn accept_totp_step(&self, org: OrgId, user: UserId, step: u64) -> Result<bool, StoreError> {
-        let step = i64::try_from(step).map_err(|_| StoreError::Unavailable("TOTP step out of range".into()))?;
+        let step = i64::try_from(step)
+            .map_err(|_| StoreError::Unavailable("TOTP step out of range".into()))?;
         let (org, user) = (org.to_string(), user.to_string());
         let mut conn = self.db.conn()?;
         let changed = diesel::update(
             users::table
                 .filter(users::org_id.eq(&org))
                 .filter(users::id.eq(&user))
-                .filter(users::mfa_last_step.is_null().or(users::mfa_last_step.lt(step))),
+                .filter(
+                    users::mfa_last_step
+                        .is_null()
+                        .or(users::mfa_last_step.lt(step)),
+                ),
         )
         .set(users::mfa_last_step.eq(step))
         .execute(&mut *conn)
@@ -199,20 +232,38 @@ impl AccountStore for Store {
         if changed == 1 {
             return Ok(true);
         }
-        let exists: bool = diesel::select(diesel::dsl::exists(users::table.filter(users::org_id.eq(&org)).filter(users::id.eq(&user))))
-            .get_result(&mut *conn)
-            .map_err(map("user"))?;
-        if exists { Ok(false) } else { Err(StoreError::NotFound("user")) }
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            users::table
+                .filter(users::org_id.eq(&org))
+                .filter(users::id.eq(&user)),
+        ))
+        .get_result(&mut *conn)
+        .map_err(map("user"))?;
+        if exists {
+            Ok(false)
+        } else {
+            Err(StoreError::NotFound("user"))
+        }
     }
 
-    fn list_users(&self, org: OrgId, after: Option<UserId>, limit: u32) -> Result<Vec<User>, StoreError> {
+    fn list_users(
+        &self,
+        org: OrgId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let mut q = users::table.filter(users::org_id.eq(&org_s)).into_boxed();
         if let Some(after) = after {
             q = q.filter(users::id.gt(after.to_string()));
         }
-        let rows = q.order(users::id.asc()).limit(i64::from(limit)).select(USER_COLUMNS).load::<UserRow>(&mut *conn).map_err(map("user"))?;
+        let rows = q
+            .order(users::id.asc())
+            .limit(i64::from(limit))
+            .select(USER_COLUMNS)
+            .load::<UserRow>(&mut *conn)
+            .map_err(map("user"))?;
         rows.into_iter()
             .map(|row| {
                 let teams = teams_of(&mut conn, &org_s, &row.id)?;
@@ -230,12 +281,20 @@ impl Store {
     pub fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
         organizations::table
             .order(organizations::name.asc())
-            .select((organizations::id, organizations::name, organizations::created_at))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::created_at,
+            ))
             .load::<(String, String, NaiveDateTime)>(&mut *self.db.conn()?)
             .map_err(map("organization"))?
             .into_iter()
             .map(|(id, name, created_at)| {
-                Ok(Organization { id: OrgId(crate::rows::parse("org id", &id)?), name, created_at: utc(created_at) })
+                Ok(Organization {
+                    id: OrgId(crate::rows::parse("org id", &id)?),
+                    name,
+                    created_at: utc(created_at),
+                })
             })
             .collect()
     }

@@ -24,10 +24,18 @@ impl AdminStore for Store {
     fn organization(&self, id: OrgId) -> Result<Organization, StoreError> {
         let (id_s, name, created_at) = organizations::table
             .filter(organizations::id.eq(id.to_string()))
-            .select((organizations::id, organizations::name, organizations::created_at))
+            .select((
+                organizations::id,
+                organizations::name,
+                organizations::created_at,
+            ))
             .first::<(String, String, chrono::NaiveDateTime)>(&mut *self.db.conn()?)
             .map_err(map("organization"))?;
-        Ok(Organization { id: OrgId(parse("org id", &id_s)?), name, created_at: utc(created_at) })
+        Ok(Organization {
+            id: OrgId(parse("org id", &id_s)?),
+            name,
+            created_at: utc(created_at),
+        })
     }
 
     fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
@@ -50,7 +58,8 @@ impl AdminStore for Store {
     }
 
     fn create_role(&self, org: OrgId, role: &Role) -> Result<(), StoreError> {
-        let grants = serde_json::to_string(&role.grants).map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let grants = serde_json::to_string(&role.grants)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         diesel::insert_into(roles::table)
             .values((
                 roles::org_id.eq(org.to_string()),
@@ -73,8 +82,13 @@ impl AdminStore for Store {
             .map_err(map("role"))?
             .into_iter()
             .map(|(name, grants)| {
-                let grants: Vec<Grant> = serde_json::from_str(&grants).map_err(|_| corrupt("role grants", &grants))?;
-                Ok(Role { name, builtin: false, grants })
+                let grants: Vec<Grant> =
+                    serde_json::from_str(&grants).map_err(|_| corrupt("role grants", &grants))?;
+                Ok(Role {
+                    name,
+                    builtin: false,
+                    grants,
+                })
             })
             .collect()
     }

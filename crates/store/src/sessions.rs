@@ -58,7 +58,9 @@ impl SessionStore for Store {
             // Marking the token used is the first statement: of two concurrent refreshes
             // with one token exactly one wins, the other sees it used (a replay).
             let won = diesel::update(
-                refresh_tokens::table.filter(refresh_tokens::token_hash.eq(digest)).filter(refresh_tokens::used_at.is_null()),
+                refresh_tokens::table
+                    .filter(refresh_tokens::token_hash.eq(digest))
+                    .filter(refresh_tokens::used_at.is_null()),
             )
             .set(refresh_tokens::used_at.eq(db(now)))
             .execute(conn)?;
@@ -71,14 +73,20 @@ impl SessionStore for Store {
                 return Ok(Rotation::Invalid);
             };
             if won == 0 {
-                diesel::update(refresh_token_families::table.filter(refresh_token_families::id.eq(&family)))
-                    .set(refresh_token_families::revoked_at.eq(db(now)))
-                    .execute(conn)?;
+                diesel::update(
+                    refresh_token_families::table.filter(refresh_token_families::id.eq(&family)),
+                )
+                .set(refresh_token_families::revoked_at.eq(db(now)))
+                .execute(conn)?;
                 return Ok(Rotation::Reused);
             }
             let (org, user, revoked) = refresh_token_families::table
                 .filter(refresh_token_families::id.eq(&family))
-                .select((refresh_token_families::org_id, refresh_token_families::user_id, refresh_token_families::revoked_at))
+                .select((
+                    refresh_token_families::org_id,
+                    refresh_token_families::user_id,
+                    refresh_token_families::revoked_at,
+                ))
                 .first::<(String, String, Option<NaiveDateTime>)>(conn)?;
             if revoked.is_some() || token_expiry <= db(now) {
                 return Ok(Rotation::Invalid);
@@ -100,7 +108,12 @@ impl SessionStore for Store {
         .map_err(|e| e.into_store("session"))
     }
 
-    fn revoke_session(&self, org: OrgId, session_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    fn revoke_session(
+        &self,
+        org: OrgId,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         diesel::update(
             refresh_token_families::table
                 .filter(refresh_token_families::org_id.eq(org.to_string()))
@@ -113,7 +126,12 @@ impl SessionStore for Store {
         Ok(())
     }
 
-    fn revoke_all_sessions(&self, org: OrgId, user: UserId, now: DateTime<Utc>) -> Result<(), StoreError> {
+    fn revoke_all_sessions(
+        &self,
+        org: OrgId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         diesel::update(
             refresh_token_families::table
                 .filter(refresh_token_families::org_id.eq(org.to_string()))
@@ -138,12 +156,17 @@ impl SessionStore for Store {
 
     fn deny(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut conn = self.db.conn()?;
-        let exists: bool = diesel::select(diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(jti))))
-            .get_result(&mut *conn)
-            .map_err(map("token"))?;
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
+        ))
+        .get_result(&mut *conn)
+        .map_err(map("token"))?;
         if !exists {
             match diesel::insert_into(revoked_tokens::table)
-                .values((revoked_tokens::jti.eq(jti), revoked_tokens::expires_at.eq(db(expires_at))))
+                .values((
+                    revoked_tokens::jti.eq(jti),
+                    revoked_tokens::expires_at.eq(db(expires_at)),
+                ))
                 .execute(&mut *conn)
                 .map_err(map("token"))
             {
@@ -153,16 +176,22 @@ impl SessionStore for Store {
             }
         }
         // Entries are useless once their token has expired anyway.
-        diesel::delete(revoked_tokens::table.filter(revoked_tokens::expires_at.lt(db(expires_at - chrono::TimeDelta::hours(1)))))
-            .execute(&mut *conn)
-            .map_err(map("token"))?;
+        diesel::delete(
+            revoked_tokens::table.filter(
+                revoked_tokens::expires_at.lt(db(expires_at - chrono::TimeDelta::hours(1))),
+            ),
+        )
+        .execute(&mut *conn)
+        .map_err(map("token"))?;
         Ok(())
     }
 
     fn is_denied(&self, jti: &str) -> Result<bool, StoreError> {
-        diesel::select(diesel::dsl::exists(revoked_tokens::table.filter(revoked_tokens::jti.eq(jti))))
-            .get_result(&mut *self.db.conn()?)
-            .map_err(map("token"))
+        diesel::select(diesel::dsl::exists(
+            revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
+        ))
+        .get_result(&mut *self.db.conn()?)
+        .map_err(map("token"))
     }
 
     fn issue_token(
@@ -199,7 +228,12 @@ impl SessionStore for Store {
         .map_err(|e| e.into_store("user"))
     }
 
-    fn consume_token(&self, kind: TokenKind, digest: &str, now: DateTime<Utc>) -> Result<(OrgId, UserId), StoreError> {
+    fn consume_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError> {
         let mut conn = self.db.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
             let used = diesel::update(
@@ -218,7 +252,10 @@ impl SessionStore for Store {
                 .filter(user_tokens::token_hash.eq(digest))
                 .select((user_tokens::org_id, user_tokens::user_id))
                 .first::<(String, String)>(conn)?;
-            Ok((OrgId(parse("org id", &org)?), UserId(parse("user id", &user)?)))
+            Ok((
+                OrgId(parse("org id", &org)?),
+                UserId(parse("user id", &user)?),
+            ))
         })
         .map_err(|e| e.into_store("token"))
     }

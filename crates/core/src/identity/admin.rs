@@ -7,14 +7,19 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use servicedesk_rbac::{Action, BuiltinRole, Decision, Permission, ResourceKind, ResourceRef, Role, Scope};
+use servicedesk_rbac::{
+    Action, BuiltinRole, Decision, Permission, ResourceKind, ResourceRef, Role, Scope,
+};
 
 use crate::actor::Actor;
 use crate::entities::{Organization, Team, User};
 use crate::error::{Error, FieldError, Result};
 use crate::identity::validate;
 use crate::ids::{OrgId, TeamId, UserId};
-use crate::ports::{Account, AccountStore, AdminStore, Clock, IdGenerator, MfaState, PasswordHasher, StoreError, WriteSet};
+use crate::ports::{
+    Account, AccountStore, AdminStore, Clock, IdGenerator, MfaState, PasswordHasher, StoreError,
+    WriteSet,
+};
 
 /// Input of [`Administration::create_user`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,12 +68,28 @@ pub struct Administration {
     ids: Arc<dyn IdGenerator>,
 }
 
-fn allow(actor: &Actor, kind: ResourceKind, action: Action, org: OrgId, owner: Option<UserId>) -> Result<()> {
-    let resource = ResourceRef { kind, org_id: org.0, requester_id: owner.map(|u| u.0), assignee_id: None, team_id: None };
+fn allow(
+    actor: &Actor,
+    kind: ResourceKind,
+    action: Action,
+    org: OrgId,
+    owner: Option<UserId>,
+) -> Result<()> {
+    let resource = ResourceRef {
+        kind,
+        org_id: org.0,
+        requester_id: owner.map(|u| u.0),
+        assignee_id: None,
+        team_id: None,
+    };
     match actor.decide(action, &resource) {
         Decision::Allow(_) => Ok(()),
-        Decision::Deny(reason) if reason.hides_existence() => Err(Error::NotFound { entity: "organization" }),
-        Decision::Deny(reason) => Err(Error::Forbidden { reason: reason.to_string() }),
+        Decision::Deny(reason) if reason.hides_existence() => Err(Error::NotFound {
+            entity: "organization",
+        }),
+        Decision::Deny(reason) => Err(Error::Forbidden {
+            reason: reason.to_string(),
+        }),
     }
 }
 
@@ -81,7 +102,13 @@ impl Administration {
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
-        Self { accounts, admin, hasher, clock, ids }
+        Self {
+            accounts,
+            admin,
+            hasher,
+            clock,
+            ids,
+        }
     }
 
     /// Creates an organization (platform admin only).
@@ -90,10 +117,16 @@ impl Administration {
     /// `Forbidden` for anyone else; `Invalid` for a bad or taken name.
     pub fn create_organization(&self, actor: &Actor, name: &str) -> Result<Organization> {
         if !actor.platform_admin {
-            return Err(Error::Forbidden { reason: "only the platform admin creates organizations".into() });
+            return Err(Error::Forbidden {
+                reason: "only the platform admin creates organizations".into(),
+            });
         }
         let name = validate::name("name", name).map_err(|e| Error::Invalid(vec![e]))?;
-        let org = Organization { id: OrgId(self.ids.new_id()), name, created_at: self.clock.now() };
+        let org = Organization {
+            id: OrgId(self.ids.new_id()),
+            name,
+            created_at: self.clock.now(),
+        };
         Ok(self.admin.create_organization(&org)?)
     }
 
@@ -113,14 +146,24 @@ impl Administration {
     ///
     /// # Errors
     /// `Invalid` for a bad address or password; `Internal` when the store fails.
-    pub fn bootstrap(&self, org_name: &str, email: &str, password: &str) -> Result<Option<(Organization, User)>> {
+    pub fn bootstrap(
+        &self,
+        org_name: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<Option<(Organization, User)>> {
         if self.accounts.user_count()? > 0 {
             return Ok(None);
         }
         let email = validate::email("email", email).map_err(|e| Error::Invalid(vec![e]))?;
         validate::password("password", password, &email).map_err(|e| Error::Invalid(vec![e]))?;
         let now = self.clock.now();
-        let org = match self.admin.organizations()?.into_iter().find(|o| o.name == org_name) {
+        let org = match self
+            .admin
+            .organizations()?
+            .into_iter()
+            .find(|o| o.name == org_name)
+        {
             Some(org) => org,
             None => self.admin.create_organization(&Organization {
                 id: OrgId(self.ids.new_id()),
@@ -140,12 +183,18 @@ impl Administration {
                 created_at: now,
             },
             platform_admin: true,
-            password_hash: Some(self.hasher.hash(password).map_err(|e| Error::Internal(e.to_string()))?),
+            password_hash: Some(
+                self.hasher
+                    .hash(password)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            ),
             email_verified_at: Some(now),
             mfa: MfaState::default(),
             version: 1,
         };
-        let created = self.accounts.create_account(&account, &WriteSet::default())?;
+        let created = self
+            .accounts
+            .create_account(&account, &WriteSet::default())?;
         Ok(Some((org, created.user)))
     }
 
@@ -158,23 +207,35 @@ impl Administration {
     pub fn create_user(&self, actor: &Actor, input: NewUser) -> Result<User> {
         let org = input.org_id.unwrap_or_else(|| actor.org_id());
         if org != actor.org_id() && !actor.platform_admin {
-            return Err(Error::NotFound { entity: "organization" });
+            return Err(Error::NotFound {
+                entity: "organization",
+            });
         }
         if org == actor.org_id() {
             allow(actor, ResourceKind::User, Action::Create, org, None)?;
         } else {
-            self.admin.organization(org).map_err(|_| Error::NotFound { entity: "organization" })?;
+            self.admin.organization(org).map_err(|_| Error::NotFound {
+                entity: "organization",
+            })?;
         }
         let mut errors: Vec<FieldError> = Vec::new();
-        let email = validate::email("email", &input.email).map_err(|e| errors.push(e)).ok();
-        let name = validate::name("name", &input.name).map_err(|e| errors.push(e)).ok();
-        if let Err(e) = validate::password("password", &input.password, email.as_deref().unwrap_or("")) {
+        let email = validate::email("email", &input.email)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let name = validate::name("name", &input.name)
+            .map_err(|e| errors.push(e))
+            .ok();
+        if let Err(e) =
+            validate::password("password", &input.password, email.as_deref().unwrap_or(""))
+        {
             errors.push(e);
         }
         if let Err(e) = self.check_role(org, &input.role) {
             errors.push(e);
         }
-        let (Some(email), Some(name)) = (email, name) else { return Err(Error::Invalid(errors)) };
+        let (Some(email), Some(name)) = (email, name) else {
+            return Err(Error::Invalid(errors));
+        };
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
@@ -191,15 +252,27 @@ impl Administration {
                 created_at: now,
             },
             platform_admin: false,
-            password_hash: Some(self.hasher.hash(&input.password).map_err(|e| Error::Internal(e.to_string()))?),
+            password_hash: Some(
+                self.hasher
+                    .hash(&input.password)
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            ),
             email_verified_at: Some(now),
             mfa: MfaState::default(),
             version: 1,
         };
         match self.accounts.create_account(&account, &WriteSet::default()) {
             Ok(a) => Ok(a.user),
-            Err(StoreError::Duplicate { .. }) => Err(Error::invalid("email", "taken", "this address is already registered")),
-            Err(StoreError::NotFound(_)) => Err(Error::invalid("team_ids", "unknown", "a team does not exist")),
+            Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
+                "email",
+                "taken",
+                "this address is already registered",
+            )),
+            Err(StoreError::NotFound(_)) => Err(Error::invalid(
+                "team_ids",
+                "unknown",
+                "a team does not exist",
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -210,7 +283,11 @@ impl Administration {
         }
         match self.admin.roles(org) {
             Ok(roles) if roles.iter().any(|r| r.name == role) => Ok(()),
-            _ => Err(FieldError::new("role", "unknown", "must be admin, manager, agent, requester or a custom role")),
+            _ => Err(FieldError::new(
+                "role",
+                "unknown",
+                "must be admin, manager, agent, requester or a custom role",
+            )),
         }
     }
 
@@ -220,9 +297,13 @@ impl Administration {
     /// `Forbidden` without the permission.
     pub fn users(&self, actor: &Actor, after: Option<UserId>, limit: u32) -> Result<Vec<User>> {
         if actor.scope(ResourceKind::User, Action::Read) != Some(Scope::Org) {
-            return Err(Error::Forbidden { reason: "listing users needs user:read for the organization".into() });
+            return Err(Error::Forbidden {
+                reason: "listing users needs user:read for the organization".into(),
+            });
         }
-        Ok(self.accounts.list_users(actor.org_id(), after, limit.clamp(1, 200))?)
+        Ok(self
+            .accounts
+            .list_users(actor.org_id(), after, limit.clamp(1, 200))?)
     }
 
     /// One user of the actor's organization (anyone may read themselves).
@@ -230,8 +311,14 @@ impl Administration {
     /// # Errors
     /// `NotFound` when not in the organization or not readable.
     pub fn user(&self, actor: &Actor, id: UserId) -> Result<User> {
-        allow(actor, ResourceKind::User, Action::Read, actor.org_id(), Some(id))
-            .map_err(|_| Error::NotFound { entity: "user" })?;
+        allow(
+            actor,
+            ResourceKind::User,
+            Action::Read,
+            actor.org_id(),
+            Some(id),
+        )
+        .map_err(|_| Error::NotFound { entity: "user" })?;
         Ok(self.accounts.account(actor.org_id(), id)?.user)
     }
 
@@ -240,17 +327,36 @@ impl Administration {
     /// # Errors
     /// `Invalid`; `Forbidden`; `NotFound`; `Conflict` when changed concurrently.
     pub fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> Result<User> {
-        allow(actor, ResourceKind::User, Action::Update, actor.org_id(), Some(id))?;
-        let self_service = id == actor.user_id() && actor.scope(ResourceKind::User, Action::Manage).is_none();
+        allow(
+            actor,
+            ResourceKind::User,
+            Action::Update,
+            actor.org_id(),
+            Some(id),
+        )?;
+        let self_service =
+            id == actor.user_id() && actor.scope(ResourceKind::User, Action::Manage).is_none();
         if self_service && (input.role.is_some() || input.active.is_some()) {
-            return Err(Error::Forbidden { reason: "only administrators change roles or deactivate users".into() });
+            return Err(Error::Forbidden {
+                reason: "only administrators change roles or deactivate users".into(),
+            });
         }
         if input == UpdateUser::default() {
-            return Err(Error::invalid("body", "empty", "name at least one field to change"));
+            return Err(Error::invalid(
+                "body",
+                "empty",
+                "name at least one field to change",
+            ));
         }
-        let name = input.name.as_deref().map(|n| validate::name("name", n)).transpose().map_err(|e| Error::Invalid(vec![e]))?;
+        let name = input
+            .name
+            .as_deref()
+            .map(|n| validate::name("name", n))
+            .transpose()
+            .map_err(|e| Error::Invalid(vec![e]))?;
         if let Some(role) = &input.role {
-            self.check_role(actor.org_id(), role).map_err(|e| Error::Invalid(vec![e]))?;
+            self.check_role(actor.org_id(), role)
+                .map_err(|e| Error::Invalid(vec![e]))?;
         }
         let account = self.accounts.account(actor.org_id(), id)?;
         let mut updated = account.clone();
@@ -263,7 +369,10 @@ impl Administration {
         if let Some(active) = input.active {
             updated.user.active = active;
         }
-        Ok(self.accounts.update_account(&updated, account.version, &WriteSet::default())?.user)
+        Ok(self
+            .accounts
+            .update_account(&updated, account.version, &WriteSet::default())?
+            .user)
     }
 
     /// Creates a team in the actor's organization.
@@ -271,13 +380,31 @@ impl Administration {
     /// # Errors
     /// `Invalid` for a bad or taken name or an unknown manager; `Forbidden`.
     pub fn create_team(&self, actor: &Actor, input: NewTeam) -> Result<Team> {
-        allow(actor, ResourceKind::Team, Action::Create, actor.org_id(), None)?;
+        allow(
+            actor,
+            ResourceKind::Team,
+            Action::Create,
+            actor.org_id(),
+            None,
+        )?;
         let name = validate::name("name", &input.name).map_err(|e| Error::Invalid(vec![e]))?;
-        let team = Team { id: TeamId(self.ids.new_id()), org_id: actor.org_id(), name, manager_id: input.manager_id, created_at: self.clock.now() };
+        let team = Team {
+            id: TeamId(self.ids.new_id()),
+            org_id: actor.org_id(),
+            name,
+            manager_id: input.manager_id,
+            created_at: self.clock.now(),
+        };
         match self.admin.create_team(&team) {
             Ok(t) => Ok(t),
-            Err(StoreError::Duplicate { .. }) => Err(Error::invalid("name", "taken", "a team of this name exists")),
-            Err(StoreError::NotFound(_)) => Err(Error::invalid("manager_id", "unknown", "no such user")),
+            Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
+                "name",
+                "taken",
+                "a team of this name exists",
+            )),
+            Err(StoreError::NotFound(_)) => {
+                Err(Error::invalid("manager_id", "unknown", "no such user"))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -287,7 +414,13 @@ impl Administration {
     /// # Errors
     /// `Forbidden` without `team:read`.
     pub fn teams(&self, actor: &Actor) -> Result<Vec<Team>> {
-        allow(actor, ResourceKind::Team, Action::Read, actor.org_id(), None)?;
+        allow(
+            actor,
+            ResourceKind::Team,
+            Action::Read,
+            actor.org_id(),
+            None,
+        )?;
         Ok(self.admin.teams(actor.org_id())?)
     }
 
@@ -296,9 +429,17 @@ impl Administration {
     /// # Errors
     /// `Forbidden` without `team:manage`; `NotFound` for a team or user outside the organization.
     pub fn add_team_member(&self, actor: &Actor, team: TeamId, user: UserId) -> Result<()> {
-        allow(actor, ResourceKind::Team, Action::Manage, actor.org_id(), None)?;
+        allow(
+            actor,
+            ResourceKind::Team,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
         match self.admin.add_team_member(actor.org_id(), team, user) {
-            Err(StoreError::NotFound("user")) => Err(Error::invalid("user_id", "unknown", "no such user")),
+            Err(StoreError::NotFound("user")) => {
+                Err(Error::invalid("user_id", "unknown", "no such user"))
+            }
             other => Ok(other?),
         }
     }
@@ -307,12 +448,28 @@ impl Administration {
     ///
     /// # Errors
     /// `Invalid` for a bad name or unknown permissions; `Forbidden` without `role:manage`.
-    pub fn create_role(&self, actor: &Actor, name: &str, grants: &[(String, Scope)]) -> Result<Role> {
-        allow(actor, ResourceKind::Role, Action::Manage, actor.org_id(), None)?;
-        let role = Role::custom_from_strs(name, grants).map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
+    pub fn create_role(
+        &self,
+        actor: &Actor,
+        name: &str,
+        grants: &[(String, Scope)],
+    ) -> Result<Role> {
+        allow(
+            actor,
+            ResourceKind::Role,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
+        let role = Role::custom_from_strs(name, grants)
+            .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
         match self.admin.create_role(actor.org_id(), &role) {
             Ok(()) => Ok(role),
-            Err(StoreError::Duplicate { .. }) => Err(Error::invalid("name", "taken", "a role of this name exists")),
+            Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
+                "name",
+                "taken",
+                "a role of this name exists",
+            )),
             Err(e) => Err(e.into()),
         }
     }
@@ -322,7 +479,13 @@ impl Administration {
     /// # Errors
     /// `Forbidden` without `role:read`.
     pub fn roles(&self, actor: &Actor) -> Result<Vec<Role>> {
-        allow(actor, ResourceKind::Role, Action::Read, actor.org_id(), None)?;
+        allow(
+            actor,
+            ResourceKind::Role,
+            Action::Read,
+            actor.org_id(),
+            None,
+        )?;
         let mut roles: Vec<Role> = BuiltinRole::all().into_iter().map(Role::builtin).collect();
         roles.extend(self.admin.roles(actor.org_id())?);
         Ok(roles)

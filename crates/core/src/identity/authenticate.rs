@@ -19,7 +19,10 @@ impl Authenticator {
     pub fn authenticate(&self, bearer: &str) -> Result<(Actor, Claims)> {
         let p = &self.ports;
         let now = p.clock.now();
-        let claims = p.tokens.verify(bearer, TokenPurpose::Access, now).map_err(|_| Error::Unauthenticated)?;
+        let claims = p
+            .tokens
+            .verify(bearer, TokenPurpose::Access, now)
+            .map_err(|_| Error::Unauthenticated)?;
         if p.sessions.is_denied(&claims.jti)? {
             return Err(Error::Unauthenticated);
         }
@@ -53,7 +56,10 @@ impl Authenticator {
             if custom.is_none() {
                 custom = Some(self.ports.admin.roles(user.org_id)?);
             }
-            if let Some(role) = custom.as_ref().and_then(|c| c.iter().find(|r| &r.name == name)) {
+            if let Some(role) = custom
+                .as_ref()
+                .and_then(|c| c.iter().find(|r| &r.name == name))
+            {
                 roles.push(role.clone());
             }
         }

@@ -50,14 +50,21 @@ impl Authenticator {
         let now = p.clock.now();
         let (acct_key, ip_key) = (account_key(email), ip_key(ip));
         for key in [&acct_key, &ip_key] {
-            p.throttle.check(key, now).map_err(|secs| Error::RateLimited { retry_after_secs: secs })?;
+            p.throttle
+                .check(key, now)
+                .map_err(|secs| Error::RateLimited {
+                    retry_after_secs: secs,
+                })?;
         }
         let account = match p.accounts.find_by_email(&email.trim().to_lowercase()) {
             Ok(a) => Some(a),
             Err(StoreError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         };
-        let hash = account.as_ref().and_then(|a| a.password_hash.clone()).or_else(|| self.decoy_hash.clone());
+        let hash = account
+            .as_ref()
+            .and_then(|a| a.password_hash.clone())
+            .or_else(|| self.decoy_hash.clone());
         let password_ok = hash.is_some_and(|h| p.hasher.verify(password, &h));
         let Some(account) = account.filter(|a| password_ok && a.user.active) else {
             p.throttle.failure(&acct_key, now);
@@ -66,14 +73,24 @@ impl Authenticator {
         };
         p.throttle.reset(&acct_key);
         if account.email_verified_at.is_none() {
-            return Err(Error::Forbidden { reason: "the e-mail address is not verified yet".into() });
+            return Err(Error::Forbidden {
+                reason: "the e-mail address is not verified yet".into(),
+            });
         }
         if account.mfa.enabled {
             let challenge = p
                 .tokens
-                .issue(account.user.id, account.user.org_id, TokenPurpose::MfaChallenge, None, now)
+                .issue(
+                    account.user.id,
+                    account.user.org_id,
+                    TokenPurpose::MfaChallenge,
+                    None,
+                    now,
+                )
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            return Ok(LoginOutcome::MfaRequired { mfa_token: challenge.token });
+            return Ok(LoginOutcome::MfaRequired {
+                mfa_token: challenge.token,
+            });
         }
         self.start_session(&account, now).map(LoginOutcome::Tokens)
     }
@@ -92,13 +109,24 @@ impl Authenticator {
         self.pair(account.user.id, account.user.org_id, &session, refresh, now)
     }
 
-    fn pair(&self, user: UserId, org: OrgId, session: &str, refresh: String, now: DateTime<Utc>) -> Result<TokenPair> {
+    fn pair(
+        &self,
+        user: UserId,
+        org: OrgId,
+        session: &str,
+        refresh: String,
+        now: DateTime<Utc>,
+    ) -> Result<TokenPair> {
         let access = self
             .ports
             .tokens
             .issue(user, org, TokenPurpose::Access, Some(session), now)
             .map_err(|e| Error::Internal(e.to_string()))?;
-        Ok(TokenPair { access_token: access.token, refresh_token: refresh, expires_in: self.ports.tokens.access_ttl_secs() })
+        Ok(TokenPair {
+            access_token: access.token,
+            refresh_token: refresh,
+            expires_in: self.ports.tokens.access_ttl_secs(),
+        })
     }
 
     /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting
@@ -116,7 +144,12 @@ impl Authenticator {
             now,
             now + self.settings.refresh_ttl,
         )?;
-        let Rotation::Rotated { session_id, org_id, user_id } = rotation else {
+        let Rotation::Rotated {
+            session_id,
+            org_id,
+            user_id,
+        } = rotation
+        else {
             return Err(Error::Unauthenticated);
         };
         match p.accounts.account(org_id, user_id) {

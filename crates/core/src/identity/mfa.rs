@@ -32,12 +32,22 @@ impl Authenticator {
     pub fn verify_mfa(&self, mfa_token: &str, code: &str, ip: &str) -> Result<TokenPair> {
         let p = &self.ports;
         let now = p.clock.now();
-        let claims = p.tokens.verify(mfa_token, TokenPurpose::MfaChallenge, now).map_err(|_| Error::Unauthenticated)?;
+        let claims = p
+            .tokens
+            .verify(mfa_token, TokenPurpose::MfaChallenge, now)
+            .map_err(|_| Error::Unauthenticated)?;
         let (key, ip_key) = (mfa_key(&claims.user_id.to_string()), ip_key(ip));
         for k in [&key, &ip_key] {
-            p.throttle.check(k, now).map_err(|secs| Error::RateLimited { retry_after_secs: secs })?;
+            p.throttle
+                .check(k, now)
+                .map_err(|secs| Error::RateLimited {
+                    retry_after_secs: secs,
+                })?;
         }
-        let account = p.accounts.account(claims.org_id, claims.user_id).map_err(|_| Error::Unauthenticated)?;
+        let account = p
+            .accounts
+            .account(claims.org_id, claims.user_id)
+            .map_err(|_| Error::Unauthenticated)?;
         if !account.user.active || !account.mfa.enabled || !self.second_factor_ok(&account, code)? {
             p.throttle.failure(&key, now);
             p.throttle.failure(&ip_key, now);
@@ -59,13 +69,22 @@ impl Authenticator {
             };
             let mut updated = account.clone();
             updated.mfa.recovery_codes.remove(pos);
-            p.accounts.update_account(&updated, account.version, &WriteSet::default())?;
+            p.accounts
+                .update_account(&updated, account.version, &WriteSet::default())?;
             return Ok(true);
         }
-        let Some(sealed) = &account.mfa.secret_sealed else { return Ok(false) };
-        let secret = p.secrets.open(sealed).map_err(|e| Error::Internal(e.to_string()))?;
+        let Some(sealed) = &account.mfa.secret_sealed else {
+            return Ok(false);
+        };
+        let secret = p
+            .secrets
+            .open(sealed)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         match p.totp.verify(&secret, code, p.clock.now()) {
-            Some(step) => Ok(p.accounts.accept_totp_step(account.user.org_id, account.user.id, step)?),
+            Some(step) => {
+                Ok(p.accounts
+                    .accept_totp_step(account.user.org_id, account.user.id, step)?)
+            }
             None => Ok(false),
         }
     }
@@ -78,14 +97,29 @@ impl Authenticator {
         let p = &self.ports;
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
         if account.mfa.enabled {
-            return Err(Error::invalid("mfa", "already_enabled", "MFA is already enabled"));
+            return Err(Error::invalid(
+                "mfa",
+                "already_enabled",
+                "MFA is already enabled",
+            ));
         }
         let secret = p.totp.new_secret();
-        let uri = p.totp.otpauth_uri(&secret, &account.user.email).map_err(|e| Error::Internal(e.to_string()))?;
+        let uri = p
+            .totp
+            .otpauth_uri(&secret, &account.user.email)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let mut updated = account.clone();
-        updated.mfa.secret_sealed = Some(p.secrets.seal(&secret).map_err(|e| Error::Internal(e.to_string()))?);
-        p.accounts.update_account(&updated, account.version, &WriteSet::default())?;
-        Ok(MfaEnrollment { secret, otpauth_uri: uri })
+        updated.mfa.secret_sealed = Some(
+            p.secrets
+                .seal(&secret)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        );
+        p.accounts
+            .update_account(&updated, account.version, &WriteSet::default())?;
+        Ok(MfaEnrollment {
+            secret,
+            otpauth_uri: uri,
+        })
     }
 
     /// Activates MFA with a first valid code; returns ten single-use recovery codes (only
@@ -97,18 +131,25 @@ impl Authenticator {
         let p = &self.ports;
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
         if account.mfa.enabled || account.mfa.secret_sealed.is_none() {
-            return Err(Error::invalid("mfa", "not_pending", "call /auth/mfa/enable first"));
+            return Err(Error::invalid(
+                "mfa",
+                "not_pending",
+                "call /auth/mfa/enable first",
+            ));
         }
         if !self.second_factor_ok(&account, code)? {
             return Err(Error::invalid("code", "invalid", "the code is not valid"));
         }
         // The step was recorded: re-read so the write names the current version.
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
-        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| p.opaque.recovery_code()).collect();
+        let codes: Vec<String> = (0..RECOVERY_CODES)
+            .map(|_| p.opaque.recovery_code())
+            .collect();
         let mut updated = account.clone();
         updated.mfa.enabled = true;
         updated.mfa.recovery_codes = codes.iter().map(|c| p.opaque.digest(c)).collect();
-        p.accounts.update_account(&updated, account.version, &WriteSet::default())?;
+        p.accounts
+            .update_account(&updated, account.version, &WriteSet::default())?;
         Ok(codes)
     }
 
@@ -128,7 +169,8 @@ impl Authenticator {
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
         let mut updated = account.clone();
         updated.mfa = Default::default();
-        p.accounts.update_account(&updated, account.version, &WriteSet::default())?;
+        p.accounts
+            .update_account(&updated, account.version, &WriteSet::default())?;
         Ok(())
     }
 }

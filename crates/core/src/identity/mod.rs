@@ -13,7 +13,6 @@ mod password;
 mod register;
 mod validate;
 
-
 use std::sync::Arc;
 
 use chrono::TimeDelta;
@@ -24,8 +23,8 @@ pub use mfa::MfaEnrollment;
 
 use crate::ids::OrgId;
 use crate::ports::{
-    AccountStore, AdminStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher, SecretBox, SessionStore,
-    Throttle, TokenIssuer, Totp,
+    AccountStore, AdminStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher, SecretBox,
+    SessionStore, Throttle, TokenIssuer, Totp,
 };
 
 /// Settings of the authentication use cases.
@@ -96,7 +95,11 @@ impl Authenticator {
     /// Wires the use cases.
     pub fn new(ports: AuthPorts, settings: AuthSettings) -> Self {
         let decoy_hash = ports.hasher.hash(&ports.opaque.generate()).ok();
-        Self { ports, settings, decoy_hash }
+        Self {
+            ports,
+            settings,
+            decoy_hash,
+        }
     }
 
     /// The settings in force.

@@ -23,7 +23,11 @@ impl Authenticator {
         let now = p.clock.now();
         let (key, ip_key) = (reset_key(email), ip_key(ip));
         for k in [&key, &ip_key] {
-            p.throttle.check(k, now).map_err(|secs| Error::RateLimited { retry_after_secs: secs })?;
+            p.throttle
+                .check(k, now)
+                .map_err(|secs| Error::RateLimited {
+                    retry_after_secs: secs,
+                })?;
         }
         p.throttle.failure(&key, now);
         p.throttle.failure(&ip_key, now);
@@ -52,7 +56,8 @@ impl Authenticator {
                 token,
             }),
         );
-        p.accounts.update_account(&account, account.version, &write)?;
+        p.accounts
+            .update_account(&account, account.version, &write)?;
         Ok(())
     }
 
@@ -63,19 +68,28 @@ impl Authenticator {
     /// `Invalid` for a bad token (field `token`) or a weak password (field `new_password`).
     pub fn confirm_password_reset(&self, token: &str, new_password: &str) -> Result<()> {
         let p = &self.ports;
-        validate::password("new_password", new_password, "").map_err(|e| Error::Invalid(vec![e]))?;
+        validate::password("new_password", new_password, "")
+            .map_err(|e| Error::Invalid(vec![e]))?;
         let now = p.clock.now();
         let (org, user) = p
             .sessions
             .consume_token(TokenKind::PasswordReset, &p.opaque.digest(token), now)
-            .map_err(|_| Error::invalid("token", "invalid", "the link is invalid or has expired"))?;
+            .map_err(|_| {
+                Error::invalid("token", "invalid", "the link is invalid or has expired")
+            })?;
         let account = p.accounts.account(org, user)?;
-        validate::password("new_password", new_password, &account.user.email).map_err(|e| Error::Invalid(vec![e]))?;
+        validate::password("new_password", new_password, &account.user.email)
+            .map_err(|e| Error::Invalid(vec![e]))?;
         let mut updated = account.clone();
-        updated.password_hash = Some(p.hasher.hash(new_password).map_err(|e| Error::Internal(e.to_string()))?);
+        updated.password_hash = Some(
+            p.hasher
+                .hash(new_password)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        );
         updated.email_verified_at = account.email_verified_at.or(Some(now));
         let write = self.security_write(&account.user, "user.password_reset", now, None);
-        p.accounts.update_account(&updated, account.version, &write)?;
+        p.accounts
+            .update_account(&updated, account.version, &write)?;
         p.sessions.revoke_all_sessions(org, user, now)?;
         Ok(())
     }
@@ -88,16 +102,31 @@ impl Authenticator {
     pub fn change_password(&self, actor: &Actor, current: &str, new_password: &str) -> Result<()> {
         let p = &self.ports;
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
-        validate::password("new_password", new_password, &account.user.email).map_err(|e| Error::Invalid(vec![e]))?;
-        if !account.password_hash.as_deref().is_some_and(|h| p.hasher.verify(current, h)) {
-            return Err(Error::invalid("current_password", "invalid", "the current password is wrong"));
+        validate::password("new_password", new_password, &account.user.email)
+            .map_err(|e| Error::Invalid(vec![e]))?;
+        if !account
+            .password_hash
+            .as_deref()
+            .is_some_and(|h| p.hasher.verify(current, h))
+        {
+            return Err(Error::invalid(
+                "current_password",
+                "invalid",
+                "the current password is wrong",
+            ));
         }
         let now = p.clock.now();
         let mut updated = account.clone();
-        updated.password_hash = Some(p.hasher.hash(new_password).map_err(|e| Error::Internal(e.to_string()))?);
+        updated.password_hash = Some(
+            p.hasher
+                .hash(new_password)
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        );
         let write = self.security_write(&account.user, "user.password_change", now, None);
-        p.accounts.update_account(&updated, account.version, &write)?;
-        p.sessions.revoke_all_sessions(actor.org_id(), actor.user_id(), now)?;
+        p.accounts
+            .update_account(&updated, account.version, &write)?;
+        p.sessions
+            .revoke_all_sessions(actor.org_id(), actor.user_id(), now)?;
         Ok(())
     }
 }

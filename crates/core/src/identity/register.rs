@@ -21,20 +21,31 @@ impl Authenticator {
     pub fn register(&self, email: &str, name: &str, password: &str) -> Result<()> {
         let p = &self.ports;
         let mut errors: Vec<FieldError> = Vec::new();
-        let email = validate::email("email", email).map_err(|e| errors.push(e)).ok();
-        let name = validate::name("name", name).map_err(|e| errors.push(e)).ok();
+        let email = validate::email("email", email)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let name = validate::name("name", name)
+            .map_err(|e| errors.push(e))
+            .ok();
         if let Err(e) = validate::password("password", password, email.as_deref().unwrap_or("")) {
             errors.push(e);
         }
-        let (Some(email), Some(name)) = (email, name) else { return Err(Error::Invalid(errors)) };
+        let (Some(email), Some(name)) = (email, name) else {
+            return Err(Error::Invalid(errors));
+        };
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
         let Some(org) = self.settings.registration_org else {
-            return Err(Error::Forbidden { reason: "self-registration is disabled".into() });
+            return Err(Error::Forbidden {
+                reason: "self-registration is disabled".into(),
+            });
         };
         let now = p.clock.now();
-        let hash = p.hasher.hash(password).map_err(|e| Error::Internal(e.to_string()))?;
+        let hash = p
+            .hasher
+            .hash(password)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let user = User {
             id: UserId(p.ids.new_id()),
             org_id: org,
@@ -54,18 +65,30 @@ impl Authenticator {
             version: 1,
         };
         let token = p.opaque.generate();
-        let write = self.security_write(&user, "user.register", now, Some(EventPayload::EmailVerificationRequested {
-            user_id: user.id,
-            email,
-            name,
-            token: token.clone(),
-        }));
+        let write = self.security_write(
+            &user,
+            "user.register",
+            now,
+            Some(EventPayload::EmailVerificationRequested {
+                user_id: user.id,
+                email,
+                name,
+                token: token.clone(),
+            }),
+        );
         match p.accounts.create_account(&account, &write) {
             Ok(_) => {}
             Err(StoreError::Duplicate { field: "email" }) => return Ok(()),
             Err(e) => return Err(e.into()),
         }
-        p.sessions.issue_token(org, user.id, TokenKind::EmailVerification, &p.opaque.digest(&token), now, now + self.settings.verification_ttl)?;
+        p.sessions.issue_token(
+            org,
+            user.id,
+            TokenKind::EmailVerification,
+            &p.opaque.digest(&token),
+            now,
+            now + self.settings.verification_ttl,
+        )?;
         Ok(())
     }
 
@@ -79,7 +102,9 @@ impl Authenticator {
         let (org, user) = p
             .sessions
             .consume_token(TokenKind::EmailVerification, &p.opaque.digest(token), now)
-            .map_err(|_| Error::invalid("token", "invalid", "the link is invalid or has expired"))?;
+            .map_err(|_| {
+                Error::invalid("token", "invalid", "the link is invalid or has expired")
+            })?;
         let account = p.accounts.account(org, user)?;
         if account.email_verified_at.is_some() {
             return Ok(());
@@ -87,7 +112,8 @@ impl Authenticator {
         let mut updated = account.clone();
         updated.email_verified_at = Some(now);
         let write = self.security_write(&account.user, "user.verify_email", now, None);
-        p.accounts.update_account(&updated, account.version, &write)?;
+        p.accounts
+            .update_account(&updated, account.version, &write)?;
         Ok(())
     }
 

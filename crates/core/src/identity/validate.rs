@@ -11,7 +11,13 @@ pub(crate) const MAX_PASSWORD: usize = 128;
 /// verification mail, not by a regex.
 pub(crate) fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     let email = raw.trim().to_lowercase();
-    let invalid = || FieldError::new(field, "invalid", "must be an e-mail address like name@example.org");
+    let invalid = || {
+        FieldError::new(
+            field,
+            "invalid",
+            "must be an e-mail address like name@example.org",
+        )
+    };
     if email.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
@@ -19,7 +25,12 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<String, FieldError> {
         return Err(invalid());
     }
     let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
-    if local.is_empty() || local.contains('@') || !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+    if local.is_empty()
+        || local.contains('@')
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+    {
         return Err(invalid());
     }
     Ok(email)
@@ -32,7 +43,11 @@ pub(crate) fn name(field: &str, raw: &str) -> Result<String, FieldError> {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
     if name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "invalid", "must be at most 100 printable characters"));
+        return Err(FieldError::new(
+            field,
+            "invalid",
+            "must be at most 100 printable characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -41,13 +56,25 @@ pub(crate) fn name(field: &str, raw: &str) -> Result<String, FieldError> {
 pub(crate) fn password(field: &str, raw: &str, email: &str) -> Result<(), FieldError> {
     let n = raw.chars().count();
     if n < MIN_PASSWORD {
-        return Err(FieldError::new(field, "too_short", format!("must be at least {MIN_PASSWORD} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_short",
+            format!("must be at least {MIN_PASSWORD} characters"),
+        ));
     }
     if n > MAX_PASSWORD {
-        return Err(FieldError::new(field, "too_long", format!("must be at most {MAX_PASSWORD} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {MAX_PASSWORD} characters"),
+        ));
     }
     if !email.is_empty() && raw.eq_ignore_ascii_case(email) {
-        return Err(FieldError::new(field, "weak", "must not be the e-mail address"));
+        return Err(FieldError::new(
+            field,
+            "weak",
+            "must not be the e-mail address",
+        ));
     }
     Ok(())
 }
@@ -58,8 +85,20 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(email("email", " Ann@Example.ORG ").unwrap(), "ann@example.org");
-        for bad in ["", "ann", "ann@", "@x.org", "ann@x", "a b@x.org", "ann@x.org.", "a@@x.org"] {
+        assert_eq!(
+            email("email", " Ann@Example.ORG ").unwrap(),
+            "ann@example.org"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@x.org",
+            "ann@x",
+            "a b@x.org",
+            "ann@x.org.",
+            "a@@x.org",
+        ] {
             assert!(email("email", bad).is_err(), "{bad}");
         }
     }
@@ -67,8 +106,16 @@ mod tests {
     #[test]
     fn passwords() {
         assert_eq!(password("p", "short", "").unwrap_err().code, "too_short");
-        assert_eq!(password("p", &"x".repeat(129), "").unwrap_err().code, "too_long");
-        assert_eq!(password("p", "ann@example.org", "ann@example.org").unwrap_err().code, "weak");
+        assert_eq!(
+            password("p", &"x".repeat(129), "").unwrap_err().code,
+            "too_long"
+        );
+        assert_eq!(
+            password("p", "ann@example.org", "ann@example.org")
+                .unwrap_err()
+                .code,
+            "weak"
+        );
         assert!(password("p", "correct horse battery", "ann@example.org").is_ok());
     }
 }

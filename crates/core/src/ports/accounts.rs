@@ -86,7 +86,12 @@ pub trait AccountStore: Send + Sync {
     ///
     /// # Errors
     /// `NotFound`; `Conflict` when the version moved.
-    fn update_account(&self, account: &Account, expected_version: i64, write: &WriteSet) -> Result<Account, StoreError>;
+    fn update_account(
+        &self,
+        account: &Account,
+        expected_version: i64,
+        write: &WriteSet,
+    ) -> Result<Account, StoreError>;
 
     /// Atomically records TOTP time step `step` as used if it is newer than the last one
     /// used; false when it is not (a replayed or older code).
@@ -99,7 +104,12 @@ pub trait AccountStore: Send + Sync {
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
-    fn list_users(&self, org: OrgId, after: Option<UserId>, limit: u32) -> Result<Vec<User>, StoreError>;
+    fn list_users(
+        &self,
+        org: OrgId,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<User>, StoreError>;
 }
 
 /// The outcome of presenting a refresh token.
@@ -155,13 +165,23 @@ pub trait SessionStore: Send + Sync {
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
-    fn revoke_session(&self, org: OrgId, session_id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    fn revoke_session(
+        &self,
+        org: OrgId,
+        session_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Revokes every session of `user` (password reset, deactivation).
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
-    fn revoke_all_sessions(&self, org: OrgId, user: UserId, now: DateTime<Utc>) -> Result<(), StoreError>;
+    fn revoke_all_sessions(
+        &self,
+        org: OrgId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// True when session `session_id` is revoked or unknown.
     ///
@@ -200,7 +220,12 @@ pub trait SessionStore: Send + Sync {
     ///
     /// # Errors
     /// `NotFound("token")` when unknown, used, expired or of another kind.
-    fn consume_token(&self, kind: TokenKind, digest: &str, now: DateTime<Utc>) -> Result<(OrgId, UserId), StoreError>;
+    fn consume_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError>;
 }
 
 /// Attempt limits for login, MFA and reset (AUTH-7).

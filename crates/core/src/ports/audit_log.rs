@@ -45,7 +45,12 @@ pub trait AuditLog: Send + Sync {
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
-    fn entries(&self, org: OrgId, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError>;
+    fn entries(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
 
     /// Recomputes the chain of `org` and names the first broken link.
     ///

@@ -30,8 +30,8 @@ pub use incident_store::{
 };
 pub use outbox::{Outbox, OutboxMessage};
 pub use security::{
-    Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError, TokenIssuer,
-    TokenPurpose, Totp,
+    Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError,
+    TokenIssuer, TokenPurpose, Totp,
 };
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;

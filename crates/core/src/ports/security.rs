@@ -99,7 +99,12 @@ pub trait TokenIssuer: Send + Sync {
     ///
     /// # Errors
     /// [`TokenError`] for anything but a valid, unexpired token of that purpose.
-    fn verify(&self, token: &str, purpose: TokenPurpose, now: DateTime<Utc>) -> Result<Claims, TokenError>;
+    fn verify(
+        &self,
+        token: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> Result<Claims, TokenError>;
 
     /// Seconds an access token lives.
     fn access_ttl_secs(&self) -> i64;

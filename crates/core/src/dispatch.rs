@@ -1,0 +1,236 @@
+//! The outbox dispatcher (NTF-4): claims messages the store wrote with their change, hands
+//! each to the event handlers, and settles it: delivered, retried with exponential backoff,
+//! or dead-lettered after too many attempts. At-least-once: a crash between delivery and
+//! settling delivers again after the lease expires, so handlers de-duplicate on event id.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+
+use crate::error::Result;
+use crate::ports::{Clock, DeliveryError, EventHandler, Outbox};
+
+/// Retry and batching settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// First retry delay; doubles with each attempt.
+    pub base_delay: TimeDelta,
+    /// Longest delay between attempts.
+    pub max_delay: TimeDelta,
+    /// Attempts before a message goes to the dead-letter list.
+    pub max_attempts: u32,
+    /// How long a claimed message stays hidden from other dispatchers.
+    pub lease: TimeDelta,
+    /// Messages claimed per round.
+    pub batch: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            base_delay: TimeDelta::seconds(5),
+            max_delay: TimeDelta::hours(1),
+            max_attempts: 10,
+            lease: TimeDelta::minutes(2),
+            batch: 50,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempts + 1`, after `attempts` failures.
+    pub fn delay(&self, attempts: u32) -> TimeDelta {
+        let factor = 1i32.checked_shl(attempts.min(20)).unwrap_or(i32::MAX);
+        (self.base_delay * factor).min(self.max_delay)
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Messages delivered (or of no interest to any handler).
+    pub delivered: u32,
+    /// Messages put back for a later attempt.
+    pub retried: u32,
+    /// Messages moved to the dead-letter list.
+    pub dead: u32,
+}
+
+/// Delivers outbox messages to handlers.
+#[derive(Clone)]
+pub struct Dispatcher {
+    outbox: Arc<dyn Outbox>,
+    handlers: Vec<Arc<dyn EventHandler>>,
+    clock: Arc<dyn Clock>,
+    policy: RetryPolicy,
+}
+
+impl Dispatcher {
+    /// A dispatcher over `outbox` feeding `handlers`.
+    pub fn new(
+        outbox: Arc<dyn Outbox>,
+        handlers: Vec<Arc<dyn EventHandler>>,
+        clock: Arc<dyn Clock>,
+        policy: RetryPolicy,
+    ) -> Self {
+        Self {
+            outbox,
+            handlers,
+            clock,
+            policy,
+        }
+    }
+
+    /// Claims one batch and settles every message in it.
+    ///
+    /// # Errors
+    /// `Internal` when the outbox cannot be read or written.
+    pub fn run_once(&self) -> Result<Round> {
+        let now = self.clock.now();
+        let claimed = self
+            .outbox
+            .claim(now, now + self.policy.lease, self.policy.batch)?;
+        let mut round = Round::default();
+        for message in claimed {
+            let failure = self.handlers.iter().find_map(|h| {
+                h.handle(&message.event)
+                    .err()
+                    .map(|e| (h.name().to_owned(), e))
+            });
+            let at = self.clock.now();
+            match failure {
+                None => {
+                    self.outbox.complete(message.event.id, at)?;
+                    round.delivered += 1;
+                }
+                Some((handler, error)) => {
+                    let attempts = message.attempts + 1;
+                    let dead = matches!(error, DeliveryError::Permanent(_))
+                        || attempts >= self.policy.max_attempts;
+                    let text = format!("{handler}: {error}");
+                    self.outbox.fail(
+                        message.event.id,
+                        &text,
+                        at,
+                        at + self.policy.delay(message.attempts),
+                        dead,
+                    )?;
+                    if dead {
+                        round.dead += 1;
+                    } else {
+                        round.retried += 1;
+                    }
+                }
+            }
+        }
+        Ok(round)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{DomainEvent, EventPayload};
+    use crate::ids::{EventId, IncidentId, OrgId};
+    use crate::ports::{FixedClock, MockEventHandler, MockOutbox, OutboxMessage};
+
+    fn message(n: u128, attempts: u32) -> OutboxMessage {
+        let at = "2026-03-02T09:00:00Z".parse().unwrap();
+        OutboxMessage {
+            event: DomainEvent {
+                id: EventId(uuid::Uuid::from_u128(n)),
+                org_id: OrgId(uuid::Uuid::from_u128(1)),
+                occurred_at: at,
+                actor_id: None,
+                payload: EventPayload::IncidentDeleted {
+                    incident_id: IncidentId(uuid::Uuid::from_u128(9)),
+                },
+            },
+            attempts,
+            available_at: at,
+        }
+    }
+
+    fn dispatcher(
+        outbox: MockOutbox,
+        outcome: fn(u128) -> std::result::Result<(), DeliveryError>,
+    ) -> Dispatcher {
+        let mut handler = MockEventHandler::new();
+        handler.expect_name().return_const("test".to_owned());
+        handler
+            .expect_handle()
+            .returning(move |e| outcome(e.id.0.as_u128()));
+        Dispatcher::new(
+            Arc::new(outbox),
+            vec![Arc::new(handler)],
+            Arc::new(FixedClock::new("2026-03-02T09:00:00Z".parse().unwrap())),
+            RetryPolicy {
+                max_attempts: 3,
+                ..RetryPolicy::default()
+            },
+        )
+    }
+
+    #[test]
+    fn delivered_retried_and_dead_messages_are_settled() {
+        let mut outbox = MockOutbox::new();
+        outbox.expect_claim().times(1).returning(|_, _, _| {
+            Ok(vec![
+                message(1, 0),
+                message(2, 0),
+                message(3, 2),
+                message(4, 0),
+            ])
+        });
+        outbox
+            .expect_complete()
+            .withf(|id, _| id.0.as_u128() == 1)
+            .times(1)
+            .returning(|_, _| Ok(()));
+        // Transient failure, first attempt: retried 5 s later.
+        outbox
+            .expect_fail()
+            .withf(|id, _, at, retry, dead| {
+                id.0.as_u128() == 2 && !dead && *retry - *at == TimeDelta::seconds(5)
+            })
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        // Third failure with max_attempts 3: dead letter.
+        outbox
+            .expect_fail()
+            .withf(|id, _, _, _, dead| id.0.as_u128() == 3 && *dead)
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        // Permanent failure: dead at once.
+        outbox
+            .expect_fail()
+            .withf(|id, err, _, _, dead| {
+                id.0.as_u128() == 4 && *dead && err.contains("bad address")
+            })
+            .times(1)
+            .returning(|_, _, _, _, _| Ok(()));
+        let round = dispatcher(outbox, |n| match n {
+            1 => Ok(()),
+            4 => Err(DeliveryError::Permanent("bad address".into())),
+            _ => Err(DeliveryError::Retry("smtp down".into())),
+        })
+        .run_once()
+        .unwrap();
+        assert_eq!(
+            round,
+            Round {
+                delivered: 1,
+                retried: 1,
+                dead: 2
+            }
+        );
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.delay(0), TimeDelta::seconds(5));
+        assert_eq!(p.delay(3), TimeDelta::seconds(40));
+        assert_eq!(p.delay(30), TimeDelta::hours(1));
+    }
+}
