@@ -13,6 +13,9 @@ mod password;
 mod register;
 mod validate;
 
+#[cfg(test)]
+mod tests;
+
 use std::sync::Arc;
 
 use chrono::TimeDelta;

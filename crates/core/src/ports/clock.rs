@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 
 /// The source of "now".
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -18,7 +18,8 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     #[allow(clippy::disallowed_methods)] // the clock adapter is the one sanctioned reader
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        // Microseconds are what PostgreSQL stores; finer instants would not read back equal.
+        Utc::now().trunc_subsecs(6)
     }
 }
 

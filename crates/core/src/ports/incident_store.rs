@@ -50,7 +50,8 @@ pub type NewTask = Task;
 pub enum Visibility {
     /// Every incident of the organization.
     Org,
-    /// Incidents the user raised or is assigned, plus those of the listed teams.
+    /// Incidents the user raised or is assigned, those of the listed teams, and the
+    /// unassigned ones (no team: the triage queue every team may pick from).
     Group {
         /// The actor.
         user_id: UserId,

@@ -1,6 +1,8 @@
 //! Access checks shared by the use cases.
 
-use servicedesk_rbac::{Action, Decision, ResourceKind, ResourceRef};
+use servicedesk_rbac::{
+    Action, AllowReason, Decision, DenyReason, ResourceKind, ResourceRef, Scope,
+};
 
 use crate::actor::Actor;
 use crate::entities::Incident;
@@ -36,9 +38,27 @@ pub(super) fn precheck_kind(actor: &Actor, kind: ResourceKind, action: Action) -
     }
 }
 
+/// The access decision for `action` on `incident`. An incident without a team sits in the
+/// organization's triage queue that every team picks from, so a group-scoped grant of an
+/// actor who belongs to a team reaches it.
+pub(super) fn decide(actor: &Actor, action: Action, incident: &Incident) -> Decision {
+    match actor.decide(action, &resource(incident)) {
+        Decision::Deny(DenyReason::OutOfScope {
+            scope: Scope::Group,
+            ..
+        }) if incident.team_id.is_none() && !actor.team_ids().is_empty() => {
+            Decision::Allow(AllowReason::GroupScope {
+                role: "triage queue".into(),
+                team_id: None,
+            })
+        }
+        other => other,
+    }
+}
+
 /// Refuses when the actor may not do `action` on this incident.
 pub(super) fn authorize(actor: &Actor, action: Action, incident: &Incident) -> Result<()> {
-    match actor.decide(action, &resource(incident)) {
+    match decide(actor, action, incident) {
         Decision::Allow(_) => Ok(()),
         Decision::Deny(reason) => Err(Error::Forbidden {
             reason: reason.to_string(),
@@ -73,7 +93,7 @@ impl Incidents {
         if incident.is_deleted() != (deleted == Deleted::Only) {
             return Err(not_found);
         }
-        match actor.decide(Action::Read, &resource(&incident)) {
+        match decide(actor, Action::Read, &incident) {
             Decision::Allow(_) => Ok(incident),
             Decision::Deny(_) => Err(not_found),
         }

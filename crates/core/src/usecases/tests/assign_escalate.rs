@@ -271,3 +271,45 @@ fn escalation_needs_a_reason_before_the_store() {
         .unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
 }
+
+#[test]
+fn team_members_triage_unassigned_incidents_others_do_not_see_them() {
+    // No team yet: the triage queue every team member may pick from.
+    let (fx, _) = Fx::new().holding(unassigned_new()).accepting_updates();
+    let uc = fx.build();
+    assert!(
+        uc.get(&agent2(), ID).is_ok(),
+        "any team's agent sees the triage queue"
+    );
+    let out = uc
+        .assign(
+            &agent2(),
+            ID,
+            None,
+            Assignment {
+                team_id: Some(T2),
+                assignee_id: Some(AGENT2),
+            },
+        )
+        .unwrap();
+    assert_eq!(out.value.incident.team_id, Some(T2));
+    // An agent in no team has no queue to triage from.
+    let loner = crate::actor::Actor::new(
+        crate::ids::UserId(uuid::Uuid::from_u128(0x77)),
+        ORG,
+        vec![servicedesk_rbac::Role::builtin(
+            servicedesk_rbac::BuiltinRole::Agent,
+        )],
+        vec![],
+    );
+    assert_eq!(
+        uc.get(&loner, ID).unwrap_err(),
+        Error::NotFound { entity: "incident" }
+    );
+    // Once a team holds it, other teams lose sight of it.
+    let uc = Fx::new().holding(incident(IncidentState::Open)).build();
+    assert_eq!(
+        uc.get(&agent2(), ID).unwrap_err(),
+        Error::NotFound { entity: "incident" }
+    );
+}

@@ -1,0 +1,397 @@
+//! Unit tests of the authentication use cases against mocks of their ports.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::*;
+use crate::entities::User;
+use crate::error::Error;
+use crate::ids::{OrgId, UserId};
+use crate::ports::{
+    Account, Claims, FixedClock, IssuedToken, MfaState, MockAccountStore, MockAdminStore,
+    MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockSessionStore, MockThrottle,
+    MockTokenIssuer, MockTotp, Rotation, StoreError, TokenError, TokenPurpose, UuidV7Generator,
+};
+
+const ORG: OrgId = OrgId(uuid::Uuid::from_u128(1));
+const USER: UserId = UserId(uuid::Uuid::from_u128(2));
+
+fn now() -> DateTime<Utc> {
+    "2026-03-02T09:00:00Z".parse().unwrap()
+}
+
+fn account(verified: bool, mfa: bool) -> Account {
+    Account {
+        user: User {
+            id: USER,
+            org_id: ORG,
+            email: "ann@example.org".into(),
+            name: "Ann".into(),
+            roles: vec!["agent".into()],
+            team_ids: vec![],
+            active: true,
+            created_at: now(),
+        },
+        platform_admin: false,
+        password_hash: Some("HASH".into()),
+        email_verified_at: verified.then(now),
+        mfa: MfaState {
+            enabled: mfa,
+            secret_sealed: mfa.then(|| "sealed".into()),
+            recovery_codes: vec![],
+        },
+        version: 1,
+    }
+}
+
+fn claims(purpose: TokenPurpose) -> Claims {
+    Claims {
+        user_id: USER,
+        org_id: ORG,
+        jti: "jti-1".into(),
+        session_id: Some("s1".into()),
+        purpose,
+        issued_at: now(),
+        expires_at: now() + TimeDelta::minutes(15),
+    }
+}
+
+struct Mocks {
+    accounts: MockAccountStore,
+    sessions: MockSessionStore,
+    hasher: MockPasswordHasher,
+    tokens: MockTokenIssuer,
+    throttle: MockThrottle,
+    totp: MockTotp,
+}
+
+impl Mocks {
+    fn new() -> Self {
+        let mut hasher = MockPasswordHasher::new();
+        // The decoy hash made at construction.
+        hasher.expect_hash().returning(|_| Ok("DECOY".into()));
+        hasher
+            .expect_verify()
+            .returning(|pw, hash| hash == "HASH" && pw == "right password");
+        let mut throttle = MockThrottle::new();
+        throttle.expect_check().returning(|_, _| Ok(()));
+        let mut tokens = MockTokenIssuer::new();
+        tokens
+            .expect_issue()
+            .returning(|user, org, purpose, sid, now| {
+                let mut c = claims(purpose);
+                (c.user_id, c.org_id, c.session_id, c.issued_at) =
+                    (user, org, sid.map(str::to_owned), now);
+                Ok(IssuedToken {
+                    token: format!("{purpose:?}-token"),
+                    claims: c,
+                })
+            });
+        tokens.expect_access_ttl_secs().return_const(900);
+        Self {
+            accounts: MockAccountStore::new(),
+            sessions: MockSessionStore::new(),
+            hasher,
+            tokens,
+            throttle,
+            totp: MockTotp::new(),
+        }
+    }
+
+    fn build(self) -> Authenticator {
+        let mut opaque = MockOpaqueTokens::new();
+        opaque.expect_generate().returning(|| "opaque".into());
+        opaque.expect_digest().returning(|t| format!("digest({t})"));
+        opaque
+            .expect_recovery_code()
+            .returning(|| "abcd-efgh-jkmn".into());
+        Authenticator::new(
+            AuthPorts {
+                accounts: Arc::new(self.accounts),
+                sessions: Arc::new(self.sessions),
+                admin: Arc::new(MockAdminStore::new()),
+                hasher: Arc::new(self.hasher),
+                tokens: Arc::new(self.tokens),
+                totp: Arc::new(self.totp),
+                secrets: Arc::new(MockSecretBox::new()),
+                opaque: Arc::new(opaque),
+                throttle: Arc::new(self.throttle),
+                clock: Arc::new(FixedClock::new(now())),
+                ids: Arc::new(UuidV7Generator),
+            },
+            AuthSettings {
+                registration_org: Some(ORG),
+                ..AuthSettings::default()
+            },
+        )
+    }
+}
+
+#[test]
+fn login_starts_a_session_and_resets_the_account_throttle() {
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_find_by_email()
+        .withf(|e| e == "ann@example.org")
+        .returning(|_| Ok(account(true, false)));
+    m.sessions
+        .expect_start_session()
+        .withf(|org, user, digest, _, exp| {
+            *org == ORG
+                && *user == USER
+                && digest == "digest(opaque)"
+                && *exp == now() + TimeDelta::days(30)
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok("s1".into()));
+    m.throttle
+        .expect_reset()
+        .withf(|k| k == "login:account:ann@example.org")
+        .times(1)
+        .return_const(());
+    let out = m
+        .build()
+        .login(" Ann@Example.org ", "right password", "10.0.0.1")
+        .unwrap();
+    assert_eq!(
+        out,
+        LoginOutcome::Tokens(TokenPair {
+            access_token: "Access-token".into(),
+            refresh_token: "opaque".into(),
+            expires_in: 900
+        })
+    );
+}
+
+#[test]
+fn wrong_password_and_unknown_address_fail_alike_and_count() {
+    for known in [true, false] {
+        let mut m = Mocks::new();
+        m.accounts.expect_find_by_email().returning(move |_| {
+            if known {
+                Ok(account(true, false))
+            } else {
+                Err(StoreError::NotFound("user"))
+            }
+        });
+        m.throttle
+            .expect_failure()
+            .withf(|k, _| k == "login:account:ann@example.org")
+            .times(1)
+            .return_const(());
+        m.throttle
+            .expect_failure()
+            .withf(|k, _| k == "login:ip:10.0.0.1")
+            .times(1)
+            .return_const(());
+        let err = m
+            .build()
+            .login("ann@example.org", "wrong", "10.0.0.1")
+            .unwrap_err();
+        assert_eq!(err, Error::Unauthenticated, "known={known}");
+    }
+}
+
+#[test]
+fn throttled_logins_are_refused_before_the_store() {
+    let mut m = Mocks::new();
+    m.throttle = MockThrottle::new();
+    m.throttle.expect_check().returning(|_, _| Err(120));
+    let err = m
+        .build()
+        .login("ann@example.org", "right password", "10.0.0.1")
+        .unwrap_err();
+    assert_eq!(
+        err,
+        Error::RateLimited {
+            retry_after_secs: 120
+        }
+    );
+}
+
+#[test]
+fn unverified_accounts_cannot_sign_in_and_mfa_accounts_get_a_challenge() {
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_find_by_email()
+        .returning(|_| Ok(account(false, false)));
+    m.throttle.expect_reset().return_const(());
+    assert!(matches!(
+        m.build().login("ann@example.org", "right password", "ip"),
+        Err(Error::Forbidden { .. })
+    ));
+
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_find_by_email()
+        .returning(|_| Ok(account(true, true)));
+    m.throttle.expect_reset().return_const(());
+    let out = m
+        .build()
+        .login("ann@example.org", "right password", "ip")
+        .unwrap();
+    assert_eq!(
+        out,
+        LoginOutcome::MfaRequired {
+            mfa_token: "MfaChallenge-token".into()
+        }
+    );
+}
+
+#[test]
+fn a_replayed_totp_code_is_refused() {
+    let mut m = Mocks::new();
+    m.tokens.expect_verify().returning(|_, purpose, _| {
+        if purpose == TokenPurpose::MfaChallenge {
+            Ok(claims(purpose))
+        } else {
+            Err(TokenError::WrongPurpose)
+        }
+    });
+    m.accounts
+        .expect_account()
+        .returning(|_, _| Ok(account(true, true)));
+    m.totp.expect_verify().returning(|_, _, _| Some(42));
+    // The store says step 42 was used already.
+    m.accounts
+        .expect_accept_totp_step()
+        .withf(|_, _, step| *step == 42)
+        .returning(|_, _, _| Ok(false));
+    m.throttle.expect_failure().times(2).return_const(());
+    let mut secrets = MockSecretBox::new();
+    secrets.expect_open().returning(|_| Ok("SECRET".into()));
+    let mut auth = m.build();
+    auth.ports.secrets = Arc::new(secrets);
+    assert_eq!(
+        auth.verify_mfa("challenge", "123456", "ip").unwrap_err(),
+        Error::Unauthenticated
+    );
+}
+
+#[test]
+fn a_reused_refresh_token_is_unauthenticated() {
+    let mut m = Mocks::new();
+    m.sessions
+        .expect_rotate()
+        .returning(|_, _, _, _| Ok(Rotation::Reused));
+    assert_eq!(
+        m.build().refresh("old").unwrap_err(),
+        Error::Unauthenticated
+    );
+}
+
+#[test]
+fn logout_revokes_the_session_and_deny_lists_the_token() {
+    let mut m = Mocks::new();
+    m.sessions
+        .expect_revoke_session()
+        .withf(|org, sid, _| *org == ORG && sid == "s1")
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    m.sessions
+        .expect_deny()
+        .withf(|jti, _| jti == "jti-1")
+        .times(1)
+        .returning(|_, _| Ok(()));
+    m.build().logout(&claims(TokenPurpose::Access)).unwrap();
+}
+
+#[test]
+fn deny_listed_and_revoked_tokens_do_not_authenticate() {
+    for (denied, revoked) in [(true, false), (false, true)] {
+        let mut m = Mocks::new();
+        m.tokens.expect_verify().returning(|_, p, _| Ok(claims(p)));
+        m.sessions.expect_is_denied().returning(move |_| Ok(denied));
+        m.sessions
+            .expect_session_revoked()
+            .returning(move |_| Ok(revoked));
+        assert_eq!(
+            m.build().authenticate("token").unwrap_err(),
+            Error::Unauthenticated
+        );
+    }
+}
+
+#[test]
+fn registering_a_taken_address_answers_like_a_new_one_and_sends_nothing() {
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_create_account()
+        .returning(|_, _| Err(StoreError::Duplicate { field: "email" }));
+    // No verification token is issued for someone else's address.
+    m.build()
+        .register("ann@example.org", "Ann", "long enough password")
+        .unwrap();
+}
+
+#[test]
+fn registration_is_a_requester_with_a_verification_mail_in_the_outbox() {
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_create_account()
+        .withf(|a, w| {
+            a.user.roles == ["requester"]
+                && a.email_verified_at.is_none()
+                && w.events
+                    .iter()
+                    .any(|e| e.kind() == "user.email_verification_requested")
+        })
+        .times(1)
+        .returning(|a, _| Ok(a.clone()));
+    m.sessions
+        .expect_issue_token()
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    m.build()
+        .register("new@example.org", "New", "long enough password")
+        .unwrap();
+    let err = Mocks::new()
+        .build()
+        .register("bad", "", "short")
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!()
+    };
+    assert_eq!(
+        fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+        vec!["email", "name", "password"]
+    );
+}
+
+#[test]
+fn password_reset_for_an_unknown_address_writes_nothing() {
+    let mut m = Mocks::new();
+    m.throttle.expect_failure().times(2).return_const(());
+    m.accounts
+        .expect_find_by_email()
+        .returning(|_| Err(StoreError::NotFound("user")));
+    m.build()
+        .request_password_reset("nobody@example.org", "ip")
+        .unwrap();
+}
+
+#[test]
+fn confirming_a_reset_revokes_every_session() {
+    let mut m = Mocks::new();
+    m.sessions
+        .expect_consume_token()
+        .returning(|_, _, _| Ok((ORG, USER)));
+    m.accounts
+        .expect_account()
+        .returning(|_, _| Ok(account(false, false)));
+    m.accounts
+        .expect_update_account()
+        .withf(|a, v, _| {
+            *v == 1 && a.password_hash.as_deref() == Some("DECOY") && a.email_verified_at.is_some()
+        })
+        .times(1)
+        .returning(|a, _, _| Ok(a.clone()));
+    m.sessions
+        .expect_revoke_all_sessions()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    m.build()
+        .confirm_password_reset("token", "a brand new password")
+        .unwrap();
+}
