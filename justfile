@@ -1,8 +1,12 @@
 # Servicedesk developer tasks. `just --list` shows them.
 
-# Start the product (today: prints the CLI help; the server arrives with the HTTP issue).
+# Start the server on embedded SQLite (pass e.g. `--demo`).
 run *args:
-    cargo run -p servicedesk -- {{args}}
+    cargo run --release -p servicedesk -- serve {{args}}
+
+# Seeded demo server.
+demo:
+    cargo run --release -p servicedesk -- serve --demo
 
 # The README's test command.
 test:
@@ -18,6 +22,15 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
     scripts/check-deps.sh
 
-# Benchmarks (criterion): SLA due-date computation.
+# The README's test command with the PostgreSQL suite on the local server.
+test-pg:
+    SERVICEDESK_TEST_PG=postgres://postgres@127.0.0.1:5432/postgres cargo test --workspace
+
+# Benchmarks: SLA due dates (criterion) and the store (1M incidents).
 bench:
     cargo bench -p servicedesk-sla
+    SERVICEDESK_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p servicedesk-store --bench store_bench
+
+# HTTP load test at concurrency 32 (sqlite or postgres).
+load backend="sqlite":
+    scripts/load.sh {{backend}}

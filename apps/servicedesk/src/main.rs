@@ -1,20 +1,151 @@
-//! The Servicedesk binary: the composition root where adapters meet the core.
-//!
-//! The server, workers and admin subcommands arrive with the store and HTTP issues; for
-//! now the binary describes itself.
+//! `servicedesk`: the server and its admin commands.
 
-use clap::Parser;
+use anyhow::{Result, anyhow};
+use clap::{Parser, Subcommand};
+use servicedesk::{Config, Workers, build, http_server, seed_demo};
 
-/// Servicedesk: an IT service desk (incidents, requests, problems, changes, SLAs) in one
-/// binary, on an embedded SQLite file by default or PostgreSQL in production.
+/// Servicedesk: an IT service desk (incidents, SLAs, teams, roles) in one binary, on an
+/// embedded SQLite file by default or PostgreSQL with DATABASE_URL.
 #[derive(Debug, Parser)]
 #[command(name = "servicedesk", version, about, long_about = None)]
-struct Cli {}
+struct Cli {
+    /// postgres://… or a SQLite file (default ./servicedesk-data/servicedesk.db).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Log as JSON lines.
+    #[arg(long, global = true, env = "SERVICEDESK_LOG_JSON")]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    // With no subcommands yet, clap answers --help and --version and rejects anything else.
-    let Cli {} = Cli::parse();
-    let mut help = <Cli as clap::CommandFactory>::command();
-    // Printing help can only fail on a closed stdout, where there is nobody to tell.
-    let _ = help.print_help();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API and the background workers (migrates first).
+    Serve {
+        /// Listen address.
+        #[arg(long, env = "SERVICEDESK_BIND")]
+        bind: Option<String>,
+        /// Seed demo teams, people and incidents.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI 3 document and exit.
+    Openapi,
+    /// Create a user in the default organization (or --org).
+    CreateUser {
+        /// Login address.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, manager, agent, requester or a custom role.
+        #[arg(long, default_value = "agent")]
+        role: String,
+        /// Password (else read from SERVICEDESK_NEW_USER_PASSWORD).
+        #[arg(long, env = "SERVICEDESK_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,actix_server=warn".into());
+    if cli.log_json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+    match cli.command {
+        Command::Openapi => {
+            let doc = <servicedesk_http::openapi::ApiDoc as utoipa::OpenApi>::openapi();
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Command::Migrate => {
+            let config = Config::from_env(cli.database_url, None)?;
+            let store = servicedesk_store::Store::connect(&config.database_url, 1)
+                .map_err(|e| anyhow!("{e}"))?;
+            let applied = store.database().migrate().map_err(|e| anyhow!("{e}"))?;
+            println!("{} migration(s) applied", applied.len());
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            name,
+            role,
+            password,
+        } => {
+            let config = Config::from_env(cli.database_url, None)?;
+            let built = build(&config)?;
+            let account = servicedesk_core::ports::AccountStore::find_by_email(
+                &*built.store,
+                &config.admin_email,
+            )
+            .map_err(|e| anyhow!("the first admin is missing: {e}"))?;
+            let admin = built
+                .state
+                .auth
+                .actor_for(&account)
+                .map_err(|e| anyhow!("{e}"))?;
+            let user = built
+                .state
+                .admin
+                .create_user(
+                    &admin,
+                    servicedesk_core::identity::NewUser {
+                        email,
+                        name,
+                        password,
+                        role,
+                        org_id: None,
+                        team_ids: vec![],
+                    },
+                )
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("created {} ({})", user.email, user.id);
+            Ok(())
+        }
+        Command::Serve { bind, demo } => {
+            let config = Config::from_env(cli.database_url, bind)?;
+            serve(config, demo)
+        }
+    }
+}
+
+#[actix_web::main]
+async fn serve(config: Config, demo: bool) -> Result<()> {
+    let built = build(&config)?;
+    if let Some((email, generated)) = &built.first_admin {
+        match generated {
+            Some(password) => println!(
+                "First start: created admin {email} with password {password} (shown once; change it)"
+            ),
+            None => println!(
+                "First start: created admin {email} (password from SERVICEDESK_ADMIN_PASSWORD)"
+            ),
+        }
+    }
+    if demo {
+        seed_demo(&built, &config)?;
+        println!(
+            "Demo data: agent@demo.local, manager@demo.local, requester@demo.local (password demo-password-1)"
+        );
+    }
+    let workers = Workers::start(built.dispatcher.clone());
+    let (server, addrs) = http_server(built.state.clone(), &config, &config.bind)?;
+    for addr in &addrs {
+        println!("Servicedesk listening on http://{addr} (API docs at /api/docs)");
+    }
+    // actix handles SIGINT/SIGTERM: stops accepting, lets in-flight requests finish.
+    let result = server.await;
+    workers.stop();
+    result.map_err(|e| anyhow!("server failed: {e}"))
 }

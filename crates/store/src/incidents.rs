@@ -245,13 +245,19 @@ impl IncidentStore for Store {
             }
             Visibility::Group { user_id, team_ids } => {
                 let u = user_id.to_string();
-                let teams: Vec<String> = team_ids.iter().map(ToString::to_string).collect();
-                q = q.filter(
-                    incidents::requester_id
-                        .eq(u.clone())
-                        .or(incidents::assignee_id.eq(u))
-                        .or(incidents::team_id.eq_any(teams)),
-                );
+                let mine = incidents::requester_id
+                    .eq(u.clone())
+                    .or(incidents::assignee_id.eq(u));
+                q = if team_ids.is_empty() {
+                    q.filter(mine)
+                } else {
+                    // Team members also see the triage queue: incidents without a team.
+                    let teams: Vec<String> = team_ids.iter().map(ToString::to_string).collect();
+                    q.filter(
+                        mine.or(incidents::team_id.eq_any(teams))
+                            .or(incidents::team_id.is_null()),
+                    )
+                };
             }
         }
         if !query.statuses.is_empty() {

@@ -1,0 +1,320 @@
+//! The composition root: reads config, builds the adapters, hands them to the use cases,
+//! mounts the HTTP API, starts the workers. The binary (`main.rs`) is a thin CLI over this;
+//! the black-box tests start the same server on a free port.
+
+pub mod config;
+mod demo;
+pub use demo::DEMO_PASSWORD;
+mod mailer;
+mod seed;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use anyhow::{Context, Result};
+use chrono::TimeDelta;
+use servicedesk_auth::{
+    AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, Throttle, TotpService,
+};
+use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
+use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
+use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
+use servicedesk_core::usecases::Incidents;
+use servicedesk_http::AppState;
+use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
+use servicedesk_mail::{MailFrom, MailNotifier, MailSettings, PublicBaseUrl, SmtpMailer};
+use servicedesk_store::Store;
+
+pub use config::Config;
+
+/// Everything built from the config.
+pub struct Built {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Shared state of the handlers.
+    pub state: web::Data<AppState>,
+    /// The outbox dispatcher.
+    pub dispatcher: Dispatcher,
+    /// Credentials printed once on first start (generated password), if any.
+    pub first_admin: Option<(String, Option<String>)>,
+}
+
+/// Opens the database (migrating it), wires every adapter and use case, and creates the
+/// first organization and admin on an empty database.
+///
+/// # Errors
+/// When the database cannot be opened or a key is invalid.
+pub fn build(config: &Config) -> Result<Built> {
+    let store = Arc::new(
+        Store::open(&config.database_url, config.pool_size).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open {}: {e}",
+                config::redact_url(&config.database_url)
+            )
+        })?,
+    );
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let ids = Arc::new(UuidV7Generator);
+    let hasher = Arc::new(Argon2Hasher::default());
+    let admin = Administration::new(
+        store.clone(),
+        store.clone(),
+        hasher.clone(),
+        clock.clone(),
+        ids.clone(),
+    );
+
+    let first_admin = seed::first_start(&store, &admin, config)?;
+    let registration_org = if config.registration {
+        store
+            .organizations()?
+            .into_iter()
+            .find(|o| o.name == config.default_org)
+            .map(|o| o.id)
+    } else {
+        None
+    };
+
+    let auth_settings = AuthSettings {
+        registration_org,
+        ..AuthSettings::default()
+    };
+    let tokens = JwtIssuer::new(
+        "servicedesk",
+        "servicedesk-api",
+        vec![("k1".to_owned(), config.jwt_secret.clone())],
+        "k1",
+    )
+    .map_err(|e| anyhow::anyhow!("JWT key: {e}"))?;
+    let secrets = AeadSecretBox::new(&config.secret_key[..32])
+        .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
+    let auth = Authenticator::new(
+        AuthPorts {
+            accounts: store.clone(),
+            sessions: store.clone(),
+            admin: store.clone(),
+            hasher,
+            tokens: Arc::new(tokens),
+            totp: Arc::new(
+                TotpService::new("Servicedesk").map_err(|e| anyhow::anyhow!("TOTP: {e}"))?,
+            ),
+            secrets: Arc::new(secrets),
+            opaque: Arc::new(RandomTokens),
+            // 10 failures within 15 minutes lock the key for 15 minutes (per process).
+            throttle: Arc::new(Throttle::new(
+                10,
+                TimeDelta::minutes(15),
+                TimeDelta::minutes(15),
+            )),
+            clock: clock.clone(),
+            ids: ids.clone(),
+        },
+        auth_settings.clone(),
+    );
+    let incidents = Incidents::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids,
+    );
+
+    let mailer: Arc<dyn Mailer> = match &config.smtp_url {
+        Some(url) => {
+            let from = MailFrom::parse(&config.mail_from)
+                .map_err(|e| anyhow::anyhow!("SERVICEDESK_MAIL_FROM: {e}"))?;
+            Arc::new(
+                SmtpMailer::new(url, from)
+                    .map_err(|e| anyhow::anyhow!("SERVICEDESK_SMTP_URL: {e}"))?,
+            )
+        }
+        None => {
+            tracing::warn!(
+                "SERVICEDESK_SMTP_URL is not set: mails are written to the log instead of sent"
+            );
+            Arc::new(mailer::LogMailer)
+        }
+    };
+    let base = PublicBaseUrl::parse(&config.public_url)
+        .map_err(|e| anyhow::anyhow!("SERVICEDESK_PUBLIC_URL: {e}"))?;
+    let settings = MailSettings::new(base, "Servicedesk").with_ttls_of(&auth_settings);
+    let notifier =
+        MailNotifier::new(mailer, settings).map_err(|e| anyhow::anyhow!("mail templates: {e}"))?;
+    let handlers: Vec<Arc<dyn EventHandler>> = vec![Arc::new(notifier)];
+    let dispatcher = Dispatcher::new(store.clone(), handlers, clock, RetryPolicy::default());
+
+    let probe = store.clone();
+    let state = web::Data::new(AppState {
+        incidents,
+        auth,
+        admin,
+        readiness: Arc::new(move || probe.database().conn().is_ok()),
+        metrics: Arc::new(Metrics::default()),
+        rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
+        body_limit: config.body_limit,
+    });
+    Ok(Built {
+        store,
+        state,
+        dispatcher,
+        first_admin,
+    })
+}
+
+/// Seeds demo data (`--demo`).
+///
+/// # Errors
+/// When the database write fails.
+pub fn seed_demo(built: &Built, config: &Config) -> Result<()> {
+    demo::seed(built, config)
+}
+
+/// The background workers; stop them with [`Workers::stop`].
+pub struct Workers {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts the outbox dispatcher.
+    pub fn start(dispatcher: Dispatcher) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("outbox".into())
+            .spawn(move || {
+                while !flag.load(Ordering::SeqCst) {
+                    let idle = match dispatcher.run_once() {
+                        Ok(round) => round.delivered + round.retried + round.dead == 0,
+                        Err(e) => {
+                            tracing::error!(error = %e, "outbox dispatcher round failed");
+                            true
+                        }
+                    };
+                    if idle {
+                        // Sleep in short steps so shutdown is prompt.
+                        for _ in 0..10 {
+                            if flag.load(Ordering::SeqCst) {
+                                break;
+                            }
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                    }
+                }
+            })
+            .ok();
+        Self {
+            stop,
+            threads: thread.into_iter().collect(),
+        }
+    }
+
+    /// Asks the workers to finish their round and waits for them.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The HTTP server over `state`, bound to `bind`.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub fn http_server(
+    state: web::Data<AppState>,
+    config: &Config,
+    bind: &str,
+) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
+    let origins = config.cors_origins.clone();
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .wrap(from_fn(request_context))
+            .wrap(servicedesk_http::cors(&origins))
+            .configure(move |cfg| servicedesk_http::configure(cfg, state))
+    })
+    .shutdown_timeout(30)
+    .bind(bind)
+    .with_context(|| format!("cannot listen on {bind}"))?;
+    let addrs = server.addrs();
+    Ok((server.run(), addrs))
+}
+
+/// A server started in the background (tests, embedding).
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    thread: Option<JoinHandle<()>>,
+    workers: Option<Workers>,
+    /// The store, for assertions.
+    pub store: Arc<Store>,
+}
+
+impl Running {
+    /// Stops the server gracefully (in-flight requests finish) and the workers.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let handle = self.handle.clone();
+        actix_web::rt::System::new().block_on(handle.stop(true));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(w) = self.workers.take() {
+            w.stop();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// Builds everything and serves on `config.bind` (use port 0 for a free port) on a
+/// background thread.
+///
+/// # Errors
+/// When building or binding fails.
+pub fn start(config: Config) -> Result<Running> {
+    let built = build(&config)?;
+    let workers = Workers::start(built.dispatcher.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let state = built.state.clone();
+    let bind = config.bind.clone();
+    let thread = std::thread::spawn(move || {
+        let system = actix_web::rt::System::new();
+        system.block_on(async move {
+            match http_server(state, &config, &bind) {
+                Ok((server, addrs)) => {
+                    let _ = tx.send(Ok((server.handle(), addrs)));
+                    let _ = server.await;
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+    });
+    let (handle, addrs) = rx.recv().context("server thread died")??;
+    let addr = *addrs.first().context("no address bound")?;
+    Ok(Running {
+        addr,
+        handle,
+        thread: Some(thread),
+        workers: Some(workers),
+        store: built.store,
+    })
+}

@@ -1,0 +1,752 @@
+//! Request and response bodies (JSON, snake_case, RFC 3339 UTC times).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servicedesk_core::entities::{Comment, HistoryEntry, Organization, Task, Team, User};
+use servicedesk_core::lifecycle::incident::IncidentAction;
+use servicedesk_core::lifecycle::task::TaskAction;
+use servicedesk_core::priority::{Impact, Priority, Urgency};
+use servicedesk_core::rbac::{Role, Scope};
+use servicedesk_core::usecases::{IncidentView, SlaTargetView};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $(#[allow(missing_docs)] $variant),+ }
+
+        impl From<$name> for $core {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => <$core>::$variant),+ }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Business impact.
+    ImpactDto => Impact { High, Medium, Low }
+);
+wire_enum!(
+    /// Time pressure.
+    UrgencyDto => Urgency { High, Medium, Low }
+);
+wire_enum!(
+    /// Priority (also raised by SLA escalations).
+    PriorityDto => Priority { Critical, High, Medium, Low }
+);
+wire_enum!(
+    /// Incident lifecycle moves.
+    IncidentActionDto => IncidentAction { Assign, Start, Hold, Resume, Resolve, Reopen, Close, Cancel }
+);
+wire_enum!(
+    /// Task lifecycle moves.
+    TaskActionDto => TaskAction { Start, Complete, Cancel }
+);
+wire_enum!(
+    /// How far a custom role's permission reaches.
+    ScopeDto => Scope { Own, Group, Org }
+);
+
+// ---- auth ----
+
+/// `POST /auth/login`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// Login address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Tokens after sign-in or refresh.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use refresh token.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+/// A login that needs a TOTP code next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaRequiredResponse {
+    /// Always true.
+    pub mfa_required: bool,
+    /// Challenge for `POST /auth/mfa/verify`.
+    pub mfa_token: String,
+}
+
+/// `POST /auth/mfa/verify`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MfaVerifyRequest {
+    /// From the login answer.
+    pub mfa_token: String,
+    /// TOTP code or a recovery code.
+    pub code: String,
+}
+
+/// `POST /auth/refresh`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    /// The current refresh token.
+    pub refresh_token: String,
+}
+
+/// A body with a one-time code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeRequest {
+    /// TOTP code (or recovery code where accepted).
+    pub code: String,
+}
+
+/// `POST /auth/mfa/enable`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaEnableResponse {
+    /// Base32 secret for manual entry.
+    pub secret: String,
+    /// For a QR code.
+    pub otpauth_uri: String,
+}
+
+/// `POST /auth/mfa/confirm`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecoveryCodesResponse {
+    /// Ten single-use codes; shown once.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST /auth/register` (the role is always requester).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// Login address (receives the verification mail).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Password (10–128 characters).
+    pub password: String,
+}
+
+/// A body with a mailed token.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// The token from the link's `?token=` parameter.
+    pub token: String,
+}
+
+/// `POST /auth/password-reset`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordResetRequest {
+    /// The account's address.
+    pub email: String,
+}
+
+/// `POST /auth/password-confirm`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordConfirmRequest {
+    /// From the reset mail.
+    pub token: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+/// `POST /users/me/password`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordRequest {
+    /// The current password.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+}
+
+// ---- administration ----
+
+/// A user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    /// Id.
+    pub id: Uuid,
+    /// Organization.
+    pub org_id: Uuid,
+    /// Login address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role names.
+    pub roles: Vec<String>,
+    /// Teams.
+    pub team_ids: Vec<Uuid>,
+    /// Can sign in and be assigned work.
+    pub active: bool,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.0,
+            org_id: u.org_id.0,
+            email: u.email,
+            name: u.name,
+            roles: u.roles,
+            team_ids: u.team_ids.into_iter().map(|t| t.0).collect(),
+            active: u.active,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// `POST /users`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateUserRequest {
+    /// Login address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Initial password.
+    pub password: String,
+    /// admin, manager, agent, requester or a custom role's name.
+    pub role: String,
+    /// Another organization (platform admin only).
+    pub org_id: Option<Uuid>,
+    /// Teams to join.
+    #[serde(default)]
+    pub team_ids: Vec<Uuid>,
+}
+
+/// `PATCH /users/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    /// New name.
+    pub name: Option<String>,
+    /// New role.
+    pub role: Option<String>,
+    /// Activate / deactivate.
+    pub active: Option<bool>,
+}
+
+/// Pagination of user lists.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct UserListQuery {
+    /// Users after this id.
+    pub after: Option<Uuid>,
+    /// At most this many (default 50, max 200).
+    pub limit: Option<u32>,
+}
+
+/// An organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDto {
+    /// Id.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Organization> for OrganizationDto {
+    fn from(o: Organization) -> Self {
+        Self {
+            id: o.id.0,
+            name: o.name,
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// A body with just a name.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NameRequest {
+    /// The name.
+    pub name: String,
+}
+
+/// A team.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TeamDto {
+    /// Id.
+    pub id: Uuid,
+    /// Organization.
+    pub org_id: Uuid,
+    /// Name.
+    pub name: String,
+    /// Manager (hierarchical escalations).
+    pub manager_id: Option<Uuid>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Team> for TeamDto {
+    fn from(t: Team) -> Self {
+        Self {
+            id: t.id.0,
+            org_id: t.org_id.0,
+            name: t.name,
+            manager_id: t.manager_id.map(|m| m.0),
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// `POST /teams`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTeamRequest {
+    /// Name.
+    pub name: String,
+    /// Manager.
+    pub manager_id: Option<Uuid>,
+}
+
+/// `POST /teams/{id}/members`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddMemberRequest {
+    /// The user to add.
+    pub user_id: Uuid,
+}
+
+/// A permission granted with a scope.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct GrantDto {
+    /// `resource:action`, e.g. `incident:read`.
+    pub permission: String,
+    /// own, group or org (default org).
+    #[serde(default = "org_scope")]
+    pub scope: ScopeDto,
+}
+
+fn org_scope() -> ScopeDto {
+    ScopeDto::Org
+}
+
+/// A role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleDto {
+    /// Name.
+    pub name: String,
+    /// Built-in roles cannot be changed.
+    pub builtin: bool,
+    /// What it grants.
+    pub permissions: Vec<GrantDto>,
+}
+
+impl From<Role> for RoleDto {
+    fn from(r: Role) -> Self {
+        let permissions = r
+            .grants()
+            .iter()
+            .map(|g| GrantDto {
+                permission: g.permission.to_string(),
+                scope: match g.scope {
+                    Scope::Own => ScopeDto::Own,
+                    Scope::Group => ScopeDto::Group,
+                    Scope::Org => ScopeDto::Org,
+                },
+            })
+            .collect();
+        Self {
+            name: r.name,
+            builtin: r.builtin,
+            permissions,
+        }
+    }
+}
+
+/// `POST /roles`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateRoleRequest {
+    /// Name (lower-case letters, digits, `-`, `_`).
+    pub name: String,
+    /// Permissions with scopes.
+    pub permissions: Vec<GrantDto>,
+}
+
+// ---- incidents ----
+
+/// `POST /incidents`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateIncidentRequest {
+    /// One line (1–200 characters).
+    pub title: String,
+    /// What happened.
+    pub description: String,
+    /// high, medium or low.
+    pub impact: ImpactDto,
+    /// high, medium or low.
+    pub urgency: UrgencyDto,
+    /// Category path.
+    pub category: Option<String>,
+    /// Raise it for this requester (staff only).
+    pub requester_id: Option<Uuid>,
+}
+
+/// `PATCH /incidents/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateIncidentRequest {
+    /// New title.
+    pub title: Option<String>,
+    /// New description.
+    pub description: Option<String>,
+    /// New impact.
+    pub impact: Option<ImpactDto>,
+    /// New urgency.
+    pub urgency: Option<UrgencyDto>,
+    /// New category.
+    pub category: Option<String>,
+    /// The version read (alternative to `If-Match`).
+    pub version: Option<i64>,
+}
+
+/// `POST /incidents/{id}/transitions`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TransitionRequestDto {
+    /// The move.
+    pub action: IncidentActionDto,
+    /// Required with resolve.
+    pub resolution_code: Option<String>,
+    /// Required with resolve.
+    pub resolution_notes: Option<String>,
+    /// The version read (optional; `If-Match` works too).
+    pub version: Option<i64>,
+}
+
+/// `POST /incidents/{id}/assign`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    /// Assignment group.
+    pub team_id: Option<Uuid>,
+    /// Agent.
+    pub assignee_id: Option<Uuid>,
+    /// The version read (optional).
+    pub version: Option<i64>,
+}
+
+/// `POST /incidents/{id}/escalate`: a team, or `hierarchical: true`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EscalateRequest {
+    /// Functional escalation target.
+    pub to_team_id: Option<Uuid>,
+    /// Escalate to the team's manager instead.
+    #[serde(default)]
+    pub hierarchical: bool,
+    /// Why.
+    pub reason: String,
+    /// The version read (optional).
+    pub version: Option<i64>,
+}
+
+/// `POST /incidents/{id}/comments`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CommentRequest {
+    /// Text.
+    pub body: String,
+    /// An internal work note (staff only).
+    #[serde(default)]
+    pub internal: bool,
+}
+
+/// A comment or work note.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentDto {
+    /// Id.
+    pub id: Uuid,
+    /// Author.
+    pub author_id: Uuid,
+    /// Text.
+    pub body: String,
+    /// Internal work note.
+    pub internal: bool,
+    /// Written.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Comment> for CommentDto {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id.0,
+            author_id: c.author_id.0,
+            body: c.body,
+            internal: c.internal,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// One field change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryDto {
+    /// Who (absent for the system).
+    pub actor_id: Option<Uuid>,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Field.
+    pub field: String,
+    /// Before.
+    pub old_value: Option<String>,
+    /// After.
+    pub new_value: Option<String>,
+}
+
+impl From<HistoryEntry> for HistoryDto {
+    fn from(h: HistoryEntry) -> Self {
+        Self {
+            actor_id: h.actor_id.map(|a| a.0),
+            at: h.at,
+            field: h.field,
+            old_value: h.old_value,
+            new_value: h.new_value,
+        }
+    }
+}
+
+/// One SLA clock.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaTargetDto {
+    /// Due instant (absent while paused or stopped).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Business minutes left; negative once overdue.
+    pub remaining_minutes: i64,
+    /// Paused.
+    pub paused: bool,
+    /// Stopped (met or missed for good).
+    pub stopped: bool,
+    /// Warning threshold passed.
+    pub warned: bool,
+    /// Target missed.
+    pub breached: bool,
+}
+
+impl From<SlaTargetView> for SlaTargetDto {
+    fn from(v: SlaTargetView) -> Self {
+        Self {
+            due_at: v.due_at,
+            remaining_minutes: v.remaining_minutes,
+            paused: v.paused,
+            stopped: v.stopped,
+            warned: v.warned,
+            breached: v.breached,
+        }
+    }
+}
+
+/// SLA state of an incident.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaDto {
+    /// The policy applied.
+    pub policy_id: Uuid,
+    /// First response.
+    pub first_response: SlaTargetDto,
+    /// Resolution.
+    pub resolution: SlaTargetDto,
+}
+
+/// An incident as the caller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentDto {
+    /// Id.
+    pub id: Uuid,
+    /// Per-organization number.
+    pub number: i64,
+    /// `INC-<number>`.
+    pub reference: String,
+    /// Summary.
+    pub title: String,
+    /// Details.
+    pub description: String,
+    /// Impact.
+    pub impact: String,
+    /// Urgency.
+    pub urgency: String,
+    /// Priority.
+    pub priority: String,
+    /// Category.
+    pub category: String,
+    /// Lifecycle state.
+    pub status: String,
+    /// Requester.
+    pub requester_id: Uuid,
+    /// Who logged it.
+    pub created_by: Uuid,
+    /// Assignment group.
+    pub team_id: Option<Uuid>,
+    /// Agent.
+    pub assignee_id: Option<Uuid>,
+    /// Escalations so far.
+    pub escalation_level: i32,
+    /// Resolution code.
+    pub resolution_code: Option<String>,
+    /// Resolution notes.
+    pub resolution_notes: Option<String>,
+    /// Resolved.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Closed or cancelled.
+    pub closed_at: Option<DateTime<Utc>>,
+    /// First public staff reply.
+    pub first_responded_at: Option<DateTime<Utc>>,
+    /// Version for `If-Match`.
+    pub version: i64,
+    /// Moves the caller may make now.
+    pub legal_actions: Vec<String>,
+    /// SLA state.
+    pub sla: Option<SlaDto>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// Soft-deleted.
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<IncidentView> for IncidentDto {
+    fn from(v: IncidentView) -> Self {
+        let i = v.incident;
+        Self {
+            id: i.id.0,
+            number: i.number,
+            reference: format!("INC-{}", i.number),
+            title: i.title,
+            description: i.description,
+            impact: i.impact.to_string(),
+            urgency: i.urgency.to_string(),
+            priority: i.priority.to_string(),
+            category: i.category,
+            status: i.status.to_string(),
+            requester_id: i.requester_id.0,
+            created_by: i.created_by.0,
+            team_id: i.team_id.map(|t| t.0),
+            assignee_id: i.assignee_id.map(|u| u.0),
+            escalation_level: i.escalation_level,
+            resolution_code: i.resolution_code,
+            resolution_notes: i.resolution_notes,
+            resolved_at: i.resolved_at,
+            closed_at: i.closed_at,
+            first_responded_at: i.first_responded_at,
+            version: i.version,
+            legal_actions: v.legal_actions.iter().map(ToString::to_string).collect(),
+            sla: v.sla.map(|s| SlaDto {
+                policy_id: s.policy_id.0,
+                first_response: s.first_response.into(),
+                resolution: s.resolution.into(),
+            }),
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+            deleted_at: i.deleted_at,
+        }
+    }
+}
+
+/// A page of incidents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentPage {
+    /// The rows.
+    pub items: Vec<IncidentDto>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Filters, sort and page of `GET /incidents`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct IncidentListQuery {
+    /// Comma-separated statuses.
+    pub status: Option<String>,
+    /// Comma-separated priorities.
+    pub priority: Option<String>,
+    /// Assignment group.
+    pub team_id: Option<Uuid>,
+    /// Agent.
+    pub assignee_id: Option<Uuid>,
+    /// Requester.
+    pub requester_id: Option<Uuid>,
+    /// Text in title or description.
+    pub q: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_to: Option<DateTime<Utc>>,
+    /// Updated at or after.
+    pub updated_from: Option<DateTime<Utc>>,
+    /// Updated before.
+    pub updated_to: Option<DateTime<Utc>>,
+    /// `created`, `updated`, `priority` or `sla_due`; prefix `-` for descending
+    /// (default `-created`; `priority` is most urgent first).
+    pub sort: Option<String>,
+    /// Page size (default 50, at most 200).
+    pub limit: Option<u32>,
+    /// From the previous page.
+    pub cursor: Option<String>,
+    /// Soft-deleted incidents only (needs incident:restore).
+    #[serde(default)]
+    pub deleted: bool,
+}
+
+/// A task.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDto {
+    /// Id.
+    pub id: Uuid,
+    /// Parent incident.
+    pub incident_id: Uuid,
+    /// `TSK-<number>`.
+    pub reference: String,
+    /// What to do.
+    pub title: String,
+    /// State.
+    pub status: String,
+    /// Who.
+    pub assignee_id: Option<Uuid>,
+    /// Due by.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Priority.
+    pub priority: String,
+    /// Version.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Task> for TaskDto {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id.0,
+            incident_id: t.incident_id.0,
+            reference: format!("TSK-{}", t.number),
+            title: t.title,
+            status: t.status.to_string(),
+            assignee_id: t.assignee_id.map(|u| u.0),
+            deadline: t.deadline,
+            priority: t.priority.to_string(),
+            version: t.version,
+            created_at: t.created_at,
+        }
+    }
+}
+
+/// `POST /incidents/{id}/tasks`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateTaskRequest {
+    /// What to do.
+    pub title: String,
+    /// Who.
+    pub assignee_id: Option<Uuid>,
+    /// Due by.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Priority (default: the incident's).
+    pub priority: Option<PriorityDto>,
+}
+
+/// `POST /tasks/{id}/transitions`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TaskTransitionRequest {
+    /// The move.
+    pub action: TaskActionDto,
+    /// The version read (optional).
+    pub version: Option<i64>,
+}

@@ -1,0 +1,141 @@
+//! Extractors: the signed-in user, the client address, `If-Match`, and problem+json errors
+//! for bodies, queries and paths the framework could not read.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use servicedesk_core::Actor;
+use servicedesk_core::Error;
+use servicedesk_core::ports::Claims;
+
+use crate::AppState;
+use crate::problem::{ApiError, Problem};
+
+/// The authenticated caller: a handler that takes it cannot run unauthenticated.
+pub struct AuthUser {
+    /// Who acts.
+    pub actor: Actor,
+    /// The verified token.
+    pub claims: Claims,
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_owned());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(Error::Unauthenticated.into());
+            };
+            let (actor, claims) = web::block(move || state.auth.authenticate(&token))
+                .await
+                .map_err(ApiError::internal)??;
+            Ok(AuthUser { actor, claims })
+        })
+    }
+}
+
+/// The client's address for throttling (the peer address; `Forwarded` headers are only
+/// trusted when the operator says a proxy sets them, which the app decides).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// The version named by `If-Match` (`"3"` or `W/"3"`), if any.
+///
+/// # Errors
+/// 400 for an `If-Match` that is not a version tag.
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request("If-Match must be an entity tag"))?
+        .trim();
+    let tag = text.strip_prefix("W/").unwrap_or(text);
+    tag.strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request("If-Match must be an entity tag like \"3\" from the ETag header")
+        })
+}
+
+/// The `ETag` of a version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// JSON bodies: malformed → 400, wrong type or unknown value → 422, too big → 413, not JSON → 415.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(move |err, _| {
+            let problem = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload-too-large",
+                    "Payload too large",
+                    format!("the body is larger than {limit} bytes"),
+                ),
+                JsonPayloadError::ContentType => Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "send the body as application/json",
+                ),
+                JsonPayloadError::Deserialize(e) if e.is_data() => Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid input",
+                    e.to_string(),
+                ),
+                other => Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-json",
+                    "Malformed JSON",
+                    other.to_string(),
+                ),
+            };
+            ApiError::new(problem).into()
+        })
+}
+
+/// Query strings that do not parse → 422.
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err: QueryPayloadError, _| {
+        ApiError::new(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid query",
+            err.to_string(),
+        ))
+        .into()
+    })
+}
+
+/// Path segments that do not parse (e.g. a malformed id) → 404: no such resource.
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default()
+        .error_handler(|_: PathError, _| ApiError::not_found("resource").into())
+}

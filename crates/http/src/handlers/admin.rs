@@ -1,0 +1,236 @@
+//! Users, organizations, teams, roles and permissions.
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use servicedesk_core::identity::{NewTeam, NewUser, UpdateUser};
+use servicedesk_core::ids::{OrgId, TeamId, UserId};
+use servicedesk_core::rbac::Scope;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::dto::*;
+use crate::extract::AuthUser;
+use crate::handlers::block;
+use crate::problem::{ApiResult, Problem};
+
+/// Users of the caller's organization.
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(UserListQuery), responses(
+    (status = 200, body = [UserDto]), (status = 403, body = Problem)))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<UserListQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = q.into_inner();
+    let users = block(move || {
+        state
+            .admin
+            .users(&user.actor, q.after.map(UserId), q.limit.unwrap_or(50))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(users.into_iter().map(UserDto::from).collect::<Vec<_>>()))
+}
+
+/// Create a user (admins; the platform admin in any organization).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
+    (status = 201, body = UserDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let input = NewUser {
+        email: b.email,
+        name: b.name,
+        password: b.password,
+        role: b.role,
+        org_id: b.org_id.map(OrgId),
+        team_ids: b.team_ids.into_iter().map(TeamId).collect(),
+    };
+    let created = block(move || state.admin.create_user(&user.actor, input)).await?;
+    Ok(HttpResponse::Created().json(UserDto::from(created)))
+}
+
+/// The caller.
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), responses((status = 200, body = UserDto)))]
+#[get("/users/me")]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let id = user.actor.user_id();
+    let me = block(move || state.admin.user(&user.actor, id)).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(me)))
+}
+
+/// Change the caller's password (every session is revoked).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
+    (status = 204), (status = 422, body = Problem)))]
+#[post("/users/me/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    block(move || {
+        state
+            .auth
+            .change_password(&user.actor, &b.current_password, &b.new_password)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One user.
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+    (status = 200, body = UserDto), (status = 404, body = Problem)))]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = UserId(id.into_inner());
+    let found = block(move || state.admin.user(&user.actor, id)).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(found)))
+}
+
+/// Change a user's name, role or active flag.
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateUserRequest, responses(
+    (status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<UpdateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = UserId(id.into_inner());
+    let b = body.into_inner();
+    let input = UpdateUser {
+        name: b.name,
+        role: b.role,
+        active: b.active,
+    };
+    let updated = block(move || state.admin.update_user(&user.actor, id, input)).await?;
+    Ok(HttpResponse::Ok().json(UserDto::from(updated)))
+}
+
+/// Organizations (all for the platform admin, else the caller's).
+#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = [OrganizationDto])))]
+#[get("/organizations")]
+pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let orgs = block(move || state.admin.organizations(&user.actor)).await?;
+    Ok(HttpResponse::Ok().json(
+        orgs.into_iter()
+            .map(OrganizationDto::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Create an organization (platform admin).
+#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), request_body = NameRequest, responses(
+    (status = 201, body = OrganizationDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/organizations")]
+pub async fn create_org(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<NameRequest>,
+) -> ApiResult<HttpResponse> {
+    let name = body.into_inner().name;
+    let org = block(
+        move || match state.admin.create_organization(&user.actor, &name) {
+            Err(servicedesk_core::Error::Internal(m)) if m.contains("Duplicate") => {
+                Err(servicedesk_core::Error::invalid(
+                    "name",
+                    "taken",
+                    "an organization of this name exists",
+                ))
+            }
+            other => other,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(OrganizationDto::from(org)))
+}
+
+/// Teams of the caller's organization.
+#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), responses((status = 200, body = [TeamDto])))]
+#[get("/teams")]
+pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let teams = block(move || state.admin.teams(&user.actor)).await?;
+    Ok(HttpResponse::Ok().json(teams.into_iter().map(TeamDto::from).collect::<Vec<_>>()))
+}
+
+/// Create a team.
+#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), request_body = CreateTeamRequest, responses(
+    (status = 201, body = TeamDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/teams")]
+pub async fn create_team(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateTeamRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let input = NewTeam {
+        name: b.name,
+        manager_id: b.manager_id.map(UserId),
+    };
+    let team = block(move || state.admin.create_team(&user.actor, input)).await?;
+    Ok(HttpResponse::Created().json(TeamDto::from(team)))
+}
+
+/// Add a member to a team.
+#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = AddMemberRequest, responses(
+    (status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/teams/{id}/members")]
+pub async fn add_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<AddMemberRequest>,
+) -> ApiResult<HttpResponse> {
+    let (team, member) = (TeamId(id.into_inner()), UserId(body.into_inner().user_id));
+    block(move || state.admin.add_team_member(&user.actor, team, member)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Built-in and custom roles.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [RoleDto])))]
+#[get("/roles")]
+pub async fn list_roles(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let roles = block(move || state.admin.roles(&user.actor)).await?;
+    Ok(HttpResponse::Ok().json(roles.into_iter().map(RoleDto::from).collect::<Vec<_>>()))
+}
+
+/// Create a custom role from permissions.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), request_body = CreateRoleRequest, responses(
+    (status = 201, body = RoleDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/roles")]
+pub async fn create_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CreateRoleRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let grants: Vec<(String, Scope)> = b
+        .permissions
+        .into_iter()
+        .map(|g| (g.permission, g.scope.into()))
+        .collect();
+    let role = block(move || state.admin.create_role(&user.actor, &b.name, &grants)).await?;
+    Ok(HttpResponse::Created().json(RoleDto::from(role)))
+}
+
+/// Every permission (`resource:action`) a role can grant.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [String])))]
+#[get("/permissions")]
+pub async fn permissions(state: web::Data<AppState>, _user: AuthUser) -> ApiResult<HttpResponse> {
+    let all: Vec<String> = state
+        .admin
+        .permissions()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(HttpResponse::Ok().json(all))
+}

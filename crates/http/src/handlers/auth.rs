@@ -1,0 +1,176 @@
+//! `/auth/*` (AUTH-1..7).
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use servicedesk_core::identity::{LoginOutcome, TokenPair};
+
+use crate::AppState;
+use crate::dto::*;
+use crate::extract::{AuthUser, client_ip};
+use crate::handlers::block;
+use crate::problem::{ApiResult, Problem};
+
+fn tokens(pair: TokenPair) -> TokenResponse {
+    TokenResponse {
+        access_token: pair.access_token,
+        refresh_token: pair.refresh_token,
+        token_type: "Bearer",
+        expires_in: pair.expires_in,
+    }
+}
+
+/// Sign in with e-mail and password.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, description = "Signed in, or MFA required", body = TokenResponse),
+    (status = 401, description = "Bad credentials", body = Problem),
+    (status = 403, description = "Address not verified", body = Problem),
+    (status = 429, description = "Throttled", body = Problem)))]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let body = body.into_inner();
+    let outcome = block(move || state.auth.login(&body.email, &body.password, &ip)).await?;
+    Ok(match outcome {
+        LoginOutcome::Tokens(pair) => HttpResponse::Ok().json(tokens(pair)),
+        LoginOutcome::MfaRequired { mfa_token } => HttpResponse::Ok().json(MfaRequiredResponse {
+            mfa_required: true,
+            mfa_token,
+        }),
+    })
+}
+
+/// Complete an MFA login with a TOTP or recovery code.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = MfaVerifyRequest, responses(
+    (status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
+#[post("/auth/mfa/verify")]
+pub async fn mfa_verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<MfaVerifyRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let body = body.into_inner();
+    let pair = block(move || state.auth.verify_mfa(&body.mfa_token, &body.code, &ip)).await?;
+    Ok(HttpResponse::Ok().json(tokens(pair)))
+}
+
+/// Exchange a refresh token (single use; reuse revokes the session).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = TokenResponse), (status = 401, body = Problem)))]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: web::Json<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    let token = body.into_inner().refresh_token;
+    let pair = block(move || state.auth.refresh(&token)).await?;
+    Ok(HttpResponse::Ok().json(tokens(pair)))
+}
+
+/// End the session: the refresh family is revoked and this access token deny-listed.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), responses(
+    (status = 204), (status = 401, body = Problem)))]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    block(move || state.auth.logout(&user.claims)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Start TOTP enrolment.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), responses(
+    (status = 200, body = MfaEnableResponse), (status = 422, body = Problem)))]
+#[post("/auth/mfa/enable")]
+pub async fn mfa_enable(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+    let e = block(move || state.auth.enable_mfa(&user.actor)).await?;
+    Ok(HttpResponse::Ok().json(MfaEnableResponse {
+        secret: e.secret,
+        otpauth_uri: e.otpauth_uri,
+    }))
+}
+
+/// Activate TOTP with a first code; returns recovery codes.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
+    (status = 200, body = RecoveryCodesResponse), (status = 422, body = Problem)))]
+#[post("/auth/mfa/confirm")]
+pub async fn mfa_confirm(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CodeRequest>,
+) -> ApiResult<HttpResponse> {
+    let code = body.into_inner().code;
+    let codes = block(move || state.auth.confirm_mfa(&user.actor, &code)).await?;
+    Ok(HttpResponse::Ok().json(RecoveryCodesResponse {
+        recovery_codes: codes,
+    }))
+}
+
+/// Turn TOTP off (needs a current or recovery code).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
+    (status = 204), (status = 422, body = Problem)))]
+#[post("/auth/mfa/disable")]
+pub async fn mfa_disable(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<CodeRequest>,
+) -> ApiResult<HttpResponse> {
+    let code = body.into_inner().code;
+    block(move || state.auth.disable_mfa(&user.actor, &code)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Self-register as a requester; a verification mail follows.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RegisterRequest, responses(
+    (status = 202, description = "Registered (or already registered): check the mailbox"), (status = 422, body = Problem)))]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    body: web::Json<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    block(move || state.auth.register(&b.email, &b.name, &b.password)).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Verify the address with the mailed token.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = TokenRequest, responses(
+    (status = 204), (status = 422, body = Problem)))]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: web::Json<TokenRequest>,
+) -> ApiResult<HttpResponse> {
+    let token = body.into_inner().token;
+    block(move || state.auth.verify_email(&token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ask for a password-reset mail (always 202).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordResetRequest, responses(
+    (status = 202), (status = 429, body = Problem)))]
+#[post("/auth/password-reset")]
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<PasswordResetRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let email = body.into_inner().email;
+    block(move || state.auth.request_password_reset(&email, &ip)).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Set a new password with the mailed token; every session is revoked.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordConfirmRequest, responses(
+    (status = 204), (status = 422, body = Problem)))]
+#[post("/auth/password-confirm")]
+pub async fn password_confirm(
+    state: web::Data<AppState>,
+    body: web::Json<PasswordConfirmRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    block(move || state.auth.confirm_password_reset(&b.token, &b.new_password)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

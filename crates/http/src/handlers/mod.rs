@@ -1,0 +1,22 @@
+//! Route handlers: extract, call a use case on the blocking pool, map the answer.
+
+pub mod admin;
+pub mod auth;
+pub mod incidents;
+pub mod ops;
+
+use actix_web::web;
+
+use crate::problem::{ApiError, ApiResult};
+
+/// Runs a synchronous use case on actix's blocking pool (diesel is synchronous).
+pub(crate) async fn block<T, F>(f: F) -> ApiResult<T>
+where
+    F: FnOnce() -> servicedesk_core::Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(f)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}

@@ -1,0 +1,42 @@
+//! Health, readiness, metrics (PLT-5) and the API description (PLT-3).
+
+use actix_web::{HttpResponse, get, web};
+use utoipa::OpenApi;
+
+use crate::AppState;
+use crate::openapi::ApiDoc;
+
+/// Liveness: the process serves requests.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "alive")))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "ready"), (status = 503, description = "database unreachable")))]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let probe = state.readiness.clone();
+    match web::block(move || probe()).await {
+        Ok(true) => HttpResponse::Ok().content_type("text/plain").body("ready"),
+        _ => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database unreachable"),
+    }
+}
+
+/// Prometheus metrics.
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format")))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+/// The OpenAPI 3 document.
+#[get("/api/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

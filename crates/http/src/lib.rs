@@ -1,0 +1,141 @@
+//! The Servicedesk REST API as an actix-web configuration that can be mounted in any actix
+//! app (PLT-9): thin handlers that call the core use cases on the blocking pool, every error
+//! as RFC 9457 problem+json with a request id, an OpenAPI 3 document at `/api/openapi.json`
+//! and an interactive page at `/api/docs` (assets embedded), CORS, security headers, body
+//! limits and a per-user rate limit.
+//!
+//! ```no_run
+//! # fn demo(state: servicedesk_http::AppState) {
+//! use actix_web::{App, web};
+//! let state = web::Data::new(state);
+//! let app = App::new().configure(|cfg| servicedesk_http::configure(cfg, state.clone()));
+//! # }
+//! ```
+
+pub mod dto;
+pub mod extract;
+pub mod handlers;
+pub mod middleware;
+pub mod openapi;
+pub mod problem;
+
+use std::sync::Arc;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+use servicedesk_core::identity::{Administration, Authenticator};
+use servicedesk_core::usecases::Incidents;
+use utoipa::OpenApi;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::handlers::{admin, auth, incidents, ops};
+use crate::middleware::{Metrics, RateLimit};
+use crate::problem::ApiError;
+
+/// Default largest JSON body (PLT-7).
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+
+/// What the handlers share.
+pub struct AppState {
+    /// Incident use cases.
+    pub incidents: Incidents,
+    /// Authentication use cases.
+    pub auth: Authenticator,
+    /// Administration use cases.
+    pub admin: Administration,
+    /// True when the database answers.
+    pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// Request counters.
+    pub metrics: Arc<Metrics>,
+    /// Per-user request budget; `None` when off.
+    pub rate_limit: Option<Arc<RateLimit>>,
+    /// Largest JSON body accepted.
+    pub body_limit: usize,
+}
+
+/// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
+/// `/metrics`, and a problem+json 404 for anything else. Wrap the app in [`cors`] and the
+/// [`middleware::request_context`] middleware (the binary does).
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    let limit = state.body_limit;
+    cfg.app_data(state)
+        .app_data(extract::json_config(limit))
+        .app_data(extract::query_config())
+        .app_data(extract::path_config())
+        .app_data(web::PayloadConfig::new(limit))
+        .service(ops::healthz)
+        .service(ops::readyz)
+        .service(ops::metrics)
+        .service(ops::openapi_json)
+        .service(Scalar::with_url("/api/docs", openapi::ApiDoc::openapi()))
+        .service(
+            web::scope("/api/v1")
+                .wrap(from_fn(middleware::rate_limit))
+                .service(auth::login)
+                .service(auth::mfa_verify)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(auth::mfa_enable)
+                .service(auth::mfa_confirm)
+                .service(auth::mfa_disable)
+                .service(auth::register)
+                .service(auth::verify_email)
+                .service(auth::password_reset)
+                .service(auth::password_confirm)
+                .service(admin::list_users)
+                .service(admin::create_user)
+                .service(admin::me)
+                .service(admin::change_password)
+                .service(admin::get_user)
+                .service(admin::update_user)
+                .service(admin::list_orgs)
+                .service(admin::create_org)
+                .service(admin::list_teams)
+                .service(admin::create_team)
+                .service(admin::add_member)
+                .service(admin::list_roles)
+                .service(admin::create_role)
+                .service(admin::permissions)
+                .service(incidents::list)
+                .service(incidents::create)
+                .service(incidents::get)
+                .service(incidents::update)
+                .service(incidents::remove)
+                .service(incidents::restore)
+                .service(incidents::transition)
+                .service(incidents::assign)
+                .service(incidents::escalate)
+                .service(incidents::comments)
+                .service(incidents::add_comment)
+                .service(incidents::history)
+                .service(incidents::tasks)
+                .service(incidents::add_task)
+                .service(incidents::task_transition),
+        )
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))
+        }));
+}
+
+/// CORS for browser clients: the listed origins (none: same-origin only), any method the
+/// API uses, the headers it reads, and the ones it sets exposed.
+pub fn cors(allowed_origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_headers([
+            actix_web::http::header::AUTHORIZATION,
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::IF_MATCH,
+            actix_web::http::header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            actix_web::http::header::ETAG,
+            actix_web::http::header::RETRY_AFTER,
+            middleware::REQUEST_ID,
+        ])
+        .max_age(3600);
+    for origin in allowed_origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}

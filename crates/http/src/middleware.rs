@@ -1,0 +1,221 @@
+//! Cross-cutting request handling: request ids, security headers, the per-user rate limit and
+//! request metrics.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::AppState;
+use crate::problem::{ApiError, PROBLEM_JSON};
+use servicedesk_core::Error;
+
+/// The request's id, in the request extensions and the `X-Request-Id` response header.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The header carrying the request id.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Assigns the request id (a client's `X-Request-Id` is kept when it is short and printable),
+/// sets security headers, counts the request, and stamps problem documents with the id.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone());
+    let started = Instant::now();
+    if let Some(m) = &metrics {
+        m.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+    let result = next.call(req).await;
+    if let Some(m) = &metrics {
+        m.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+    let mut res = match result {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(e) => return Err(e),
+    };
+    if let Some(m) = &metrics {
+        m.record(res.status().as_u16(), started.elapsed().as_micros());
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(REQUEST_ID, v);
+    }
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !is_problem {
+        return Ok(res);
+    }
+    let (req, res) = res.into_parts();
+    let (head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body).await.unwrap_or_default();
+    let stamped = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut map)) => {
+            map.insert("request_id".into(), serde_json::Value::String(id));
+            serde_json::to_vec(&map).unwrap_or_else(|_| bytes.to_vec())
+        }
+        _ => bytes.to_vec(),
+    };
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(stamped)),
+    ))
+}
+
+/// A per-client request budget: per minute, keyed by bearer token (one per signed-in user
+/// session) or, for anonymous requests, by client address.
+pub struct RateLimit {
+    limiter: DefaultKeyedRateLimiter<String>,
+    seen: AtomicU64,
+}
+
+impl RateLimit {
+    /// `per_minute` requests per key; `None` when 0 (limiting off).
+    pub fn per_minute(per_minute: u32) -> Option<Self> {
+        let n = NonZeroU32::new(per_minute)?;
+        Some(Self {
+            limiter: RateLimiter::keyed(Quota::per_minute(n)),
+            seen: AtomicU64::new(0),
+        })
+    }
+
+    /// Ok, or the seconds to wait.
+    pub fn check(&self, key: String) -> Result<(), u64> {
+        // Forget idle keys now and then so memory stays bounded.
+        if self.seen.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(&key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            wait.as_secs().max(1)
+        })
+    }
+}
+
+/// Applies the rate limit; 429 with `Retry-After` past it.
+pub async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.rate_limit.clone());
+    if let Some(limit) = limit {
+        let key = match req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(auth) => format!("token:{auth}"),
+            None => format!(
+                "ip:{}",
+                req.connection_info()
+                    .realip_remote_addr()
+                    .unwrap_or("unknown")
+            ),
+        };
+        if let Err(secs) = limit.check(key) {
+            let res = ApiError::from(Error::RateLimited {
+                retry_after_secs: secs,
+            })
+            .error_response();
+            return Ok(req.into_response(res));
+        }
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+/// Request counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Requests being served.
+    pub in_flight: AtomicU64,
+    by_class: [AtomicU64; 5],
+    duration_micros: AtomicU64,
+    count: AtomicU64,
+}
+
+impl Metrics {
+    fn record(&self, status: u16, micros: u128) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.by_class[class].fetch_add(1, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.duration_micros
+            .fetch_add(u64::try_from(micros).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::from(
+            "# HELP servicedesk_http_requests_total HTTP requests served, by status class.\n\
+             # TYPE servicedesk_http_requests_total counter\n",
+        );
+        for (i, c) in self.by_class.iter().enumerate() {
+            out.push_str(&format!(
+                "servicedesk_http_requests_total{{class=\"{}xx\"}} {}\n",
+                i + 1,
+                c.load(Ordering::Relaxed)
+            ));
+        }
+        out.push_str(&format!(
+            "# HELP servicedesk_http_request_duration_seconds Time spent serving requests.\n\
+             # TYPE servicedesk_http_request_duration_seconds summary\n\
+             servicedesk_http_request_duration_seconds_sum {:.6}\n\
+             servicedesk_http_request_duration_seconds_count {}\n\
+             # HELP servicedesk_http_in_flight Requests being served.\n\
+             # TYPE servicedesk_http_in_flight gauge\n\
+             servicedesk_http_in_flight {}\n",
+            self.duration_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            self.count.load(Ordering::Relaxed),
+            self.in_flight.load(Ordering::Relaxed),
+        ));
+        out
+    }
+}

@@ -1,0 +1,297 @@
+//! The outbox consumer that turns account events into e-mail.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use servicedesk_core::events::{DomainEvent, EventPayload};
+use servicedesk_core::identity::AuthSettings;
+use servicedesk_core::ports::{DeliveryError, EventHandler, Mail, Mailer};
+
+use crate::error::MailError;
+use crate::templates::{MailContext, MailKind, PublicBaseUrl, Templates, describe_ttl};
+
+/// What the notifier puts into every mail besides the event's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSettings {
+    /// Where the web UI is; links in mails start with it.
+    pub public_base_url: PublicBaseUrl,
+    /// The product name in subjects and signatures.
+    pub product_name: String,
+    /// How long a verification link lives (shown as "expires in …"); keep it equal to
+    /// [`AuthSettings::verification_ttl`].
+    pub verification_ttl: TimeDelta,
+    /// How long a reset link lives; keep it equal to [`AuthSettings::reset_ttl`].
+    pub reset_ttl: TimeDelta,
+}
+
+impl MailSettings {
+    /// Settings with the lifetimes of [`AuthSettings::default`].
+    pub fn new(public_base_url: PublicBaseUrl, product_name: impl Into<String>) -> Self {
+        let auth = AuthSettings::default();
+        Self {
+            public_base_url,
+            product_name: product_name.into(),
+            verification_ttl: auth.verification_ttl,
+            reset_ttl: auth.reset_ttl,
+        }
+    }
+
+    /// Takes the token lifetimes from the authentication settings actually in use, so the
+    /// mail states what the server enforces.
+    #[must_use]
+    pub fn with_ttls_of(mut self, auth: &AuthSettings) -> Self {
+        self.verification_ttl = auth.verification_ttl;
+        self.reset_ttl = auth.reset_ttl;
+        self
+    }
+}
+
+/// Sends the verification mail for `EmailVerificationRequested` (AUTH-6) and the reset
+/// mail for `PasswordResetRequested` (AUTH-5) through any [`Mailer`]; every other event is
+/// ignored.
+///
+/// Redelivery of the same event sends the mail again: harmless for these mails (the
+/// token is the same), so no de-duplication is done here.
+pub struct MailNotifier {
+    mailer: Arc<dyn Mailer>,
+    templates: Templates,
+    settings: MailSettings,
+}
+
+impl MailNotifier {
+    /// A notifier sending through `mailer`.
+    ///
+    /// # Errors
+    /// [`MailError::Template`] when the embedded templates do not compile (a bug).
+    pub fn new(mailer: Arc<dyn Mailer>, settings: MailSettings) -> Result<Self, MailError> {
+        Ok(Self {
+            mailer,
+            templates: Templates::new()?,
+            settings,
+        })
+    }
+
+    /// The settings in use.
+    pub fn settings(&self) -> &MailSettings {
+        &self.settings
+    }
+
+    /// Renders the mail of `kind` for one recipient.
+    ///
+    /// # Errors
+    /// [`MailError::Template`] when rendering fails.
+    pub fn compose(
+        &self,
+        kind: MailKind,
+        email: &str,
+        name: &str,
+        token: &str,
+    ) -> Result<Mail, MailError> {
+        let ttl = match kind {
+            MailKind::EmailVerification => self.settings.verification_ttl,
+            MailKind::PasswordReset => self.settings.reset_ttl,
+        };
+        let ctx = MailContext {
+            name: name.to_owned(),
+            link: self.settings.public_base_url.link(kind, token),
+            expires_in: describe_ttl(ttl),
+            product: self.settings.product_name.clone(),
+        };
+        let rendered = self.templates.render(kind, &ctx)?;
+        Ok(Mail {
+            to: email.to_owned(),
+            to_name: name.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })
+    }
+}
+
+impl std::fmt::Debug for MailNotifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailNotifier")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EventHandler for MailNotifier {
+    fn name(&self) -> &str {
+        "mail"
+    }
+
+    fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError> {
+        let (kind, email, name, token) = match &event.payload {
+            EventPayload::EmailVerificationRequested {
+                email, name, token, ..
+            } => (MailKind::EmailVerification, email, name, token),
+            EventPayload::PasswordResetRequested {
+                email, name, token, ..
+            } => (MailKind::PasswordReset, email, name, token),
+            _ => return Ok(()),
+        };
+        let mail = self
+            .compose(kind, email, name, token)
+            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        self.mailer.send(&mail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use servicedesk_core::ids::{EventId, IncidentId, OrgId, UserId};
+    use servicedesk_core::ports::MockMailer;
+    use servicedesk_core::priority::Priority;
+
+    use super::*;
+
+    fn event(payload: EventPayload) -> DomainEvent {
+        DomainEvent {
+            id: EventId(Default::default()),
+            org_id: OrgId(Default::default()),
+            occurred_at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+            actor_id: None,
+            payload,
+        }
+    }
+
+    fn verification() -> DomainEvent {
+        event(EventPayload::EmailVerificationRequested {
+            user_id: UserId(Default::default()),
+            email: "ada@example.org".into(),
+            name: "Ada <Lovelace>".into(),
+            token: "v3rify+me".into(),
+        })
+    }
+
+    fn reset() -> DomainEvent {
+        event(EventPayload::PasswordResetRequested {
+            user_id: UserId(Default::default()),
+            email: "bob@example.org".into(),
+            name: "Bob".into(),
+            token: "r3set".into(),
+        })
+    }
+
+    fn settings() -> MailSettings {
+        MailSettings::new(
+            PublicBaseUrl::parse("https://desk.example.org").unwrap(),
+            "Servicedesk",
+        )
+    }
+
+    fn notifier(mailer: MockMailer) -> MailNotifier {
+        MailNotifier::new(Arc::new(mailer), settings()).unwrap()
+    }
+
+    #[test]
+    fn is_called_mail() {
+        assert_eq!(notifier(MockMailer::new()).name(), "mail");
+    }
+
+    #[test]
+    fn a_verification_request_sends_one_verification_mail() {
+        let mut mailer = MockMailer::new();
+        mailer
+            .expect_send()
+            .withf(|m: &Mail| {
+                m.to == "ada@example.org"
+                    && m.to_name == "Ada <Lovelace>"
+                    && m.subject == "Confirm your e-mail address for Servicedesk"
+                    && m.text
+                        .contains("https://desk.example.org/verify-email?token=v3rify%2Bme\n")
+                    && m.text.contains("expires in 2 days")
+                    && m.html.contains("Ada &lt;Lovelace&gt;")
+                    && m.html.contains(
+                        "href=\"https://desk.example.org/verify-email?token=v3rify%2Bme\"",
+                    )
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        notifier(mailer).handle(&verification()).unwrap();
+    }
+
+    #[test]
+    fn a_reset_request_sends_one_reset_mail() {
+        let mut mailer = MockMailer::new();
+        mailer
+            .expect_send()
+            .withf(|m: &Mail| {
+                m.to == "bob@example.org"
+                    && m.subject == "Reset your Servicedesk password"
+                    && m.text
+                        .contains("https://desk.example.org/reset-password?token=r3set\n")
+                    && m.text.contains("expires in 1 hour")
+                    && m.html.contains("reset-password?token=r3set")
+            })
+            .times(1)
+            .returning(|_| Ok(()));
+        notifier(mailer).handle(&reset()).unwrap();
+    }
+
+    #[test]
+    fn lifetimes_follow_the_auth_settings() {
+        let auth = AuthSettings {
+            reset_ttl: TimeDelta::minutes(30),
+            ..AuthSettings::default()
+        };
+        let n =
+            MailNotifier::new(Arc::new(MockMailer::new()), settings().with_ttls_of(&auth)).unwrap();
+        let mail = n
+            .compose(MailKind::PasswordReset, "a@example.org", "A", "t")
+            .unwrap();
+        assert!(mail.text.contains("expires in 30 minutes"), "{}", mail.text);
+    }
+
+    #[test]
+    fn other_events_send_nothing() {
+        let mut mailer = MockMailer::new();
+        mailer.expect_send().never();
+        let n = notifier(mailer);
+        let others = [
+            EventPayload::IncidentCreated {
+                incident_id: IncidentId(Default::default()),
+                priority: Priority::High,
+                requester_id: UserId(Default::default()),
+            },
+            EventPayload::IncidentDeleted {
+                incident_id: IncidentId(Default::default()),
+            },
+            EventPayload::IncidentStatusChanged {
+                incident_id: IncidentId(Default::default()),
+                from: "new".into(),
+                to: "in_progress".into(),
+                action: "start".into(),
+            },
+        ];
+        for payload in others {
+            n.handle(&event(payload)).unwrap();
+        }
+    }
+
+    #[test]
+    fn delivery_errors_propagate_unchanged() {
+        for err in [
+            DeliveryError::Retry("451 try later".into()),
+            DeliveryError::Permanent("550 no such user".into()),
+        ] {
+            let mut mailer = MockMailer::new();
+            let returned = err.clone();
+            mailer
+                .expect_send()
+                .times(1)
+                .returning(move |_| Err(returned.clone()));
+            assert_eq!(notifier(mailer).handle(&verification()), Err(err.clone()));
+
+            let mut mailer = MockMailer::new();
+            let returned = err.clone();
+            mailer
+                .expect_send()
+                .times(1)
+                .returning(move |_| Err(returned.clone()));
+            assert_eq!(notifier(mailer).handle(&reset()), Err(err));
+        }
+    }
+}
