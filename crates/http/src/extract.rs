@@ -85,7 +85,86 @@ pub fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
-/// JSON bodies: malformed → 400, wrong type or unknown value → 422, too big → 413, not JSON → 415.
+/// A JSON body: not JSON → 415, too big → 413, not well-formed → 400, well-formed but
+/// the wrong shape (types, unknown enum values, missing fields) → 422. Syntax is checked
+/// before shape so a truncated document is always 400, whatever its first bytes look like.
+pub struct ApiJson<T>(pub T);
+
+impl<T> ApiJson<T> {
+    /// The parsed body.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(crate::DEFAULT_BODY_LIMIT, |s| s.body_limit);
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::new(Problem::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    "Unsupported media type",
+                    "send the body as application/json",
+                )));
+            }
+            let bytes =
+                bytes
+                    .await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => too_large(limit),
+                        _ => ApiError::bad_request("the body could not be read"),
+                    })?;
+            if bytes.len() > limit {
+                return Err(too_large(limit));
+            }
+            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+                ApiError::new(Problem::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed-json",
+                    "Malformed JSON",
+                    e.to_string(),
+                ))
+            })?;
+            serde_json::from_value(value).map(ApiJson).map_err(|e| {
+                ApiError::new(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    "Invalid input",
+                    e.to_string(),
+                ))
+            })
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+        "Payload too large",
+        format!("the body is larger than {limit} bytes"),
+    ))
+}
+
+/// JSON bodies read by `web::Json` (kept for embedders): the same mapping as [`ApiJson`]
+/// as far as actix reports it.
 pub fn json_config(limit: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(limit)

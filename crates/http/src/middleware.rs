@@ -105,8 +105,8 @@ pub async fn request_context(
     ))
 }
 
-/// A per-client request budget: per minute, keyed by bearer token (one per signed-in user
-/// session) or, for anonymous requests, by client address.
+/// A per-client request budget: per minute, keyed by the signed-in user or, for requests
+/// without a valid token, by client address.
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<String>,
     seen: AtomicU64,
@@ -142,21 +142,22 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let limit = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.rate_limit.clone());
-    if let Some(limit) = limit {
-        let key = match req
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    if let Some((state, limit)) = state.and_then(|s| s.rate_limit.clone().map(|l| (s.clone(), l))) {
+        // One budget per user, however many sessions or tokens they hold; requests without
+        // a valid token (made-up ones included) share their client address's budget.
+        let user = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-        {
-            Some(auth) => format!("token:{auth}"),
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|token| state.auth.token_subject(token.trim()));
+        let key = match user {
+            Some(user) => format!("user:{user}"),
             None => format!(
                 "ip:{}",
-                req.connection_info()
-                    .realip_remote_addr()
-                    .unwrap_or("unknown")
+                req.peer_addr()
+                    .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
             ),
         };
         if let Err(secs) = limit.check(key) {

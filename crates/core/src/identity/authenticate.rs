@@ -39,6 +39,16 @@ impl Authenticator {
         Ok((self.actor_for(&account)?, claims))
     }
 
+    /// The user a bearer token was issued to, checking only its signature and expiry (no
+    /// store access): cheap enough for per-user rate limiting before the real check.
+    pub fn token_subject(&self, bearer: &str) -> Option<crate::ids::UserId> {
+        let p = &self.ports;
+        p.tokens
+            .verify(bearer, TokenPurpose::Access, p.clock.now())
+            .ok()
+            .map(|c| c.user_id)
+    }
+
     /// The actor of an account: its roles resolved (built-in by name, custom from the
     /// organization's roles; unknown names grant nothing) and its teams.
     ///

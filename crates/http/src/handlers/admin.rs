@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::dto::*;
-use crate::extract::AuthUser;
+use crate::extract::{ApiJson, AuthUser};
 use crate::handlers::block;
 use crate::problem::{ApiResult, Problem};
 
@@ -38,7 +38,7 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateUserRequest>,
+    body: ApiJson<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let input = NewUser {
@@ -69,7 +69,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpRes
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<ChangePasswordRequest>,
+    body: ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     block(move || {
@@ -103,7 +103,7 @@ pub async fn update_user(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<UpdateUserRequest>,
+    body: ApiJson<UpdateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = UserId(id.into_inner());
     let b = body.into_inner();
@@ -135,7 +135,7 @@ pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<
 pub async fn create_org(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<NameRequest>,
+    body: ApiJson<NameRequest>,
 ) -> ApiResult<HttpResponse> {
     let name = body.into_inner().name;
     let org = block(
@@ -169,7 +169,7 @@ pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 pub async fn create_team(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateTeamRequest>,
+    body: ApiJson<CreateTeamRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let input = NewTeam {
@@ -188,7 +188,7 @@ pub async fn add_member(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<AddMemberRequest>,
+    body: ApiJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let (team, member) = (TeamId(id.into_inner()), UserId(body.into_inner().user_id));
     block(move || state.admin.add_team_member(&user.actor, team, member)).await?;
@@ -210,7 +210,7 @@ pub async fn list_roles(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 pub async fn create_role(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CreateRoleRequest>,
+    body: ApiJson<CreateRoleRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let grants: Vec<(String, Scope)> = b

@@ -5,7 +5,7 @@ use servicedesk_core::identity::{LoginOutcome, TokenPair};
 
 use crate::AppState;
 use crate::dto::*;
-use crate::extract::{AuthUser, client_ip};
+use crate::extract::{ApiJson, AuthUser, client_ip};
 use crate::handlers::block;
 use crate::problem::{ApiResult, Problem};
 
@@ -28,7 +28,7 @@ fn tokens(pair: TokenPair) -> TokenResponse {
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let ip = client_ip(&req);
     let body = body.into_inner();
@@ -49,7 +49,7 @@ pub async fn login(
 pub async fn mfa_verify(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<MfaVerifyRequest>,
+    body: ApiJson<MfaVerifyRequest>,
 ) -> ApiResult<HttpResponse> {
     let ip = client_ip(&req);
     let body = body.into_inner();
@@ -63,7 +63,7 @@ pub async fn mfa_verify(
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
-    body: web::Json<RefreshRequest>,
+    body: ApiJson<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
     let pair = block(move || state.auth.refresh(&token)).await?;
@@ -98,7 +98,7 @@ pub async fn mfa_enable(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 pub async fn mfa_confirm(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CodeRequest>,
+    body: ApiJson<CodeRequest>,
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner().code;
     let codes = block(move || state.auth.confirm_mfa(&user.actor, &code)).await?;
@@ -114,7 +114,7 @@ pub async fn mfa_confirm(
 pub async fn mfa_disable(
     state: web::Data<AppState>,
     user: AuthUser,
-    body: web::Json<CodeRequest>,
+    body: ApiJson<CodeRequest>,
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner().code;
     block(move || state.auth.disable_mfa(&user.actor, &code)).await?;
@@ -127,7 +127,7 @@ pub async fn mfa_disable(
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
-    body: web::Json<RegisterRequest>,
+    body: ApiJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     block(move || state.auth.register(&b.email, &b.name, &b.password)).await?;
@@ -140,7 +140,7 @@ pub async fn register(
 #[post("/auth/verify-email")]
 pub async fn verify_email(
     state: web::Data<AppState>,
-    body: web::Json<TokenRequest>,
+    body: ApiJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let token = body.into_inner().token;
     block(move || state.auth.verify_email(&token)).await?;
@@ -154,7 +154,7 @@ pub async fn verify_email(
 pub async fn password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PasswordResetRequest>,
+    body: ApiJson<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
     let ip = client_ip(&req);
     let email = body.into_inner().email;
@@ -168,7 +168,7 @@ pub async fn password_reset(
 #[post("/auth/password-confirm")]
 pub async fn password_confirm(
     state: web::Data<AppState>,
-    body: web::Json<PasswordConfirmRequest>,
+    body: ApiJson<PasswordConfirmRequest>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     block(move || state.auth.confirm_password_reset(&b.token, &b.new_password)).await?;

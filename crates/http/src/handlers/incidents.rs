@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::dto::*;
-use crate::extract::{AuthUser, etag, if_match};
+use crate::extract::{ApiJson, AuthUser, etag, if_match};
 use crate::handlers::block;
 use crate::problem::{ApiError, ApiResult, Problem};
 
@@ -130,7 +130,7 @@ pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
     req: HttpRequest,
-    body: web::Json<CreateIncidentRequest>,
+    body: ApiJson<CreateIncidentRequest>,
 ) -> ApiResult<HttpResponse> {
     let key = req
         .headers()
@@ -188,7 +188,7 @@ pub async fn update(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<UpdateIncidentRequest>,
+    body: ApiJson<UpdateIncidentRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -253,7 +253,7 @@ pub async fn transition(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<TransitionRequestDto>,
+    body: ApiJson<TransitionRequestDto>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -276,7 +276,7 @@ pub async fn assign(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<AssignRequest>,
+    body: ApiJson<AssignRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -298,7 +298,7 @@ pub async fn escalate(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<EscalateRequest>,
+    body: ApiJson<EscalateRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -343,7 +343,7 @@ pub async fn add_comment(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<CommentRequest>,
+    body: ApiJson<CommentRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -387,7 +387,7 @@ pub async fn add_task(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
-    body: web::Json<CreateTaskRequest>,
+    body: ApiJson<CreateTaskRequest>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let b = body.into_inner();
@@ -410,7 +410,7 @@ pub async fn task_transition(
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<TaskTransitionRequest>,
+    body: ApiJson<TaskTransitionRequest>,
 ) -> ApiResult<HttpResponse> {
     let id = TaskId(id.into_inner());
     let b = body.into_inner();
