@@ -26,7 +26,7 @@ use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
-use utoipa_scalar::{Scalar, Servable};
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::handlers::{admin, auth, incidents, ops};
 use crate::middleware::{Metrics, RateLimit};
@@ -67,7 +67,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(ops::readyz)
         .service(ops::metrics)
         .service(ops::openapi_json)
-        .service(Scalar::with_url("/api/docs", openapi::ApiDoc::openapi()))
+        .service(ops::docs_redirect)
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}")
+                .url("/api/docs/openapi.json", openapi::ApiDoc::openapi()),
+        )
         .service(
             web::scope("/api/v1")
                 .wrap(from_fn(middleware::rate_limit))

@@ -40,6 +40,7 @@ pub async fn request_context(
         })
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
+    let docs_page = req.path().starts_with("/api/docs");
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.metrics.clone());
@@ -74,9 +75,17 @@ pub async fn request_context(
         );
     }
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        // The API answers data only; the docs page runs the bundled Swagger UI from our own
+        // origin (its stylesheet sets inline styles, its logo is a data: URL).
+        let policy = if docs_page {
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data:; frame-ancestors 'none'"
+        } else {
+            "default-src 'none'; frame-ancestors 'none'"
+        };
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            HeaderValue::from_static(policy),
         );
     }
     if !headers.contains_key(header::CACHE_CONTROL) {

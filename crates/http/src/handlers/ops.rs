@@ -40,3 +40,11 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 pub async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+/// The interactive API documentation lives at `/api/docs/`.
+#[get("/api/docs")]
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::MovedPermanently()
+        .insert_header(("location", "/api/docs/"))
+        .finish()
+}
