@@ -1,0 +1,2 @@
+DROP INDEX incidents_priority_created;
+DROP INDEX incidents_status_priority;
