@@ -358,6 +358,12 @@ impl IncidentStore for Store {
             IncidentSort::Created => order!(q, asc, incidents::created_at),
             IncidentSort::Updated => order!(q, asc, incidents::updated_at),
             IncidentSort::SlaDue => order!(q, asc, incidents::sla_sort_key),
+            // A filter on one priority pins the rank: ordering by it adds nothing, and
+            // leaving it out lets the planner walk the (org, priority, created_at) index
+            // instead of scanning the rank index past every non-matching row.
+            IncidentSort::Priority if query.priorities.len() == 1 => {
+                order!(q, asc, incidents::created_at)
+            }
             IncidentSort::Priority if asc => q.order((
                 incidents::priority_rank.asc(),
                 incidents::created_at.asc(),

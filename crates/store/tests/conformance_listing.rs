@@ -37,6 +37,7 @@ conformance!(
     pagination_by_updated_is_stable_while_inserting,
     pagination_by_priority_is_stable_while_inserting,
     pagination_by_sla_due_is_stable_while_inserting,
+    list_one_priority_by_priority_pages_in_creation_order,
 );
 
 /// The listing dataset: six incidents of `fx.org` with varied people, teams, states,
@@ -790,4 +791,41 @@ fn pagination_by_priority_is_stable_while_inserting(store: &Store) {
 
 fn pagination_by_sla_due_is_stable_while_inserting(store: &Store) {
     stable_pagination(store, IncidentSort::SlaDue);
+}
+
+/// With one priority filtered, the priority sort orders by creation alone (the store drops
+/// the pinned rank from ORDER BY); pages must still come out complete and in order.
+fn list_one_priority_by_priority_pages_in_creation_order(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let mut high = Vec::new();
+    for i in 0..7 {
+        let mut inc = incident(&fx, fx.requester, &format!("row {i}"));
+        inc.priority = if i % 3 == 0 {
+            Priority::Low
+        } else {
+            Priority::High
+        };
+        inc.created_at = mins(i);
+        inc.updated_at = inc.created_at;
+        let stored = create(store, &inc);
+        if stored.priority == Priority::High {
+            high.push(stored);
+        }
+    }
+    for dir in DIRECTIONS {
+        let mut q = query(Visibility::Org);
+        q.sort = IncidentSort::Priority;
+        q.direction = dir;
+        q.priorities = vec![Priority::High];
+        q.limit = 2;
+        let got: Vec<IncidentId> = list_all(store, fx.org, &q).iter().map(|i| i.id).collect();
+        let mut want = high.clone();
+        // Desc: most urgent first, oldest first among equals; Asc: the reverse.
+        want.sort_by_key(|i| (i.created_at, i.id));
+        if dir == SortDirection::Asc {
+            want.reverse();
+        }
+        let want: Vec<IncidentId> = want.iter().map(|i| i.id).collect();
+        assert_eq!(got, want, "{dir:?}");
+    }
 }
