@@ -47,23 +47,6 @@ const CREDENTIAL_COLUMNS: CredentialColumns = (
     users::version,
 );
 
-fn teams_of(
-    conn: &mut DbConn,
-    org: &str,
-    user: &str,
-) -> Result<Vec<servicedesk_core::ids::TeamId>, StoreError> {
-    team_members::table
-        .filter(team_members::org_id.eq(org))
-        .filter(team_members::user_id.eq(user))
-        .order(team_members::team_id.asc())
-        .select(team_members::team_id)
-        .load::<String>(conn)
-        .map_err(map("team"))?
-        .iter()
-        .map(|t| crate::rows::parse("team id", t).map(servicedesk_core::ids::TeamId))
-        .collect()
-}
-
 fn load_account<F>(conn: &mut DbConn, filter: F) -> Result<Account, StoreError>
 where
     F: FnOnce(
@@ -74,7 +57,7 @@ where
         .select((USER_COLUMNS, CREDENTIAL_COLUMNS))
         .first(conn)
         .map_err(map("user"))?;
-    let teams = teams_of(conn, &user_row.org_id, &user_row.id)?;
+    let teams = crate::directory::team_ids_of(conn, &user_row.org_id, &user_row.id)?;
     let user = user_row.into_user(teams)?;
     let recovery_codes = match cred.recovery_codes.as_deref() {
         None => Vec::new(),
@@ -266,7 +249,7 @@ impl AccountStore for Store {
             .map_err(map("user"))?;
         rows.into_iter()
             .map(|row| {
-                let teams = teams_of(&mut conn, &org_s, &row.id)?;
+                let teams = crate::directory::team_ids_of(&mut conn, &org_s, &row.id)?;
                 row.into_user(teams)
             })
             .collect()

@@ -28,7 +28,12 @@ struct NewUserRow {
     updated_at: chrono::NaiveDateTime,
 }
 
-fn team_ids_of(conn: &mut DbConn, org: &str, user: &str) -> Result<Vec<TeamId>, StoreError> {
+/// The teams `user` of `org` belongs to, by id.
+pub(crate) fn team_ids_of(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+) -> Result<Vec<TeamId>, StoreError> {
     team_members::table
         .filter(team_members::org_id.eq(org))
         .filter(team_members::user_id.eq(user))
