@@ -36,6 +36,15 @@ const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = ?1 WHERE id IN ( \
      AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY available_at, id LIMIT ?3) \
      RETURNING payload, attempts, available_at";
 
+/// Event kinds whose payload holds a secret (a mailed token).
+const SECRET_KINDS: [&str; 2] = [
+    "user.email_verification_requested",
+    "user.password_reset_requested",
+];
+
+/// What a delivered secret-bearing payload becomes.
+const REDACTED: &str = "{\"redacted\":true}";
+
 impl Outbox for Store {
     fn claim(
         &self,
@@ -76,18 +85,29 @@ impl Outbox for Store {
     }
 
     fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let changed = diesel::update(outbox::table.filter(outbox::id.eq(id.to_string())))
-            .set((
-                outbox::delivered_at.eq(db(at)),
-                outbox::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("outbox message"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound("outbox message"))
-        } else {
+        let id = id.to_string();
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, crate::error::TxError, _>(|conn| {
+            let changed = diesel::update(outbox::table.filter(outbox::id.eq(&id)))
+                .set((
+                    outbox::delivered_at.eq(db(at)),
+                    outbox::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("outbox message").into());
+            }
+            // Mails that carry a single-use token keep it only until they are delivered.
+            diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(&id))
+                    .filter(outbox::kind.eq_any(SECRET_KINDS)),
+            )
+            .set(outbox::payload.eq(REDACTED))
+            .execute(conn)?;
             Ok(())
-        }
+        })
+        .map_err(|e| e.into_store("outbox message"))
     }
 
     fn fail(

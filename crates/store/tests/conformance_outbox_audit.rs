@@ -21,6 +21,7 @@ conformance!(
     outbox_claim_lease_complete_fail_and_dead,
     outbox_limit_and_unknown_ids,
     outbox_claims_are_exclusive_across_threads,
+    outbox_mail_tokens_are_scrubbed_once_delivered,
     audit_entries_form_a_chain_per_org,
     audit_altered_row_is_named,
     audit_every_field_is_covered_by_the_hash,
@@ -498,4 +499,65 @@ fn audit_altered_hash_is_detected(store: &Store) {
         Err(StoreError::Unavailable(_)) => {}
         Err(e) => panic!("entries after tampering: {e:?}"),
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct PayloadRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    payload: String,
+}
+
+fn outbox_mail_tokens_are_scrubbed_once_delivered(store: &Store) {
+    use diesel::RunQueryDsl;
+    let fx = org_fixture(store, "A");
+    let inc = incident(&fx, fx.requester, "carrier");
+    let mut w = create_write(&inc, fx.requester);
+    let mail = event(
+        fx.org,
+        Some(fx.requester),
+        inc.created_at,
+        EventPayload::PasswordResetRequested {
+            user_id: fx.requester,
+            email: "r@example.org".into(),
+            name: "R".into(),
+            token: "SECRET-TOKEN-123".into(),
+        },
+    );
+    w.events.push(mail.clone());
+    store.create(fx.org, &inc, &w, None).unwrap();
+    let payloads = |store: &Store| -> Vec<String> {
+        let mut conn = store.database().conn().unwrap();
+        diesel::sql_query("SELECT payload FROM outbox")
+            .load::<PayloadRow>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.payload)
+            .collect()
+    };
+    assert!(
+        payloads(store)
+            .iter()
+            .any(|p| p.contains("SECRET-TOKEN-123")),
+        "pending mail keeps its token"
+    );
+    let claimed = store.claim(far(0), far(5), 10).unwrap();
+    let msg = claimed
+        .iter()
+        .find(|m| m.event.id == mail.id)
+        .expect("the mail is claimed");
+    assert!(
+        matches!(&msg.event.payload, EventPayload::PasswordResetRequested { token, .. } if token == "SECRET-TOKEN-123")
+    );
+    for m in &claimed {
+        store.complete(m.event.id, far(1)).unwrap();
+    }
+    let after = payloads(store);
+    assert!(
+        !after.iter().any(|p| p.contains("SECRET-TOKEN-123")),
+        "delivered mail no longer holds the token: {after:?}"
+    );
+    assert!(
+        after.iter().any(|p| p.contains("incident")),
+        "other delivered events keep their payload"
+    );
 }
