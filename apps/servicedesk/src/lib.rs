@@ -24,6 +24,7 @@ use servicedesk_auth::{
 };
 use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
+use servicedesk_core::monitor::SlaMonitor;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
@@ -41,6 +42,8 @@ pub struct Built {
     pub state: web::Data<AppState>,
     /// The outbox dispatcher.
     pub dispatcher: Dispatcher,
+    /// The SLA monitor.
+    pub monitor: SlaMonitor,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
 }
@@ -122,8 +125,9 @@ pub fn build(config: &Config) -> Result<Built> {
         store.clone(),
         store.clone(),
         clock.clone(),
-        ids,
+        ids.clone(),
     );
+    let monitor = SlaMonitor::new(store.clone(), store.clone(), clock.clone(), ids);
 
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
         Some(url) => {
@@ -163,6 +167,7 @@ pub fn build(config: &Config) -> Result<Built> {
         store,
         state,
         dispatcher,
+        monitor,
         first_admin,
     })
 }
@@ -182,36 +187,30 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the outbox dispatcher.
-    pub fn start(dispatcher: Dispatcher) -> Self {
+    /// Starts the outbox dispatcher and the SLA monitor.
+    pub fn start(dispatcher: Dispatcher, monitor: SlaMonitor) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("outbox".into())
-            .spawn(move || {
-                while !flag.load(Ordering::SeqCst) {
-                    let idle = match dispatcher.run_once() {
-                        Ok(round) => round.delivered + round.retried + round.dead == 0,
-                        Err(e) => {
-                            tracing::error!(error = %e, "outbox dispatcher round failed");
-                            true
-                        }
-                    };
-                    if idle {
-                        // Sleep in short steps so shutdown is prompt.
-                        for _ in 0..10 {
-                            if flag.load(Ordering::SeqCst) {
-                                break;
-                            }
-                            std::thread::sleep(Duration::from_millis(100));
-                        }
-                    }
+        let outbox = spawn_loop("outbox", stop.clone(), move || {
+            match dispatcher.run_once() {
+                Ok(round) => round.delivered + round.retried + round.dead > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "outbox dispatcher round failed");
+                    false
                 }
-            })
-            .ok();
+            }
+        });
+        let sla = spawn_loop("sla-monitor", stop.clone(), move || {
+            match monitor.sweep(200) {
+                Ok(sweep) => sweep.checked > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "SLA monitor sweep failed");
+                    false
+                }
+            }
+        });
         Self {
             stop,
-            threads: thread.into_iter().collect(),
+            threads: outbox.into_iter().chain(sla).collect(),
         }
     }
 
@@ -246,6 +245,30 @@ pub fn http_server(
     .with_context(|| format!("cannot listen on {bind}"))?;
     let addrs = server.addrs();
     Ok((server.run(), addrs))
+}
+
+/// Runs `round` until `stop` is set; after a round that found nothing to do it waits a
+/// second, in short steps so shutdown is prompt.
+fn spawn_loop(
+    name: &str,
+    stop: Arc<AtomicBool>,
+    round: impl Fn() -> bool + Send + 'static,
+) -> Option<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                if !round() {
+                    for _ in 0..10 {
+                        if stop.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            }
+        })
+        .ok()
 }
 
 /// A server started in the background (tests, embedding).
@@ -290,7 +313,7 @@ impl Drop for Running {
 /// When building or binding fails.
 pub fn start(config: Config) -> Result<Running> {
     let built = build(&config)?;
-    let workers = Workers::start(built.dispatcher.clone());
+    let workers = Workers::start(built.dispatcher.clone(), built.monitor.clone());
     let (tx, rx) = std::sync::mpsc::channel();
     let state = built.state.clone();
     let bind = config.bind.clone();

@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod identity;
 pub mod ids;
+pub mod monitor;
 pub mod ports;
 pub mod priority;
 pub mod usecases;

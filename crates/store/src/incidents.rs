@@ -217,6 +217,24 @@ impl IncidentStore for Store {
         .into_incident()
     }
 
+    fn sla_due(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<Incident>, StoreError> {
+        // Served by the partial index on next_sla_due_at (rows with a pending instant only).
+        incidents::table
+            .filter(incidents::next_sla_due_at.le(db(now)))
+            .filter(incidents::deleted_at.is_null())
+            .order((incidents::next_sla_due_at.asc(), incidents::id.asc()))
+            .limit(i64::from(limit))
+            .load::<IncidentRow>(&mut *self.db.conn()?)
+            .map_err(map("incident"))?
+            .into_iter()
+            .map(IncidentRow::into_incident)
+            .collect()
+    }
+
     fn list(&self, org: OrgId, query: &IncidentQuery) -> Result<Page<Incident>, StoreError> {
         let direction = if query.direction == SortDirection::Asc {
             "a"

@@ -214,6 +214,14 @@ pub trait IncidentStore: Send + Sync {
         write: &WriteSet,
     ) -> Result<Incident, StoreError>;
 
+    /// Up to `limit` live incidents of every organization whose `next_sla_due_at` is at or
+    /// before `now`, soonest first. The one cross-organization read: it feeds the SLA
+    /// monitor, which writes each incident back in its own organization.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Incident>, StoreError>;
+
     /// One page of incidents matching `query`.
     ///
     /// # Errors

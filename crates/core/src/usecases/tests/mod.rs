@@ -5,7 +5,7 @@
 
 mod assign_escalate;
 mod comments;
-mod fixture;
+pub(crate) mod fixture;
 mod list_delete;
 mod open;
 mod tasks;
