@@ -6,11 +6,14 @@
 //! SERVICEDESK_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres \
 //! SERVICEDESK_BENCH_ROWS=1000000 cargo bench -p servicedesk-store --bench store_bench
 //! ```
+//! With `SERVICEDESK_BENCH_MONITOR=1` it measures one SLA monitor sweep of 1,000 due
+//! incidents among 10,000 and among 1,000,000 open ones instead.
 //! Without `SERVICEDESK_BENCH_PG` only SQLite runs. Each backend gets a fresh database that
 //! is removed afterwards. Figures are printed as a Markdown table.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -211,6 +214,95 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
     start.elapsed()
 }
 
+/// Fills `rows` open incidents of which the first `due` have a passed SLA instant and the
+/// rest one far ahead; every row carries real clocks (1 h / 8 h from t0) on calendar `cal`.
+fn generate_open(store: &Store, org: OrgId, cal: CalendarId, rows: i64, due: i64) {
+    // Distinct id ranges per call: ids are unique across organizations.
+    let base = rows * 16;
+    let clock = |mins| {
+        serde_json::to_value(servicedesk_core::sla::SlaClock::start(
+            TimeDelta::minutes(mins),
+            75,
+            t0(),
+        ))
+        .unwrap()
+    };
+    let sla = serde_json::json!({
+        "policy_id": Uuid::now_v7(), "calendar_id": cal, "pause_statuses": ["on_hold"],
+        "response": clock(60), "resolution": clock(480),
+    })
+    .to_string();
+    let mut conn = store.database().conn().unwrap();
+    let org_s = org.to_string();
+    let common = "'00000000-0000-7000-8000-' || LPAD_ID, 200000 + g, 'Open ' || g, 'generated', 'medium', 'medium', 'medium', 2, 'bench', \
+        'in_progress', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 0";
+    match &mut *conn {
+        DbConn::Postgresql(c) => {
+            let sql = format!(
+                "INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, priority_rank, category, \
+                 status, requester_id, created_by, escalation_level, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                 SELECT $1, {}, $2, CASE WHEN g <= $3 THEN TIMESTAMP '2026-01-01 00:45:00' ELSE TIMESTAMP '2027-01-01' END, \
+                 CASE WHEN g <= $3 THEN TIMESTAMP '2026-01-01 00:45:00' ELSE TIMESTAMP '2027-01-01' END, 1, TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01' \
+                 FROM generate_series(1, $4) AS g",
+                common.replace("LPAD_ID", &format!("lpad(to_hex(g + {base}), 12, '0')"))
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(&org_s)
+                .bind::<Text, _>(&sla)
+                .bind::<BigInt, _>(due)
+                .bind::<BigInt, _>(rows)
+                .execute(c)
+                .unwrap();
+            diesel::sql_query("ANALYZE incidents").execute(c).unwrap();
+        }
+        DbConn::Sqlite(c) => {
+            let sql = format!(
+                "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < ?4) \
+                 INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, priority_rank, category, \
+                 status, requester_id, created_by, escalation_level, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                 SELECT ?1, {}, ?2, CASE WHEN g <= ?3 THEN '2026-01-01 00:45:00' ELSE '2027-01-01 00:00:00' END, \
+                 CASE WHEN g <= ?3 THEN '2026-01-01 00:45:00' ELSE '2027-01-01 00:00:00' END, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM seq",
+                common.replace("LPAD_ID", &format!("printf('%012x', g + {base})"))
+            );
+            diesel::sql_query(sql)
+                .bind::<Text, _>(&org_s)
+                .bind::<Text, _>(&sla)
+                .bind::<BigInt, _>(due)
+                .bind::<BigInt, _>(rows)
+                .execute(c)
+                .unwrap();
+            diesel::sql_query("ANALYZE").execute(c).unwrap();
+        }
+    }
+}
+
+/// One SLA monitor sweep over `due` due incidents among `open` open ones.
+fn monitor_sweep(store: &Store, open: i64, due: i64) -> (Duration, u32) {
+    let org = setup(store);
+    let cal = CalendarId(Uuid::now_v7());
+    store
+        .save_calendar(
+            org,
+            cal,
+            "24x7",
+            &servicedesk_core::sla::Calendar::twenty_four_seven(),
+            t0(),
+        )
+        .unwrap();
+    generate_open(store, org, cal, open, due);
+    let monitor = servicedesk_core::monitor::SlaMonitor::new(
+        Arc::new(store.clone()),
+        Arc::new(store.clone()),
+        Arc::new(servicedesk_core::ports::FixedClock::new(
+            t0() + TimeDelta::hours(2),
+        )),
+        Arc::new(servicedesk_core::ports::UuidV7Generator),
+    );
+    let start = Instant::now();
+    let sweep = monitor.sweep(u32::try_from(due).unwrap()).unwrap();
+    (start.elapsed(), sweep.breaches)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -283,6 +375,16 @@ fn queries() -> Vec<(&'static str, IncidentQuery)> {
 
 fn run(name: &str, url: &str, rows: i64) {
     let store = Store::open(url, 16).unwrap();
+    if std::env::var("SERVICEDESK_BENCH_MONITOR").is_ok() {
+        println!("\n### {name}: SLA monitor sweep, 1,000 due\n");
+        println!("| open incidents | one sweep (1,000 due) | breaches recorded |");
+        println!("|---|---|---|");
+        for open in [10_000, 1_000_000] {
+            let (took, breaches) = monitor_sweep(&store, open, 1_000);
+            println!("| {open} | {:.0} ms | {breaches} |", ms(took));
+        }
+        return;
+    }
     let org = setup(&store);
     let single = create_rate(&store, org, 1, 500);
     let eight = create_rate(&store, org, 8, 250);
