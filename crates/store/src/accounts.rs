@@ -10,7 +10,7 @@ use servicedesk_core::ports::{Account, AccountStore, MfaState, StoreError, Write
 
 use crate::Store;
 use crate::db::DbConn;
-use crate::error::{TxError, corrupt, map};
+use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::{USER_COLUMNS, UserRow};
 use crate::schema::{organizations, team_members, users};
 use crate::time::{db, db_opt, utc};
@@ -179,13 +179,7 @@ impl AccountStore for Store {
                     .select(users::version)
                     .first::<i64>(conn)
                     .optional()?;
-                return Err(TxError::Store(match current {
-                    Some(current) => StoreError::Conflict {
-                        entity: "user",
-                        current,
-                    },
-                    None => StoreError::NotFound("user"),
-                }));
+                return Err(stale_or_missing("user", current));
             }
             persist(self, conn, write)?;
             Ok(())

@@ -63,3 +63,12 @@ impl TxError {
         }
     }
 }
+
+/// Why a versioned update matched no row: the row moved on (`Conflict` with the version now
+/// stored) or is not there (`NotFound`).
+pub(crate) fn stale_or_missing(entity: &'static str, current: Option<i64>) -> TxError {
+    TxError::Store(match current {
+        Some(current) => StoreError::Conflict { entity, current },
+        None => StoreError::NotFound(entity),
+    })
+}

@@ -14,7 +14,7 @@ use crate::Store;
 use crate::counters;
 use crate::cursor::{Cursor, sort_name};
 use crate::db::DbConn;
-use crate::error::{TxError, map};
+use crate::error::{TxError, map, stale_or_missing};
 use crate::rows::{CommentRow, HistoryRow, IncidentRow, TaskRow};
 use crate::schema::{comments, idempotency_keys, incidents, tasks, ticket_history};
 use crate::time::db;
@@ -202,13 +202,7 @@ impl IncidentStore for Store {
                     .select(incidents::version)
                     .first::<i64>(conn)
                     .optional()?;
-                return Err(TxError::Store(match current {
-                    Some(current) => StoreError::Conflict {
-                        entity: "incident",
-                        current,
-                    },
-                    None => StoreError::NotFound("incident"),
-                }));
+                return Err(stale_or_missing("incident", current));
             }
             persist(self, conn, write)?;
             Ok(row)
@@ -549,13 +543,7 @@ impl IncidentStore for Store {
                     .select(tasks::version)
                     .first::<i64>(conn)
                     .optional()?;
-                return Err(TxError::Store(match current {
-                    Some(current) => StoreError::Conflict {
-                        entity: "task",
-                        current,
-                    },
-                    None => StoreError::NotFound("task"),
-                }));
+                return Err(stale_or_missing("task", current));
             }
             persist(self, conn, write)?;
             Ok(row)

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser};
-use crate::handlers::block;
+use crate::handlers::{block, json_list};
 use crate::problem::{ApiResult, Problem};
 
 /// Users of the caller's organization.
@@ -28,7 +28,7 @@ pub async fn list_users(
             .users(&user.actor, q.after.map(UserId), q.limit.unwrap_or(50))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(users.into_iter().map(UserDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, UserDto>(users))
 }
 
 /// Create a user (admins; the platform admin in any organization).
@@ -159,7 +159,7 @@ pub async fn create_org(
 #[get("/teams")]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let teams = block(move || state.admin.teams(&user.actor)).await?;
-    Ok(HttpResponse::Ok().json(teams.into_iter().map(TeamDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, TeamDto>(teams))
 }
 
 /// Create a team.
@@ -200,7 +200,7 @@ pub async fn add_member(
 #[get("/roles")]
 pub async fn list_roles(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let roles = block(move || state.admin.roles(&user.actor)).await?;
-    Ok(HttpResponse::Ok().json(roles.into_iter().map(RoleDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, RoleDto>(roles))
 }
 
 /// Create a custom role from permissions.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser, etag, if_match};
-use crate::handlers::block;
+use crate::handlers::{block, json_list};
 use crate::problem::{ApiError, ApiResult, Problem};
 
 fn incident_ref(raw: &str) -> ApiResult<IncidentRef> {
@@ -332,7 +332,7 @@ pub async fn comments(
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let found = block(move || state.incidents.comments(&user.actor, r)).await?;
-    Ok(HttpResponse::Ok().json(found.into_iter().map(CommentDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, CommentDto>(found))
 }
 
 /// Add a public comment or an internal work note.
@@ -362,7 +362,7 @@ pub async fn history(
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let found = block(move || state.incidents.history(&user.actor, r)).await?;
-    Ok(HttpResponse::Ok().json(found.into_iter().map(HistoryDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, HistoryDto>(found))
 }
 
 /// Tasks under an incident.
@@ -376,7 +376,7 @@ pub async fn tasks(
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
     let found = block(move || state.incidents.tasks(&user.actor, r)).await?;
-    Ok(HttpResponse::Ok().json(found.into_iter().map(TaskDto::from).collect::<Vec<_>>()))
+    Ok(json_list::<_, TaskDto>(found))
 }
 
 /// Add a task under an incident.

@@ -20,3 +20,10 @@ where
         .map_err(ApiError::internal)?
         .map_err(ApiError::from)
 }
+
+/// A 200 answer with `items` converted to their DTOs.
+pub(crate) fn json_list<T, D: From<T> + serde::Serialize>(
+    items: Vec<T>,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().json(items.into_iter().map(D::from).collect::<Vec<D>>())
+}
