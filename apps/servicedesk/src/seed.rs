@@ -72,6 +72,7 @@ fn default_sla(store: &Store, org: OrgId) -> Result<()> {
                     resolution: TimeDelta::minutes(resolution),
                     warn_percent: 75,
                     pause_statuses: vec!["on_hold".into()],
+                    escalations: Vec::new(),
                 },
             },
             now,

@@ -17,6 +17,7 @@ pub mod dispatch;
 pub mod entities;
 pub mod error;
 pub mod events;
+pub mod feed;
 pub mod identity;
 pub mod ids;
 pub mod monitor;

@@ -31,4 +31,7 @@ pub mod policy;
 pub use calendar::{Calendar, WeeklyHours, WorkInterval};
 pub use clock::{ClockState, SlaClock};
 pub use error::SlaError;
-pub use policy::{PolicyConditions, SlaPolicy, TicketFacts, select_policy};
+pub use policy::{
+    Escalation, EscalationAction, EscalationTarget, EscalationTrigger, PolicyConditions,
+    SlaPolicy, TicketFacts, select_policy,
+};

@@ -73,6 +73,69 @@ pub struct SlaPolicy {
     pub warn_percent: u8,
     /// Ticket statuses in which the clocks pause (e.g. `on_hold`, `pending`).
     pub pause_statuses: Vec<String>,
+    /// What the SLA monitor does when a clock of a ticket under this policy reaches its
+    /// warning threshold or breaches.
+    #[serde(default)]
+    pub escalations: Vec<Escalation>,
+}
+
+/// The moment an escalation fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTrigger {
+    /// The clock passed its warning threshold.
+    Warning,
+    /// The clock passed its due instant.
+    Breach,
+}
+
+/// Which clock an escalation watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTarget {
+    /// The first-response clock.
+    FirstResponse,
+    /// The resolution clock.
+    Resolution,
+}
+
+/// What an escalation does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EscalationAction {
+    /// Notify the ticket's assignee.
+    NotifyAssignee,
+    /// Notify every member of the ticket's team.
+    NotifyTeam,
+    /// Notify the manager of the ticket's team.
+    NotifyManager,
+    /// Raise the ticket's priority by one level (P1 stays P1).
+    RaisePriority,
+    /// Move the ticket to another team, unassigned.
+    ReassignTeam {
+        /// The team (an id of the ticket's organization).
+        team_id: String,
+    },
+}
+
+/// One escalation rule of a policy: when `on` happens to the clock `target` (either clock
+/// when `None`), do `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Escalation {
+    /// Warning or breach.
+    pub on: EscalationTrigger,
+    /// The clock watched; `None` watches both.
+    #[serde(default)]
+    pub target: Option<EscalationTarget>,
+    /// What to do.
+    pub action: EscalationAction,
+}
+
+impl Escalation {
+    /// Whether this rule fires for `trigger` on clock `target`.
+    pub fn fires_on(&self, trigger: EscalationTrigger, target: EscalationTarget) -> bool {
+        self.on == trigger && self.target.is_none_or(|t| t == target)
+    }
 }
 
 impl SlaPolicy {

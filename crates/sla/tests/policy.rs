@@ -19,6 +19,7 @@ fn policy(id: &str, rank: i32, conditions: PolicyConditions) -> SlaPolicy {
         resolution: hours(8),
         warn_percent: 75,
         pause_statuses: strings(&["on_hold", "pending"]),
+        escalations: Vec::new(),
     }
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use diesel::prelude::*;
 use servicedesk_core::ids::{CalendarId, OrgId, SlaPolicyId};
 use servicedesk_core::ports::{SlaCatalog, SlaPolicyRecord, StoreError};
-use servicedesk_sla::{Calendar, PolicyConditions, SlaPolicy, WeeklyHours};
+use servicedesk_sla::{Calendar, Escalation, PolicyConditions, SlaPolicy, WeeklyHours};
 
 use crate::Store;
 use crate::error::{TxError, corrupt, map};
@@ -44,6 +44,7 @@ struct PolicyRow {
     resolution_minutes: i64,
     warn_percent: i32,
     pause_statuses: String,
+    escalations: String,
     calendar_id: String,
 }
 
@@ -53,6 +54,8 @@ impl PolicyRow {
             .map_err(|_| corrupt("policy conditions", &self.conditions))?;
         let pause_statuses: Vec<String> = serde_json::from_str(&self.pause_statuses)
             .map_err(|_| corrupt("pause statuses", &self.pause_statuses))?;
+        let escalations: Vec<Escalation> = serde_json::from_str(&self.escalations)
+            .map_err(|_| corrupt("escalations", &self.escalations))?;
         Ok(SlaPolicyRecord {
             id: SlaPolicyId(parse("policy id", &self.id)?),
             calendar_id: CalendarId(parse("calendar id", &self.calendar_id)?),
@@ -66,6 +69,7 @@ impl PolicyRow {
                 warn_percent: u8::try_from(self.warn_percent)
                     .map_err(|_| corrupt("warn percent", &self.warn_percent.to_string()))?,
                 pause_statuses,
+                escalations,
             },
         })
     }
@@ -137,6 +141,7 @@ impl Store {
         let p = &record.policy;
         let conditions = json(&p.conditions)?;
         let pauses = json(&p.pause_statuses)?;
+        let escalations = json(&p.escalations)?;
         let (org_s, id_s, cal_s) = (
             org.to_string(),
             record.id.to_string(),
@@ -152,6 +157,7 @@ impl Store {
                 sla_policies::resolution_minutes.eq(p.resolution.num_minutes()),
                 sla_policies::warn_percent.eq(i32::from(p.warn_percent)),
                 sla_policies::pause_statuses.eq(&pauses),
+                sla_policies::escalations.eq(&escalations),
                 sla_policies::calendar_id.eq(&cal_s),
                 sla_policies::active.eq(true),
                 sla_policies::updated_at.eq(db(now)),
@@ -195,6 +201,7 @@ impl SlaCatalog for Store {
                 sla_policies::resolution_minutes,
                 sla_policies::warn_percent,
                 sla_policies::pause_statuses,
+                sla_policies::escalations,
                 sla_policies::calendar_id,
             ))
             .load::<PolicyRow>(&mut *self.db.conn()?)

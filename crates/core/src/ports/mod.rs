@@ -10,12 +10,14 @@ mod audit_log;
 mod clock;
 mod delivery;
 mod directory;
+mod feed;
 mod ids;
 mod incident_store;
 mod outbox;
 mod security;
 mod sla_catalog;
 mod store_error;
+mod webhook;
 
 pub use accounts::{Account, AccountStore, MfaState, Rotation, SessionStore, Throttle, TokenKind};
 pub use admin::AdminStore;
@@ -23,6 +25,7 @@ pub use audit_log::{AuditCheck, AuditEntry, AuditLog};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use delivery::{DeliveryError, EventHandler, Mail, Mailer};
 pub use directory::Directory;
+pub use feed::LiveFeed;
 pub use ids::{IdGenerator, UuidV7Generator};
 pub use incident_store::{
     Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
@@ -35,6 +38,7 @@ pub use security::{
 };
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
+pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::{MockAccountStore, MockSessionStore, MockThrottle};
@@ -49,6 +53,8 @@ pub use delivery::{MockEventHandler, MockMailer};
 #[cfg(any(test, feature = "mock"))]
 pub use directory::MockDirectory;
 #[cfg(any(test, feature = "mock"))]
+pub use feed::MockLiveFeed;
+#[cfg(any(test, feature = "mock"))]
 pub use ids::MockIdGenerator;
 #[cfg(any(test, feature = "mock"))]
 pub use incident_store::MockIncidentStore;
@@ -60,3 +66,5 @@ pub use security::{
 };
 #[cfg(any(test, feature = "mock"))]
 pub use sla_catalog::MockSlaCatalog;
+#[cfg(any(test, feature = "mock"))]
+pub use webhook::MockWebhookSender;

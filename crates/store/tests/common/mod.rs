@@ -301,6 +301,7 @@ pub fn policy_record(id: SlaPolicyId, calendar: CalendarId, rank: i32) -> SlaPol
             resolution: TimeDelta::minutes(480),
             warn_percent: 75,
             pause_statuses: vec!["on_hold".to_owned()],
+            escalations: Vec::new(),
         },
     }
 }

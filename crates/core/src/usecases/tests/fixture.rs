@@ -137,6 +137,7 @@ pub fn policy(
             resolution: TimeDelta::minutes(resolution_min),
             warn_percent: 75,
             pause_statuses: vec!["on_hold".into()],
+            escalations: Vec::new(),
         },
     }
 }

@@ -1,0 +1,116 @@
+//! What the live feed (NTF-3, `GET /api/v1/stream`) carries: one small item per domain
+//! event about a ticket, with the ticket facts a subscriber's access is decided on, so a
+//! server process can filter for each connected user without reading the database.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use servicedesk_rbac::{Action, Decision, ResourceKind, ResourceRef};
+
+use crate::actor::Actor;
+use crate::entities::Incident;
+use crate::events::{DomainEvent, EventPayload};
+use crate::ids::{EventId, IncidentId, OrgId, TeamId, UserId};
+
+/// The ticket an item is about, as it was right after the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedTicket {
+    /// The incident.
+    pub id: IncidentId,
+    /// Its number in the organization.
+    pub number: i64,
+    /// Its title.
+    pub title: String,
+    /// Its state, e.g. `in_progress`.
+    pub status: String,
+    /// Its priority, e.g. `p2`.
+    pub priority: String,
+    /// Who asked.
+    pub requester_id: UserId,
+    /// Its team.
+    pub team_id: Option<TeamId>,
+    /// Its agent.
+    pub assignee_id: Option<UserId>,
+}
+
+impl From<&Incident> for FeedTicket {
+    fn from(i: &Incident) -> Self {
+        Self {
+            id: i.id,
+            number: i.number,
+            title: i.title.clone(),
+            status: i.status.as_str().to_owned(),
+            priority: i.priority.as_str().to_owned(),
+            requester_id: i.requester_id,
+            team_id: i.team_id,
+            assignee_id: i.assignee_id,
+        }
+    }
+}
+
+/// One live-feed message. Serialized as the WebSocket text frame clients receive (and, on
+/// PostgreSQL, as the `NOTIFY` payload between server processes, so keep it small).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedItem {
+    /// The domain event's id; clients de-duplicate on it (delivery is at-least-once).
+    pub event_id: EventId,
+    /// The organization; an item never reaches another organization's users.
+    pub org_id: OrgId,
+    /// The event type, e.g. `incident.assigned`.
+    pub kind: String,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// Who did it (`None` for the system).
+    pub actor_id: Option<UserId>,
+    /// The ticket.
+    pub ticket: FeedTicket,
+    /// True when the event is an internal work note (never shown to requesters).
+    pub internal: bool,
+}
+
+impl FeedItem {
+    /// The feed item for `event` about `incident` (`None` for events without a ticket,
+    /// such as account mails).
+    pub fn of(event: &DomainEvent, incident: &Incident) -> Option<Self> {
+        if event.incident_id() != Some(incident.id) || event.org_id != incident.org_id {
+            return None;
+        }
+        let internal = matches!(
+            event.payload,
+            EventPayload::CommentAdded { internal: true, .. }
+        );
+        Some(Self {
+            event_id: event.id,
+            org_id: event.org_id,
+            kind: event.kind().to_owned(),
+            occurred_at: event.occurred_at,
+            actor_id: event.actor_id,
+            ticket: FeedTicket::from(incident),
+            internal,
+        })
+    }
+
+    /// Whether `actor` may see this item: same organization, read access to the ticket
+    /// (an unassigned-team ticket is in the triage queue of every team member), and the
+    /// internal-note permission for work notes.
+    pub fn visible_to(&self, actor: &Actor) -> bool {
+        if actor.org_id() != self.org_id {
+            return false;
+        }
+        let resource = ResourceRef {
+            kind: ResourceKind::Incident,
+            org_id: self.org_id.0,
+            requester_id: Some(self.ticket.requester_id.0),
+            assignee_id: self.ticket.assignee_id.map(|u| u.0),
+            team_id: self.ticket.team_id.map(|t| t.0),
+        };
+        let allowed = |action| match actor.decide(action, &resource) {
+            Decision::Allow(_) => true,
+            Decision::Deny(servicedesk_rbac::DenyReason::OutOfScope {
+                scope: servicedesk_rbac::Scope::Group,
+                ..
+            }) => self.ticket.team_id.is_none() && !actor.team_ids().is_empty(),
+            Decision::Deny(_) => false,
+        };
+        allowed(Action::Read) && (!self.internal || allowed(Action::CommentInternal))
+    }
+}
