@@ -47,6 +47,18 @@ pub struct FieldChange {
     pub new: Option<String>,
 }
 
+/// A group of people an escalation rule notifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Audience {
+    /// The ticket's assignee.
+    Assignee,
+    /// Every member of the ticket's team.
+    Team,
+    /// The manager of the ticket's team.
+    Manager,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -127,6 +139,10 @@ pub enum EventPayload {
         target: SlaTarget,
         /// The clock's due instant.
         due_at: DateTime<Utc>,
+        /// Who the policy's escalation rules asked to be told, besides the default
+        /// recipients (absent in events written before escalations existed).
+        #[serde(default)]
+        notify: Vec<Audience>,
     },
     /// An SLA clock passed its due instant.
     SlaBreached {
@@ -136,6 +152,10 @@ pub enum EventPayload {
         target: SlaTarget,
         /// The clock's due instant.
         due_at: DateTime<Utc>,
+        /// Who the policy's escalation rules asked to be told, besides the default
+        /// recipients (absent in events written before escalations existed).
+        #[serde(default)]
+        notify: Vec<Audience>,
     },
     /// A task was created under an incident.
     TaskCreated {

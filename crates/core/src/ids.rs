@@ -81,3 +81,15 @@ id_type!(
     /// A business calendar.
     CalendarId
 );
+id_type!(
+    /// An in-app notification.
+    NotificationId
+);
+id_type!(
+    /// One delivery of an event to one mail recipient or webhook.
+    DeliveryId
+);
+id_type!(
+    /// An outgoing webhook endpoint.
+    WebhookId
+);

@@ -21,6 +21,7 @@ pub mod feed;
 pub mod identity;
 pub mod ids;
 pub mod monitor;
+pub mod notify;
 pub mod ports;
 pub mod priority;
 pub mod usecases;

@@ -7,14 +7,17 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
+use servicedesk_sla::{EscalationAction, EscalationTarget, EscalationTrigger};
 
 use crate::entities::{HistoryEntry, Incident, SlaTarget};
 use crate::error::Result;
-use crate::events::{AuditRecord, DomainEvent, EventPayload};
-use crate::ids::{EventId, HistoryId};
-use crate::ports::{Clock, IdGenerator, IncidentStore, SlaCatalog, StoreError, WriteSet};
+use crate::events::{Audience, AuditRecord, DomainEvent, EventPayload, FieldChange};
+use crate::ids::{EventId, HistoryId, TeamId};
+use crate::ports::{
+    Clock, Directory, IdGenerator, IncidentStore, SlaCatalog, StoreError, WriteSet,
+};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,11 +32,24 @@ pub struct Sweep {
     pub conflicts: u32,
 }
 
+/// How long a claimed incident stays hidden from other monitors. Far longer than a sweep
+/// of one incident takes; a monitor that dies mid-sweep only delays the rows it held.
+const CLAIM_LEASE: TimeDelta = TimeDelta::seconds(60);
+
+/// One warning or breach recorded in this sweep.
+#[derive(Debug, Clone, Copy)]
+struct Fired {
+    target: SlaTarget,
+    trigger: EscalationTrigger,
+    due_at: Option<DateTime<Utc>>,
+}
+
 /// The SLA monitor.
 #[derive(Clone)]
 pub struct SlaMonitor {
     store: Arc<dyn IncidentStore>,
     sla: Arc<dyn SlaCatalog>,
+    directory: Arc<dyn Directory>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
 }
@@ -43,25 +59,27 @@ impl SlaMonitor {
     pub fn new(
         store: Arc<dyn IncidentStore>,
         sla: Arc<dyn SlaCatalog>,
+        directory: Arc<dyn Directory>,
         clock: Arc<dyn Clock>,
         ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self {
             store,
             sla,
+            directory,
             clock,
             ids,
         }
     }
 
-    /// Handles up to `batch` incidents that have come due.
+    /// Claims and handles up to `batch` incidents that have come due.
     ///
     /// # Errors
     /// `Internal` when the store fails (a lost race is not an error).
     pub fn sweep(&self, batch: u32) -> Result<Sweep> {
         let now = self.clock.now();
         let mut sweep = Sweep::default();
-        for incident in self.store.sla_due(now, batch)? {
+        for incident in self.store.sla_due(now, now + CLAIM_LEASE, batch)? {
             sweep.checked += 1;
             match self.check(incident, now) {
                 Ok((w, b)) => {
@@ -96,85 +114,252 @@ impl SlaMonitor {
                 && clock.is_warning_reached(&calendar, now)
             {
                 clock.warned_at = Some(now);
-                fired.push((target, false, clock.due_at(&calendar)));
+                fired.push(Fired {
+                    target,
+                    trigger: EscalationTrigger::Warning,
+                    due_at: clock.due_at(&calendar),
+                });
             }
             if clock.breached_at.is_none()
                 && clock.is_running()
                 && clock.is_breached(&calendar, now)
             {
                 clock.breached_at = Some(now);
-                fired.push((target, true, clock.due_at(&calendar)));
+                fired.push(Fired {
+                    target,
+                    trigger: EscalationTrigger::Breach,
+                    due_at: clock.due_at(&calendar),
+                });
             }
         }
         incident.refresh_next_sla_due(&calendar);
-        let write = self.write_for(&incident, &fired, now);
+        let write = self.escalate(&mut incident, &fired, now)?;
         let version = incident.version;
         self.store
             .update(incident.org_id, &incident, version, &write)?;
-        let warnings = fired.iter().filter(|(_, breach, _)| !breach).count();
+        let warnings = fired
+            .iter()
+            .filter(|f| f.trigger == EscalationTrigger::Warning)
+            .count();
         Ok((
             u32::try_from(warnings).unwrap_or(0),
             u32::try_from(fired.len() - warnings).unwrap_or(0),
         ))
     }
 
-    fn write_for(
+    /// Records each fired warning or breach and runs the policy's escalation rules for it,
+    /// changing `incident` in place. Runs only for what fired in this sweep, so the rules
+    /// share the exactly-once guarantee of the version check.
+    fn escalate(
         &self,
-        incident: &Incident,
-        fired: &[(SlaTarget, bool, Option<DateTime<Utc>>)],
+        incident: &mut Incident,
+        fired: &[Fired],
         now: DateTime<Utc>,
-    ) -> WriteSet {
+    ) -> std::result::Result<WriteSet, StoreError> {
         let mut write = WriteSet::default();
-        for (target, breach, due) in fired {
-            let field = format!(
-                "sla_{}_{}",
-                target.as_str(),
-                if *breach { "breached_at" } else { "warned_at" }
+        if fired.is_empty() {
+            return Ok(write);
+        }
+        let rules = match &incident.sla {
+            Some(sla) => self
+                .sla
+                .policies(incident.org_id)?
+                .into_iter()
+                .find(|r| r.id == sla.policy_id)
+                .map(|r| r.policy.escalations)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let mut actions_done = Vec::new();
+        for f in fired {
+            let target = match f.target {
+                SlaTarget::FirstResponse => EscalationTarget::FirstResponse,
+                SlaTarget::Resolution => EscalationTarget::Resolution,
+            };
+            let fires: Vec<_> = rules
+                .iter()
+                .filter(|r| r.fires_on(f.trigger, target))
+                .collect();
+            let mut notify: Vec<Audience> = fires
+                .iter()
+                .filter_map(|r| match r.action {
+                    EscalationAction::NotifyAssignee => Some(Audience::Assignee),
+                    EscalationAction::NotifyTeam => Some(Audience::Team),
+                    EscalationAction::NotifyManager => Some(Audience::Manager),
+                    _ => None,
+                })
+                .collect();
+            notify.dedup();
+            let breach = f.trigger == EscalationTrigger::Breach;
+            self.history(
+                &mut write,
+                incident,
+                now,
+                &format!(
+                    "sla_{}_{}",
+                    f.target.as_str(),
+                    if breach { "breached_at" } else { "warned_at" }
+                ),
+                None,
+                Some(now.to_rfc3339()),
             );
-            write.history.push(HistoryEntry {
-                id: HistoryId(self.ids.new_id()),
-                org_id: incident.org_id,
-                incident_id: incident.id,
-                actor_id: None,
-                at: now,
-                field,
-                old_value: None,
-                new_value: Some(now.to_rfc3339()),
-            });
-            let due_at = due.unwrap_or(now);
-            let payload = if *breach {
+            let due_at = f.due_at.unwrap_or(now);
+            let payload = if breach {
                 EventPayload::SlaBreached {
                     incident_id: incident.id,
-                    target: *target,
+                    target: f.target,
                     due_at,
+                    notify,
                 }
             } else {
                 EventPayload::SlaWarning {
                     incident_id: incident.id,
-                    target: *target,
+                    target: f.target,
                     due_at,
+                    notify,
                 }
             };
-            write.events.push(DomainEvent {
-                id: EventId(self.ids.new_id()),
-                org_id: incident.org_id,
-                occurred_at: now,
-                actor_id: None,
-                payload,
-            });
+            self.event(&mut write, incident, now, payload);
+            for rule in fires {
+                match &rule.action {
+                    EscalationAction::RaisePriority => {
+                        if self.raise_priority(incident, &mut write, now) {
+                            actions_done.push("raise_priority".to_owned());
+                        }
+                    }
+                    EscalationAction::ReassignTeam { team_id } => {
+                        let done = self.reassign(incident, team_id, &mut write, now)?;
+                        actions_done.push(if done {
+                            format!("reassign_team:{team_id}")
+                        } else {
+                            format!("reassign_team:{team_id} skipped")
+                        });
+                    }
+                    _ => {}
+                }
+            }
         }
-        if !fired.is_empty() {
-            write.audit.push(AuditRecord {
-                org_id: incident.org_id,
-                actor_id: None,
-                action: "incident.sla".into(),
-                target_kind: "incident".into(),
-                target_id: incident.id.to_string(),
-                at: now,
-                detail: json!({ "events": write.events.iter().map(DomainEvent::kind).collect::<Vec<_>>() }),
-            });
+        write.audit.push(AuditRecord {
+            org_id: incident.org_id,
+            actor_id: None,
+            action: "incident.sla".into(),
+            target_kind: "incident".into(),
+            target_id: incident.id.to_string(),
+            at: now,
+            detail: json!({
+                "events": write.events.iter().map(DomainEvent::kind).collect::<Vec<_>>(),
+                "escalations": actions_done,
+            }),
+        });
+        Ok(write)
+    }
+
+    fn raise_priority(&self, incident: &mut Incident, write: &mut WriteSet, now: DateTime<Utc>) -> bool {
+        let old = incident.priority;
+        let new = old.raised();
+        if new == old {
+            return false;
         }
-        write
+        incident.priority = new;
+        self.history(
+            write,
+            incident,
+            now,
+            "priority",
+            Some(old.as_str().to_owned()),
+            Some(new.as_str().to_owned()),
+        );
+        let payload = EventPayload::IncidentUpdated {
+            incident_id: incident.id,
+            changes: vec![FieldChange {
+                field: "priority".into(),
+                old: Some(old.as_str().to_owned()),
+                new: Some(new.as_str().to_owned()),
+            }],
+        };
+        self.event(write, incident, now, payload);
+        true
+    }
+
+    /// Moves the incident to `team_id`, unassigned. A team that no longer exists is
+    /// skipped (the audit record says so) rather than failing the sweep forever.
+    fn reassign(
+        &self,
+        incident: &mut Incident,
+        team_id: &str,
+        write: &mut WriteSet,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<bool, StoreError> {
+        let Ok(uuid) = team_id.parse::<uuid::Uuid>() else {
+            return Ok(false);
+        };
+        let team = TeamId(uuid);
+        match self.directory.team(incident.org_id, team) {
+            Ok(_) => {}
+            Err(StoreError::NotFound(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        if incident.team_id == Some(team) && incident.assignee_id.is_none() {
+            return Ok(false);
+        }
+        let (old_team, old_assignee) = (incident.team_id, incident.assignee_id);
+        incident.team_id = Some(team);
+        incident.assignee_id = None;
+        self.history(
+            write,
+            incident,
+            now,
+            "team_id",
+            old_team.map(|t| t.to_string()),
+            Some(team.to_string()),
+        );
+        if let Some(old) = old_assignee {
+            self.history(write, incident, now, "assignee_id", Some(old.to_string()), None);
+        }
+        let payload = EventPayload::IncidentAssigned {
+            incident_id: incident.id,
+            team_id: Some(team),
+            assignee_id: None,
+        };
+        self.event(write, incident, now, payload);
+        Ok(true)
+    }
+
+    fn history(
+        &self,
+        write: &mut WriteSet,
+        incident: &Incident,
+        now: DateTime<Utc>,
+        field: &str,
+        old_value: Option<String>,
+        new_value: Option<String>,
+    ) {
+        write.history.push(HistoryEntry {
+            id: HistoryId(self.ids.new_id()),
+            org_id: incident.org_id,
+            incident_id: incident.id,
+            actor_id: None,
+            at: now,
+            field: field.to_owned(),
+            old_value,
+            new_value,
+        });
+    }
+
+    fn event(
+        &self,
+        write: &mut WriteSet,
+        incident: &Incident,
+        now: DateTime<Utc>,
+        payload: EventPayload,
+    ) {
+        write.events.push(DomainEvent {
+            id: EventId(self.ids.new_id()),
+            org_id: incident.org_id,
+            occurred_at: now,
+            actor_id: None,
+            payload,
+        });
     }
 }
 
@@ -185,16 +370,38 @@ mod tests {
 
     use super::*;
     use crate::entities::Incident;
-    use crate::ports::{FixedClock, MockIncidentStore, MockSlaCatalog, UuidV7Generator};
-    use crate::usecases::tests::fixture::{incident as incident_at, t0};
+    use servicedesk_sla::{Escalation, EscalationAction, EscalationTarget, EscalationTrigger};
+
+    use crate::entities::Team;
+    use crate::ports::{
+        FixedClock, MockDirectory, MockIncidentStore, MockSlaCatalog, UuidV7Generator,
+    };
+    use crate::priority::Priority;
+    use crate::usecases::tests::fixture::{self, incident as incident_at, t0};
 
     fn monitor(store: MockIncidentStore, now: DateTime<Utc>) -> SlaMonitor {
+        monitor_with(store, now, Vec::new(), MockDirectory::new())
+    }
+
+    /// A monitor whose one policy (the fixture's) carries `escalations`.
+    fn monitor_with(
+        store: MockIncidentStore,
+        now: DateTime<Utc>,
+        escalations: Vec<Escalation>,
+        directory: MockDirectory,
+    ) -> SlaMonitor {
         let mut sla = MockSlaCatalog::new();
         sla.expect_calendar()
             .returning(|_, _| Ok(servicedesk_sla::Calendar::twenty_four_seven()));
+        sla.expect_policies().returning(move |_| {
+            let mut record = fixture::policies()[0].clone();
+            record.policy.escalations = escalations.clone();
+            Ok(vec![record])
+        });
         SlaMonitor::new(
             Arc::new(store),
             Arc::new(sla),
+            Arc::new(directory),
             Arc::new(FixedClock::new(now)),
             Arc::new(UuidV7Generator),
         )
@@ -209,7 +416,7 @@ mod tests {
         store
             .expect_sla_due()
             .times(1)
-            .returning(move |_, _| Ok(vec![due.clone()]));
+            .returning(move |_, _, _| Ok(vec![due.clone()]));
         store
             .expect_update()
             .withf(|_, i: &Incident, v, w| {
@@ -244,7 +451,7 @@ mod tests {
         let mut store = MockIncidentStore::new();
         store
             .expect_sla_due()
-            .returning(move |_, _| Ok(vec![incident.clone()]));
+            .returning(move |_, _, _| Ok(vec![incident.clone()]));
         store.expect_update().returning(|_, _, _, _| {
             Err(StoreError::Conflict {
                 entity: "incident",
@@ -274,7 +481,7 @@ mod tests {
         let mut store = MockIncidentStore::new();
         store
             .expect_sla_due()
-            .returning(move |_, _| Ok(vec![incident.clone()]));
+            .returning(move |_, _, _| Ok(vec![incident.clone()]));
         store
             .expect_update()
             .withf(|_, _, _, w| w.events.is_empty() && w.audit.is_empty())
@@ -289,5 +496,127 @@ mod tests {
             .sweep(100)
             .unwrap();
         assert_eq!((sweep.warnings, sweep.breaches), (0, 0));
+    }
+
+    fn rule(on: EscalationTrigger, target: Option<EscalationTarget>, action: EscalationAction) -> Escalation {
+        Escalation { on, target, action }
+    }
+
+    #[test]
+    fn a_breach_runs_its_escalation_rules_once() {
+        // At t0 + 2 h the response clock warns and breaches; the resolution clock does not.
+        let incident = incident_at(IncidentState::InProgress);
+        let team = TeamId(uuid::Uuid::from_u128(77));
+        let mut store = MockIncidentStore::new();
+        let due = incident.clone();
+        let before = incident.priority;
+        store
+            .expect_sla_due()
+            .returning(move |_, _, _| Ok(vec![due.clone()]));
+        store
+            .expect_update()
+            .withf(move |_, i: &Incident, _, w| {
+                let kinds: Vec<_> = w.events.iter().map(DomainEvent::kind).collect();
+                let breach_notify = w.events.iter().find_map(|e| match &e.payload {
+                    EventPayload::SlaBreached { notify, .. } => Some(notify.clone()),
+                    _ => None,
+                });
+                let warning_notify = w.events.iter().find_map(|e| match &e.payload {
+                    EventPayload::SlaWarning { notify, .. } => Some(notify.clone()),
+                    _ => None,
+                });
+                i.priority == before.raised()
+                    && i.team_id == Some(team)
+                    && i.assignee_id.is_none()
+                    && kinds
+                        == [
+                            "sla.warning",
+                            "incident.updated",
+                            "sla.breached",
+                            "incident.assigned",
+                        ]
+                    && warning_notify == Some(vec![Audience::Assignee])
+                    && breach_notify == Some(vec![Audience::Team, Audience::Manager])
+                    && w.history.iter().any(|h| h.field == "priority")
+                    && w.history.iter().any(|h| h.field == "team_id")
+                    && w.audit.len() == 1
+            })
+            .times(1)
+            .returning(|_, i, v, _| Ok(Incident { version: v + 1, ..i.clone() }));
+        let mut directory = MockDirectory::new();
+        directory.expect_team().returning(move |org, id| {
+            Ok(Team {
+                id,
+                org_id: org,
+                name: "Escalations".into(),
+                manager_id: None,
+                created_at: t0(),
+            })
+        });
+        let rules = vec![
+            rule(EscalationTrigger::Warning, None, EscalationAction::NotifyAssignee),
+            rule(
+                EscalationTrigger::Warning,
+                Some(EscalationTarget::FirstResponse),
+                EscalationAction::RaisePriority,
+            ),
+            // Watches the resolution clock only: must not fire.
+            rule(
+                EscalationTrigger::Breach,
+                Some(EscalationTarget::Resolution),
+                EscalationAction::NotifyAssignee,
+            ),
+            rule(
+                EscalationTrigger::Breach,
+                Some(EscalationTarget::FirstResponse),
+                EscalationAction::ReassignTeam {
+                    team_id: team.to_string(),
+                },
+            ),
+            rule(EscalationTrigger::Breach, None, EscalationAction::NotifyTeam),
+            rule(EscalationTrigger::Breach, None, EscalationAction::NotifyManager),
+        ];
+        let sweep = monitor_with(store, t0() + TimeDelta::hours(2), rules, directory)
+            .sweep(10)
+            .unwrap();
+        assert_eq!((sweep.warnings, sweep.breaches), (1, 1));
+    }
+
+    #[test]
+    fn a_critical_incident_stays_critical_and_a_vanished_team_is_skipped() {
+        let mut incident = incident_at(IncidentState::InProgress);
+        incident.priority = Priority::Critical;
+        let original_team = incident.team_id;
+        let mut store = MockIncidentStore::new();
+        store
+            .expect_sla_due()
+            .returning(move |_, _, _| Ok(vec![incident.clone()]));
+        store
+            .expect_update()
+            .withf(move |_, i: &Incident, _, w| {
+                i.priority == Priority::Critical
+                    && i.team_id == original_team
+                    && w.events.iter().map(DomainEvent::kind).collect::<Vec<_>>()
+                        == ["sla.warning", "sla.breached"]
+            })
+            .times(1)
+            .returning(|_, i, v, _| Ok(Incident { version: v + 1, ..i.clone() }));
+        let mut directory = MockDirectory::new();
+        directory
+            .expect_team()
+            .returning(|_, _| Err(StoreError::NotFound("team")));
+        let rules = vec![
+            rule(EscalationTrigger::Breach, None, EscalationAction::RaisePriority),
+            rule(
+                EscalationTrigger::Breach,
+                None,
+                EscalationAction::ReassignTeam {
+                    team_id: uuid::Uuid::from_u128(5).to_string(),
+                },
+            ),
+        ];
+        monitor_with(store, t0() + TimeDelta::hours(2), rules, directory)
+            .sweep(10)
+            .unwrap();
     }
 }

@@ -1,9 +1,12 @@
 //! Delivering what happened to the outside world: e-mail and other consumers of the outbox.
 
+use serde::{Deserialize, Serialize};
+
 use crate::events::DomainEvent;
+use crate::ids::IncidentId;
 
 /// One e-mail, rendered: a plain-text and an HTML body.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mail {
     /// Recipient address.
     pub to: String,
@@ -51,4 +54,41 @@ pub trait EventHandler: Send + Sync {
     /// # Errors
     /// [`DeliveryError`]: the dispatcher retries or dead-letters accordingly.
     fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError>;
+}
+
+/// What a ticket notification says, before it is rendered for a channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketNotice {
+    /// The event type, e.g. `sla.breached`.
+    pub kind: String,
+    /// The ticket.
+    pub incident_id: IncidentId,
+    /// The ticket's reference, e.g. `INC-42`.
+    pub reference: String,
+    /// The ticket's title.
+    pub title: String,
+    /// One line saying what happened, e.g. `INC-42 was assigned to you`.
+    pub headline: String,
+    /// Further facts, one per line (priority, due time, who acted, …).
+    pub details: Vec<String>,
+    /// The comment's text, for comment events.
+    pub comment: Option<String>,
+}
+
+/// Renders ticket notices into mails (HTML and text templates in the adapter).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+pub trait MailComposer: Send + Sync {
+    /// The mail telling `to_name <to_email>` about `notice`.
+    ///
+    /// # Errors
+    /// `Permanent` when the templates cannot render it (a bug).
+    fn compose(
+        &self,
+        to_email: &str,
+        to_name: &str,
+        notice: &TicketNotice,
+    ) -> Result<Mail, DeliveryError>;
+
+    /// The web UI address of a ticket, for links in webhooks.
+    fn ticket_link(&self, incident: IncidentId) -> String;
 }

@@ -18,4 +18,10 @@ pub trait Directory: Send + Sync {
     /// # Errors
     /// `NotFound` when no such team exists in `org`.
     fn team(&self, org: OrgId, id: TeamId) -> Result<Team, StoreError>;
+
+    /// The members of team `id` of `org` (active or not; callers filter).
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails (an unknown team has no members).
+    fn team_members(&self, org: OrgId, id: TeamId) -> Result<Vec<UserId>, StoreError>;
 }

@@ -214,13 +214,21 @@ pub trait IncidentStore: Send + Sync {
         write: &WriteSet,
     ) -> Result<Incident, StoreError>;
 
-    /// Up to `limit` live incidents of every organization whose `next_sla_due_at` is at or
-    /// before `now`, soonest first. The one cross-organization read: it feeds the SLA
-    /// monitor, which writes each incident back in its own organization.
+    /// Claims up to `limit` live incidents of every organization whose `next_sla_due_at`
+    /// is at or before `now`, soonest first, hiding them from other claimers until
+    /// `lease_until` (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so concurrent monitors split
+    /// the work instead of racing for it). The one cross-organization read: it feeds the
+    /// SLA monitor, which writes each incident back in its own organization with the
+    /// version check, so the lease is an optimisation, never the correctness guarantee.
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
-    fn sla_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Incident>, StoreError>;
+    fn sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Incident>, StoreError>;
 
     /// One page of incidents matching `query`.
     ///

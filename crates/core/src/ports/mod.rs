@@ -13,6 +13,7 @@ mod directory;
 mod feed;
 mod ids;
 mod incident_store;
+mod notifications;
 mod outbox;
 mod security;
 mod sla_catalog;
@@ -23,13 +24,18 @@ pub use accounts::{Account, AccountStore, MfaState, Rotation, SessionStore, Thro
 pub use admin::AdminStore;
 pub use audit_log::{AuditCheck, AuditEntry, AuditLog};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use delivery::{DeliveryError, EventHandler, Mail, Mailer};
+pub use delivery::{DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice};
 pub use directory::Directory;
 pub use feed::LiveFeed;
 pub use ids::{IdGenerator, UuidV7Generator};
 pub use incident_store::{
     Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
     SortDirection, Visibility, WriteSet,
+};
+pub use notifications::{
+    Channel, Delivery, DeliveryFilter, DeliveryPayload, DeliveryQueue, DeliveryRecord,
+    DeliveryState, InAppNotification, NewDelivery, NotificationStore, Preference, Routed,
+    Webhook, WebhookStore,
 };
 pub use outbox::{Outbox, OutboxMessage};
 pub use security::{
@@ -49,7 +55,7 @@ pub use audit_log::MockAuditLog;
 #[cfg(any(test, feature = "mock"))]
 pub use clock::MockClock;
 #[cfg(any(test, feature = "mock"))]
-pub use delivery::{MockEventHandler, MockMailer};
+pub use delivery::{MockEventHandler, MockMailComposer, MockMailer};
 #[cfg(any(test, feature = "mock"))]
 pub use directory::MockDirectory;
 #[cfg(any(test, feature = "mock"))]
@@ -58,6 +64,8 @@ pub use feed::MockLiveFeed;
 pub use ids::MockIdGenerator;
 #[cfg(any(test, feature = "mock"))]
 pub use incident_store::MockIncidentStore;
+#[cfg(any(test, feature = "mock"))]
+pub use notifications::{MockDeliveryQueue, MockNotificationStore, MockWebhookStore};
 #[cfg(any(test, feature = "mock"))]
 pub use outbox::MockOutbox;
 #[cfg(any(test, feature = "mock"))]

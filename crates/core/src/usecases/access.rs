@@ -26,7 +26,7 @@ pub(super) fn precheck(actor: &Actor, action: Action) -> Result<()> {
 }
 
 /// Refuses before any store call when no role grants `<kind>:<action>` at all.
-pub(super) fn precheck_kind(actor: &Actor, kind: ResourceKind, action: Action) -> Result<()> {
+pub(crate) fn precheck_kind(actor: &Actor, kind: ResourceKind, action: Action) -> Result<()> {
     match actor.scope(kind, action) {
         Some(_) => Ok(()),
         None => Err(Error::Forbidden {

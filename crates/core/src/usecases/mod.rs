@@ -12,7 +12,7 @@
 //! 5. one store write carrying the row, history, audit and outbox events, guarded by the
 //!    version read.
 
-mod access;
+pub(crate) mod access;
 mod assign;
 mod comment;
 mod delete;

@@ -1,0 +1,43 @@
+//! The outbox consumer that feeds the live feed.
+
+use std::sync::Arc;
+
+use crate::events::DomainEvent;
+use crate::feed::FeedItem;
+use crate::ports::{DeliveryError, EventHandler, IncidentStore, LiveFeed, StoreError};
+
+/// Publishes every ticket event, with the ticket as it is now, to the live feed once the
+/// change is committed (it comes from the outbox, so a rolled-back change never shows).
+#[derive(Clone)]
+pub struct FeedPublisher {
+    incidents: Arc<dyn IncidentStore>,
+    feed: Arc<dyn LiveFeed>,
+}
+
+impl FeedPublisher {
+    /// A publisher reading tickets from `incidents` and writing to `feed`.
+    pub fn new(incidents: Arc<dyn IncidentStore>, feed: Arc<dyn LiveFeed>) -> Self {
+        Self { incidents, feed }
+    }
+}
+
+impl EventHandler for FeedPublisher {
+    fn name(&self) -> &str {
+        "live-feed"
+    }
+
+    fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError> {
+        let Some(id) = event.incident_id() else {
+            return Ok(());
+        };
+        let incident = match self.incidents.get(event.org_id, id) {
+            Ok(i) => i,
+            Err(StoreError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(DeliveryError::Retry(e.to_string())),
+        };
+        match FeedItem::of(event, &incident) {
+            Some(item) => self.feed.publish(&item),
+            None => Ok(()),
+        }
+    }
+}

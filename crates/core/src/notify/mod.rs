@@ -1,0 +1,27 @@
+//! Notifications (NTF-1..NTF-5) from domain events, all through the outbox:
+//!
+//! - [`NotificationRouter`] consumes outbox events and decides who hears about each
+//!   (assignee, team, requester, manager, by the event and the SLA escalation rules), by
+//!   which channel (each user's preferences), and which webhooks receive it; it writes the
+//!   in-app rows and the delivery queue in one idempotent transaction.
+//! - [`FeedPublisher`] pushes ticket events to the live feed.
+//! - [`Courier`] sends the queued mails and webhook posts, each with its own exponential
+//!   backoff and dead letter, so one failing channel never repeats another.
+//! - [`Notifications`] is what the API offers: the inbox, preferences, webhook endpoints,
+//!   and the delivery list with the admin's retry of dead letters.
+
+mod courier;
+mod feed;
+mod manage;
+mod notice;
+mod recipients;
+mod router;
+
+pub use courier::{Courier, CourierPorts};
+pub use feed::FeedPublisher;
+pub use manage::{
+    ManagePorts, NewWebhook, Notifications, PREFERENCE_EVENTS, WEBHOOK_EVENTS, WebhookChange,
+};
+pub use notice::notice_for;
+pub use recipients::recipients;
+pub use router::{NotificationRouter, RouterPorts};
