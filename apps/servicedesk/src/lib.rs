@@ -127,7 +127,13 @@ pub fn build(config: &Config) -> Result<Built> {
         clock.clone(),
         ids.clone(),
     );
-    let monitor = SlaMonitor::new(store.clone(), store.clone(), clock.clone(), ids);
+    let monitor = SlaMonitor::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+    );
 
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
         Some(url) => {

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod actor;
+pub mod autoclose;
 pub mod dispatch;
 pub mod entities;
 pub mod error;

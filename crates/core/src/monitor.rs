@@ -254,7 +254,12 @@ impl SlaMonitor {
         Ok(write)
     }
 
-    fn raise_priority(&self, incident: &mut Incident, write: &mut WriteSet, now: DateTime<Utc>) -> bool {
+    fn raise_priority(
+        &self,
+        incident: &mut Incident,
+        write: &mut WriteSet,
+        now: DateTime<Utc>,
+    ) -> bool {
         let old = incident.priority;
         let new = old.raised();
         if new == old {
@@ -314,7 +319,14 @@ impl SlaMonitor {
             Some(team.to_string()),
         );
         if let Some(old) = old_assignee {
-            self.history(write, incident, now, "assignee_id", Some(old.to_string()), None);
+            self.history(
+                write,
+                incident,
+                now,
+                "assignee_id",
+                Some(old.to_string()),
+                None,
+            );
         }
         let payload = EventPayload::IncidentAssigned {
             incident_id: incident.id,
@@ -498,7 +510,11 @@ mod tests {
         assert_eq!((sweep.warnings, sweep.breaches), (0, 0));
     }
 
-    fn rule(on: EscalationTrigger, target: Option<EscalationTarget>, action: EscalationAction) -> Escalation {
+    fn rule(
+        on: EscalationTrigger,
+        target: Option<EscalationTarget>,
+        action: EscalationAction,
+    ) -> Escalation {
         Escalation { on, target, action }
     }
 
@@ -542,7 +558,12 @@ mod tests {
                     && w.audit.len() == 1
             })
             .times(1)
-            .returning(|_, i, v, _| Ok(Incident { version: v + 1, ..i.clone() }));
+            .returning(|_, i, v, _| {
+                Ok(Incident {
+                    version: v + 1,
+                    ..i.clone()
+                })
+            });
         let mut directory = MockDirectory::new();
         directory.expect_team().returning(move |org, id| {
             Ok(Team {
@@ -554,7 +575,11 @@ mod tests {
             })
         });
         let rules = vec![
-            rule(EscalationTrigger::Warning, None, EscalationAction::NotifyAssignee),
+            rule(
+                EscalationTrigger::Warning,
+                None,
+                EscalationAction::NotifyAssignee,
+            ),
             rule(
                 EscalationTrigger::Warning,
                 Some(EscalationTarget::FirstResponse),
@@ -573,8 +598,16 @@ mod tests {
                     team_id: team.to_string(),
                 },
             ),
-            rule(EscalationTrigger::Breach, None, EscalationAction::NotifyTeam),
-            rule(EscalationTrigger::Breach, None, EscalationAction::NotifyManager),
+            rule(
+                EscalationTrigger::Breach,
+                None,
+                EscalationAction::NotifyTeam,
+            ),
+            rule(
+                EscalationTrigger::Breach,
+                None,
+                EscalationAction::NotifyManager,
+            ),
         ];
         let sweep = monitor_with(store, t0() + TimeDelta::hours(2), rules, directory)
             .sweep(10)
@@ -600,13 +633,22 @@ mod tests {
                         == ["sla.warning", "sla.breached"]
             })
             .times(1)
-            .returning(|_, i, v, _| Ok(Incident { version: v + 1, ..i.clone() }));
+            .returning(|_, i, v, _| {
+                Ok(Incident {
+                    version: v + 1,
+                    ..i.clone()
+                })
+            });
         let mut directory = MockDirectory::new();
         directory
             .expect_team()
             .returning(|_, _| Err(StoreError::NotFound("team")));
         let rules = vec![
-            rule(EscalationTrigger::Breach, None, EscalationAction::RaisePriority),
+            rule(
+                EscalationTrigger::Breach,
+                None,
+                EscalationAction::RaisePriority,
+            ),
             rule(
                 EscalationTrigger::Breach,
                 None,

@@ -293,6 +293,7 @@ fn monitor_sweep(store: &Store, open: i64, due: i64) -> (Duration, u32) {
     let monitor = servicedesk_core::monitor::SlaMonitor::new(
         Arc::new(store.clone()),
         Arc::new(store.clone()),
+        Arc::new(store.clone()),
         Arc::new(servicedesk_core::ports::FixedClock::new(
             t0() + TimeDelta::hours(2),
         )),

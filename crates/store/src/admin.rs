@@ -1,13 +1,14 @@
 //! `AdminStore`: organizations, teams and custom roles.
 
 use diesel::prelude::*;
-use servicedesk_core::entities::{Organization, Team};
+use servicedesk_core::entities::{OrgSettings, Organization, Team};
+use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
 use servicedesk_core::ports::{AdminStore, StoreError};
 use servicedesk_rbac::{Grant, Role};
 
 use crate::Store;
-use crate::error::{corrupt, map};
+use crate::error::{TxError, corrupt, map};
 use crate::rows::{TeamRow, parse};
 use crate::schema::{organizations, roles, teams};
 use crate::time::{db, utc};
@@ -19,6 +20,38 @@ impl AdminStore for Store {
 
     fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
         Store::organizations(self)
+    }
+
+    fn org_settings(&self, id: OrgId) -> Result<OrgSettings, StoreError> {
+        let text = organizations::table
+            .filter(organizations::id.eq(id.to_string()))
+            .select(organizations::settings)
+            .first::<String>(&mut *self.db.conn()?)
+            .map_err(map("organization"))?;
+        serde_json::from_str(&text).map_err(|_| corrupt("organization settings", &text))
+    }
+
+    fn save_org_settings(
+        &self,
+        id: OrgId,
+        settings: &OrgSettings,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let text = serde_json::to_string(settings)
+            .map_err(|e| StoreError::Unavailable(format!("cannot encode: {e}")))?;
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            let changed =
+                diesel::update(organizations::table.filter(organizations::id.eq(id.to_string())))
+                    .set(organizations::settings.eq(&text))
+                    .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("organization").into());
+            }
+            crate::audit::append(conn, audit)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))
     }
 
     fn organization(&self, id: OrgId) -> Result<Organization, StoreError> {

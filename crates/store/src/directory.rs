@@ -206,4 +206,17 @@ impl Directory for Store {
             .map_err(map("team"))?
             .into_team()
     }
+
+    fn team_members(&self, org: OrgId, id: TeamId) -> Result<Vec<UserId>, StoreError> {
+        team_members::table
+            .filter(team_members::org_id.eq(org.to_string()))
+            .filter(team_members::team_id.eq(id.to_string()))
+            .order(team_members::user_id.asc())
+            .select(team_members::user_id)
+            .load::<String>(&mut *self.db.conn()?)
+            .map_err(map("team"))?
+            .iter()
+            .map(|u| parse("user id", u).map(UserId))
+            .collect()
+    }
 }

@@ -2,6 +2,7 @@
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamp};
 use servicedesk_core::entities::{Comment, HistoryEntry, Incident, Task};
 use servicedesk_core::ids::{IncidentId, OrgId, TaskId};
 use servicedesk_core::ports::{
@@ -19,6 +20,25 @@ use crate::rows::{CommentRow, HistoryRow, IncidentRow, TaskRow};
 use crate::schema::{comments, idempotency_keys, incidents, tasks, ticket_history};
 use crate::time::db;
 use crate::writes::persist;
+
+#[derive(QueryableByName)]
+struct ClaimedId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// Claims due incidents for one SLA monitor: rows another monitor holds (row lock or an
+/// unexpired lease) are skipped, never waited for.
+const SLA_CLAIM_PG: &str = "UPDATE incidents SET sla_claimed_until = $1 WHERE id IN ( \
+     SELECT id FROM incidents WHERE next_sla_due_at <= $2 AND next_sla_due_at IS NOT NULL \
+     AND deleted_at IS NULL AND (sla_claimed_until IS NULL OR sla_claimed_until <= $2) \
+     ORDER BY next_sla_due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     AND (sla_claimed_until IS NULL OR sla_claimed_until <= $2) RETURNING id";
+
+const SLA_CLAIM_SQLITE: &str = "UPDATE incidents SET sla_claimed_until = ?1 WHERE id IN ( \
+     SELECT id FROM incidents WHERE next_sla_due_at <= ?2 AND next_sla_due_at IS NOT NULL \
+     AND deleted_at IS NULL AND (sla_claimed_until IS NULL OR sla_claimed_until <= ?2) \
+     ORDER BY next_sla_due_at, id LIMIT ?3) RETURNING id";
 
 diesel::define_sql_function! {
     /// SQL `lower`, the same in both dialects.
@@ -214,13 +234,51 @@ impl IncidentStore for Store {
     fn sla_due(
         &self,
         now: chrono::DateTime<chrono::Utc>,
+        lease_until: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<Vec<Incident>, StoreError> {
+        let mut conn = self.db.conn()?;
+        let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
         // Served by the partial index on next_sla_due_at (rows with a pending instant only).
+        let ids: Vec<ClaimedId> = match &mut *conn {
+            DbConn::Postgresql(c) => diesel::sql_query(SLA_CLAIM_PG)
+                .bind::<Timestamp, _>(lease)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(c),
+            DbConn::Sqlite(c) => diesel::sql_query(SLA_CLAIM_SQLITE)
+                .bind::<Timestamp, _>(lease)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(limit)
+                .load(c),
+        }
+        .map_err(map("incident"))?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         incidents::table
-            .filter(incidents::next_sla_due_at.le(db(now)))
-            .filter(incidents::deleted_at.is_null())
+            .filter(incidents::id.eq_any(ids.into_iter().map(|r| r.id)))
             .order((incidents::next_sla_due_at.asc(), incidents::id.asc()))
+            .load::<IncidentRow>(&mut *conn)
+            .map_err(map("incident"))?
+            .into_iter()
+            .map(IncidentRow::into_incident)
+            .collect()
+    }
+
+    fn resolved_before(
+        &self,
+        org: OrgId,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<Incident>, StoreError> {
+        // Served by the partial index incidents_resolved_at.
+        incidents::table
+            .filter(incidents::org_id.eq(org.to_string()))
+            .filter(incidents::status.eq("resolved"))
+            .filter(incidents::deleted_at.is_null())
+            .filter(incidents::resolved_at.le(db(cutoff)))
+            .order((incidents::resolved_at.asc(), incidents::id.asc()))
             .limit(i64::from(limit))
             .load::<IncidentRow>(&mut *self.db.conn()?)
             .map_err(map("incident"))?

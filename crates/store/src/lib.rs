@@ -26,6 +26,7 @@ mod db;
 mod directory;
 mod error;
 mod incidents;
+mod notifications;
 mod outbox;
 mod rows;
 mod schema;

@@ -260,3 +260,63 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    notification_preferences (org_id, user_id, event_kind) {
+        org_id -> Text,
+        user_id -> Text,
+        event_kind -> Text,
+        email -> Bool,
+        in_app -> Bool,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        incident_id -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhooks (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        url -> Text,
+        events -> Text,
+        format -> Text,
+        secret_sealed -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        org_id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        target -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+        available_at -> Timestamp,
+        attempts -> Integer,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        dead_at -> Nullable<Timestamp>,
+    }
+}

@@ -20,8 +20,32 @@ use common::*;
 
 conformance!(
     sla_due_finds_what_came_due,
+    a_claim_hides_rows_until_its_lease_ends,
     two_monitors_fire_each_breach_once
 );
+
+fn a_claim_hides_rows_until_its_lease_ends(store: &Store) {
+    let a = org_fixture(store, "A");
+    for minutes in [10, 20, 30] {
+        let mut inc = incident(&a, a.requester, &format!("due at +{minutes}"));
+        inc.next_sla_due_at = Some(mins(minutes));
+        create(store, &inc);
+    }
+    let first = store.sla_due(mins(60), mins(61), 2).unwrap();
+    assert_eq!(first.len(), 2);
+    let second = store.sla_due(mins(60), mins(61), 10).unwrap();
+    assert_eq!(
+        second.iter().map(|i| i.title.as_str()).collect::<Vec<_>>(),
+        ["due at +30"],
+        "a second monitor gets only what the first did not hold"
+    );
+    assert!(store.sla_due(mins(60), mins(61), 10).unwrap().is_empty());
+    assert_eq!(
+        store.sla_due(mins(61), mins(62), 10).unwrap().len(),
+        3,
+        "an expired lease frees the rows"
+    );
+}
 
 fn sla_due_finds_what_came_due(store: &Store) {
     let a = org_fixture(store, "A");
@@ -41,7 +65,7 @@ fn sla_due_finds_what_came_due(store: &Store) {
     create(store, &none);
 
     let due: Vec<_> = store
-        .sla_due(mins(60), 100)
+        .sla_due(mins(60), mins(60), 100)
         .unwrap()
         .iter()
         .map(|i| i.title.clone())
@@ -51,8 +75,12 @@ fn sla_due_finds_what_came_due(store: &Store) {
         ["due at +10", "due at +30", "due at +50"],
         "both orgs, soonest first, live rows only"
     );
-    assert_eq!(store.sla_due(mins(60), 2).unwrap().len(), 2, "limit");
-    assert!(store.sla_due(mins(9), 100).unwrap().is_empty());
+    assert_eq!(
+        store.sla_due(mins(60), mins(60), 2).unwrap().len(),
+        2,
+        "limit"
+    );
+    assert!(store.sla_due(mins(9), mins(9), 100).unwrap().is_empty());
 }
 
 fn two_monitors_fire_each_breach_once(store: &Store) {
@@ -65,6 +93,7 @@ fn two_monitors_fire_each_breach_once(store: &Store) {
     let clock = Arc::new(FixedClock::new(t0() + TimeDelta::hours(2)));
     let monitor = |store: &Store| {
         SlaMonitor::new(
+            Arc::new(store.clone()),
             Arc::new(store.clone()),
             Arc::new(store.clone()),
             clock.clone(),
@@ -119,13 +148,13 @@ fn two_monitors_fire_each_breach_once(store: &Store) {
     // Nothing is left due until the resolution warning at +6 h.
     assert!(
         store
-            .sla_due(t0() + TimeDelta::hours(2), 100)
+            .sla_due(t0() + TimeDelta::hours(2), t0() + TimeDelta::hours(2), 100)
             .unwrap()
             .is_empty()
     );
     assert_eq!(
         store
-            .sla_due(t0() + TimeDelta::hours(6), 100)
+            .sla_due(t0() + TimeDelta::hours(6), t0() + TimeDelta::hours(6), 100)
             .unwrap()
             .len(),
         n as usize

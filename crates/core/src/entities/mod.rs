@@ -12,7 +12,7 @@ mod user;
 pub use comment::Comment;
 pub use history::HistoryEntry;
 pub use incident::{Incident, IncidentSla, SlaTarget};
-pub use organization::Organization;
+pub use organization::{OrgSettings, Organization};
 pub use task::Task;
 pub use team::Team;
 pub use text::{Body, Category, ResolutionCode, Title};

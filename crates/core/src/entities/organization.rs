@@ -13,3 +13,17 @@ pub struct Organization {
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
+
+/// Per-organization settings, stored as JSON with the organization.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OrgSettings {
+    /// Resolved incidents close by themselves after this many days without a reopen
+    /// (`None`: never).
+    pub auto_close_days: Option<u32>,
+}
+
+impl OrgSettings {
+    /// The longest auto-close delay accepted (ten years).
+    pub const MAX_AUTO_CLOSE_DAYS: u32 = 3650;
+}

@@ -12,8 +12,9 @@ use servicedesk_rbac::{
 };
 
 use crate::actor::Actor;
-use crate::entities::{Organization, Team, User};
+use crate::entities::{OrgSettings, Organization, Team, User};
 use crate::error::{Error, FieldError, Result};
+use crate::events::AuditRecord;
 use crate::identity::validate;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::{
@@ -139,6 +140,69 @@ impl Administration {
             return Ok(self.admin.organizations()?);
         }
         Ok(vec![self.admin.organization(actor.org_id())?])
+    }
+
+    /// The settings of organization `org` (its admins, or the platform admin).
+    ///
+    /// # Errors
+    /// `Forbidden` without `organization:read` there; `NotFound`.
+    pub fn org_settings(&self, actor: &Actor, org: OrgId) -> Result<OrgSettings> {
+        self.settings_access(actor, org, Action::Read)?;
+        Ok(self.admin.org_settings(org)?)
+    }
+
+    /// Replaces the settings of organization `org`.
+    ///
+    /// # Errors
+    /// `Forbidden` without `organization:update` there; `Invalid` for an auto-close delay
+    /// outside 1..=3650 days; `NotFound`.
+    pub fn update_org_settings(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        settings: OrgSettings,
+    ) -> Result<OrgSettings> {
+        self.settings_access(actor, org, Action::Update)?;
+        if let Some(days) = settings.auto_close_days
+            && !(1..=OrgSettings::MAX_AUTO_CLOSE_DAYS).contains(&days)
+        {
+            return Err(Error::invalid(
+                "auto_close_days",
+                "range",
+                format!(
+                    "between 1 and {} days, or null for never",
+                    OrgSettings::MAX_AUTO_CLOSE_DAYS
+                ),
+            ));
+        }
+        let audit = AuditRecord {
+            org_id: org,
+            actor_id: Some(actor.user_id()),
+            action: "organization.settings".into(),
+            target_kind: "organization".into(),
+            target_id: org.to_string(),
+            at: self.clock.now(),
+            detail: serde_json::to_value(&settings).unwrap_or_default(),
+        };
+        self.admin.save_org_settings(org, &settings, &audit)?;
+        Ok(self.admin.org_settings(org)?)
+    }
+
+    fn settings_access(&self, actor: &Actor, org: OrgId, action: Action) -> Result<()> {
+        if actor.platform_admin {
+            return Ok(());
+        }
+        if actor.org_id() != org {
+            return Err(Error::NotFound {
+                entity: "organization",
+            });
+        }
+        if actor.scope(ResourceKind::Organization, action).is_none() {
+            return Err(Error::Forbidden {
+                reason: format!("no role grants organization:{action}"),
+            });
+        }
+        Ok(())
     }
 
     /// Creates the first organization and its platform admin on an empty installation.

@@ -12,8 +12,7 @@ use crate::events::AuditRecord;
 use crate::ids::{DeliveryId, NotificationId, WebhookId};
 use crate::ports::{
     Clock, DeliveryFilter, DeliveryQueue, DeliveryRecord, IdGenerator, InAppNotification,
-    NotificationStore, OpaqueTokens, Preference, SecretBox, Webhook, WebhookFormat,
-    WebhookStore,
+    NotificationStore, OpaqueTokens, Preference, SecretBox, Webhook, WebhookFormat, WebhookStore,
 };
 use crate::usecases::access::precheck_kind;
 
@@ -186,7 +185,11 @@ impl Notifications {
     ///
     /// # Errors
     /// `Invalid` for an unknown or repeated event type (nothing is stored then).
-    pub fn set_preferences(&self, actor: &Actor, choices: &[Preference]) -> Result<Vec<Preference>> {
+    pub fn set_preferences(
+        &self,
+        actor: &Actor,
+        choices: &[Preference],
+    ) -> Result<Vec<Preference>> {
         let mut errors = Vec::new();
         for (i, p) in choices.iter().enumerate() {
             if !PREFERENCE_EVENTS.contains(&p.event.as_str()) {
@@ -429,7 +432,11 @@ fn check_url(url: &str, errors: &mut Vec<FieldError>) {
 
 fn check_events(events: &[String], errors: &mut Vec<FieldError>) {
     if events.is_empty() {
-        errors.push(FieldError::new("events", "required", "list at least one event type or \"*\""));
+        errors.push(FieldError::new(
+            "events",
+            "required",
+            "list at least one event type or \"*\"",
+        ));
     }
     for (i, e) in events.iter().enumerate() {
         if e != "*" && !WEBHOOK_EVENTS.contains(&e.as_str()) {

@@ -113,12 +113,25 @@ mod tests {
     }
 
     fn sla(breach: bool, notify: Vec<Audience>) -> EventPayload {
-        let (incident_id, target, due_at) =
-            (incident(IncidentState::New).id, SlaTarget::Resolution, t0() + TimeDelta::hours(8));
+        let (incident_id, target, due_at) = (
+            incident(IncidentState::New).id,
+            SlaTarget::Resolution,
+            t0() + TimeDelta::hours(8),
+        );
         if breach {
-            EventPayload::SlaBreached { incident_id, target, due_at, notify }
+            EventPayload::SlaBreached {
+                incident_id,
+                target,
+                due_at,
+                notify,
+            }
         } else {
-            EventPayload::SlaWarning { incident_id, target, due_at, notify }
+            EventPayload::SlaWarning {
+                incident_id,
+                target,
+                due_at,
+                notify,
+            }
         }
     }
 
@@ -139,13 +152,27 @@ mod tests {
         let cases: Vec<(DomainEvent, bool, Vec<UserId>)> = vec![
             // Assignment to a person tells that person only, not the one who assigned.
             (
-                event(Some(MATE), EventPayload::IncidentAssigned { incident_id: id, team_id: Some(T1), assignee_id: Some(AGENT) }),
+                event(
+                    Some(MATE),
+                    EventPayload::IncidentAssigned {
+                        incident_id: id,
+                        team_id: Some(T1),
+                        assignee_id: Some(AGENT),
+                    },
+                ),
                 true,
                 vec![AGENT],
             ),
             // Assignment to a team tells its members but the actor.
             (
-                event(Some(AGENT), EventPayload::IncidentAssigned { incident_id: id, team_id: Some(T1), assignee_id: None }),
+                event(
+                    Some(AGENT),
+                    EventPayload::IncidentAssigned {
+                        incident_id: id,
+                        team_id: Some(T1),
+                        assignee_id: None,
+                    },
+                ),
                 false,
                 vec![MATE],
             ),
@@ -159,14 +186,39 @@ mod tests {
             (event(None, sla(false, vec![])), true, vec![AGENT]),
             (event(None, sla(false, vec![])), false, vec![AGENT, MATE]),
             (event(None, sla(true, vec![])), true, vec![AGENT, MANAGER]),
-            (event(None, sla(false, vec![Audience::Team])), true, vec![AGENT, MATE]),
-            (event(None, sla(false, vec![Audience::Manager, Audience::Assignee])), true, vec![AGENT, MANAGER]),
             (
-                event(Some(REQ), EventPayload::IncidentCreated { incident_id: id, priority: crate::priority::Priority::Low, requester_id: REQ }),
+                event(None, sla(false, vec![Audience::Team])),
                 true,
                 vec![AGENT, MATE],
             ),
-            (event(Some(AGENT), EventPayload::IncidentDeleted { incident_id: id }), true, vec![]),
+            (
+                event(
+                    None,
+                    sla(false, vec![Audience::Manager, Audience::Assignee]),
+                ),
+                true,
+                vec![AGENT, MANAGER],
+            ),
+            (
+                event(
+                    Some(REQ),
+                    EventPayload::IncidentCreated {
+                        incident_id: id,
+                        priority: crate::priority::Priority::Low,
+                        requester_id: REQ,
+                    },
+                ),
+                true,
+                vec![AGENT, MATE],
+            ),
+            (
+                event(
+                    Some(AGENT),
+                    EventPayload::IncidentDeleted { incident_id: id },
+                ),
+                true,
+                vec![],
+            ),
         ];
         for (n, (e, assigned, expected)) in cases.into_iter().enumerate() {
             assert_eq!(who(&e, assigned), expected, "case {n}: {}", e.kind());

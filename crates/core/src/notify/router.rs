@@ -11,9 +11,9 @@ use crate::ids::{DeliveryId, IncidentId, NotificationId, UserId};
 use crate::notify::notice::notice_for;
 use crate::notify::recipients::recipients;
 use crate::ports::{
-    Clock, DeliveryError, DeliveryPayload, Directory, EventHandler, IdGenerator,
-    InAppNotification, IncidentStore, MailComposer, NewDelivery, NotificationStore, Routed,
-    StoreError, WebhookMessage, WebhookStore,
+    Clock, DeliveryError, DeliveryPayload, Directory, EventHandler, IdGenerator, InAppNotification,
+    IncidentStore, MailComposer, NewDelivery, NotificationStore, Routed, StoreError,
+    WebhookMessage, WebhookStore,
 };
 
 /// Turns each ticket event into in-app notifications, queued mails (by each recipient's
@@ -83,7 +83,10 @@ impl NotificationRouter {
         };
         let (team, members) = self.team_of(&incident)?;
         let comment = self.comment_text(event, incident_id)?;
-        let mut routed = Routed::default();
+        let mut routed = Routed {
+            at: self.clock.now(),
+            ..Routed::default()
+        };
         for user in recipients(event, &incident, team.as_ref(), &members) {
             self.route_to_user(event, &incident, user, comment.as_deref(), &mut routed)?;
         }

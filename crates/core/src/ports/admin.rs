@@ -3,7 +3,8 @@
 
 use servicedesk_rbac::Role;
 
-use crate::entities::{Organization, Team};
+use crate::entities::{OrgSettings, Organization, Team};
+use crate::events::AuditRecord;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::StoreError;
 
@@ -57,4 +58,21 @@ pub trait AdminStore: Send + Sync {
     /// # Errors
     /// `Unavailable` when the store fails.
     fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError>;
+
+    /// The settings of organization `id`.
+    ///
+    /// # Errors
+    /// `NotFound` when it does not exist.
+    fn org_settings(&self, id: OrgId) -> Result<OrgSettings, StoreError>;
+
+    /// Replaces the settings of organization `id`, with `audit`.
+    ///
+    /// # Errors
+    /// `NotFound` when it does not exist.
+    fn save_org_settings(
+        &self,
+        id: OrgId,
+        settings: &OrgSettings,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
 }

@@ -230,6 +230,18 @@ pub trait IncidentStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<Incident>, StoreError>;
 
+    /// Up to `limit` live incidents of `org` in state `resolved` whose `resolved_at` is at
+    /// or before `cutoff`, oldest first (auto-close).
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn resolved_before(
+        &self,
+        org: OrgId,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Incident>, StoreError>;
+
     /// One page of incidents matching `query`.
     ///
     /// # Errors

@@ -34,8 +34,8 @@ pub use incident_store::{
 };
 pub use notifications::{
     Channel, Delivery, DeliveryFilter, DeliveryPayload, DeliveryQueue, DeliveryRecord,
-    DeliveryState, InAppNotification, NewDelivery, NotificationStore, Preference, Routed,
-    Webhook, WebhookStore,
+    DeliveryState, InAppNotification, NewDelivery, NotificationStore, Preference, Routed, Webhook,
+    WebhookStore,
 };
 pub use outbox::{Outbox, OutboxMessage};
 pub use security::{

@@ -194,6 +194,8 @@ pub struct DeliveryFilter {
 /// Everything routing one event produced, written in one transaction.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Routed {
+    /// When the event was routed; deliveries are queued as available from then.
+    pub at: DateTime<Utc>,
     /// In-app notifications.
     pub notifications: Vec<InAppNotification>,
     /// Mails and webhook posts to queue.
