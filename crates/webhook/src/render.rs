@@ -169,7 +169,11 @@ mod tests {
     #[test]
     fn json_is_the_message_and_reads_back_into_one() {
         for link in [Some("https://desk.example.org/incidents/INC-42"), None] {
-            let m = message("sla.breached", r#"INC-42 "Mail down": resolution SLA breached"#, link);
+            let m = message(
+                "sla.breached",
+                r#"INC-42 "Mail down": resolution SLA breached"#,
+                link,
+            );
             let body = render(WebhookFormat::Json, &m);
             assert_eq!(serde_json::from_str::<WebhookMessage>(&body).unwrap(), m);
             assert_eq!(parse(&body), serde_json::to_value(&m).unwrap());
@@ -223,7 +227,11 @@ mod tests {
         let m = message("x", &long, Some(&format!("https://h/{}", "p".repeat(2900))));
         let v = parse(&render(WebhookFormat::Slack, &m));
         let section = v["blocks"][0]["text"]["text"].as_str().unwrap();
-        assert!(section.chars().count() <= SLACK_SECTION_MAX, "{}", section.len());
+        assert!(
+            section.chars().count() <= SLACK_SECTION_MAX,
+            "{}",
+            section.len()
+        );
         assert!(section.ends_with('…'), "link dropped when it does not fit");
         // The full text keeps everything (Slack truncates `text` itself far later).
         assert!(v["text"].as_str().unwrap().ends_with("|Open>"));
@@ -270,5 +278,4 @@ mod tests {
         assert!(v.get("potentialAction").is_none(), "{v}");
         assert_eq!(v["themeColor"], BLUE);
     }
-
 }

@@ -173,9 +173,10 @@ impl Target {
                 truncate(&shown, 20)
             )));
         };
-        let host = uri.host().filter(|h| !h.is_empty()).ok_or_else(|| {
-            DeliveryError::Permanent("unusable webhook URL: no host".to_owned())
-        })?;
+        let host = uri
+            .host()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| DeliveryError::Permanent("unusable webhook URL: no host".to_owned()))?;
         let name = match uri.port_u16() {
             Some(port) => format!("{scheme}://{host}:{port}"),
             None => format!("{scheme}://{host}"),
@@ -217,12 +218,10 @@ fn transport_error(target: &Target, e: &ureq::Error) -> DeliveryError {
         ureq::Error::RequireHttpsOnly(_) => {
             DeliveryError::Permanent(format!("{name}: only https is allowed"))
         }
-        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => DeliveryError::Permanent(
-            format!("{name}: redirected (redirects are not followed)"),
-        ),
-        ureq::Error::Timeout(which) => {
-            DeliveryError::Retry(format!("{name}: timed out ({which})"))
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => {
+            DeliveryError::Permanent(format!("{name}: redirected (redirects are not followed)"))
         }
+        ureq::Error::Timeout(which) => DeliveryError::Retry(format!("{name}: timed out ({which})")),
         ureq::Error::HostNotFound => DeliveryError::Retry(format!("{name}: host not found")),
         ureq::Error::Io(io) => DeliveryError::Retry(format!(
             "{name}: {}",
@@ -284,8 +283,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_endpoint_without_path_query_or_credentials() {
-        let t = Target::parse("https://user:pw@hooks.example.org:8443/services/SECRET?k=v")
-            .unwrap();
+        let t =
+            Target::parse("https://user:pw@hooks.example.org:8443/services/SECRET?k=v").unwrap();
         assert_eq!(t.name, "https://hooks.example.org:8443");
         let t = Target::parse("https://hooks.example.org/services/SECRET").unwrap();
         assert_eq!(t.name, "https://hooks.example.org");
@@ -303,7 +302,9 @@ mod tests {
     fn statuses_map_to_retry_or_permanent() {
         let t = Target::parse("http://h").unwrap();
         let retry = [408, 425, 429, 500, 502, 503, 504, 599];
-        let permanent = [300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 410, 422];
+        let permanent = [
+            300, 301, 302, 303, 304, 307, 308, 400, 401, 403, 404, 410, 422,
+        ];
         for code in retry {
             let status = StatusCode::from_u16(code).unwrap();
             assert!(
@@ -326,8 +327,14 @@ mod tests {
 
     #[test]
     fn reasons_are_one_short_line_without_the_secret() {
-        assert_eq!(reason(b"  invalid_payload\r\n\tmore ", "s"), "invalid_payload more");
-        assert_eq!(reason(b"token=hunter2 rejected", "hunter2"), "token=*** rejected");
+        assert_eq!(
+            reason(b"  invalid_payload\r\n\tmore ", "s"),
+            "invalid_payload more"
+        );
+        assert_eq!(
+            reason(b"token=hunter2 rejected", "hunter2"),
+            "token=*** rejected"
+        );
         let long = reason(&[b'x'; 4096], "");
         assert_eq!(long.chars().count(), REASON_CHARS + 1);
         assert!(long.ends_with('…'));

@@ -105,7 +105,10 @@ fn key_block(secret: &[u8]) -> hmac::digest::Key<HmacSha256> {
     let mut block = hmac::digest::Key::<HmacSha256>::default();
     if secret.len() > block.len() {
         let digest = Sha256::digest(secret);
-        block.iter_mut().zip(digest.iter()).for_each(|(b, d)| *b = *d);
+        block
+            .iter_mut()
+            .zip(digest.iter())
+            .for_each(|(b, d)| *b = *d);
     } else {
         block.iter_mut().zip(secret).for_each(|(b, s)| *b = *s);
     }
@@ -136,10 +139,9 @@ fn parse_header(value: &str) -> Result<Header, SignatureError> {
                 }
                 timestamp = Some(parse_timestamp(val)?);
             }
-            "v1" => signatures.push(
-                from_hex(val)
-                    .ok_or(SignatureError::Malformed("v1= is not 64 hexadecimal digits"))?,
-            ),
+            "v1" => signatures.push(from_hex(val).ok_or(SignatureError::Malformed(
+                "v1= is not 64 hexadecimal digits",
+            ))?),
             _ => {}
         }
     }
@@ -153,9 +155,12 @@ fn parse_header(value: &str) -> Result<Header, SignatureError> {
     })
 }
 
-/// Unix seconds: ASCII digits only (no sign, no spaces), within `i64`.
+/// Unix seconds in canonical decimal, as [`sign`] writes them: ASCII digits only (no sign,
+/// no spaces, no leading zero), within `i64`. The MAC covers this text, so accepting other
+/// spellings of the same number would make receivers disagree on what was signed.
 fn parse_timestamp(s: &str) -> Result<i64, SignatureError> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    let canonical = s == "0" || (!s.starts_with('0') && !s.is_empty());
+    if !canonical || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SignatureError::Malformed("t= is not unix seconds"));
     }
     s.parse()
@@ -290,6 +295,11 @@ mod tests {
             (&format!("t=+5,v1={v1}"), "t= is not unix seconds"),
             (&format!("t=,v1={v1}"), "t= is not unix seconds"),
             (&format!("t=1e3,v1={v1}"), "t= is not unix seconds"),
+            (&format!("t=0100,v1={v1}"), "t= is not unix seconds"),
+            (
+                &format!("t=99999999999999999999,v1={v1}"),
+                "t= is not unix seconds",
+            ),
             (&format!("t=100,t=100,v1={v1}"), "more than one t="),
             ("t=100,v1=abc", "v1= is not 64 hexadecimal digits"),
             (&format!("t=100,v1={v1},"), "expected key=value parts"),
@@ -355,6 +365,9 @@ mod tests {
         let text = verify(b"k", &header, b"x", 5000, tol)
             .unwrap_err()
             .to_string();
-        assert!(!text.contains(header.split_once("v1=").unwrap().1), "{text}");
+        assert!(
+            !text.contains(header.split_once("v1=").unwrap().1),
+            "{text}"
+        );
     }
 }
