@@ -41,6 +41,10 @@ pub struct Config {
     pub registration: bool,
     /// Where the embedded database and generated keys live.
     pub data_dir: PathBuf,
+    /// First retry delay of a failed mail, webhook or outbox delivery (doubles each time).
+    pub retry_base_delay: chrono::TimeDelta,
+    /// Attempts before a delivery goes to the dead-letter list.
+    pub max_attempts: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -131,7 +135,21 @@ impl Config {
             pool_size: parse_env("SERVICEDESK_DB_POOL", 16)?,
             registration: parse_env("SERVICEDESK_REGISTRATION", true)?,
             data_dir,
+            retry_base_delay: chrono::TimeDelta::milliseconds(parse_env(
+                "SERVICEDESK_RETRY_BASE_MS",
+                5_000,
+            )?),
+            max_attempts: parse_env("SERVICEDESK_MAX_ATTEMPTS", 10)?.max(1),
         })
+    }
+
+    /// Backoff and dead-letter settings of the outbox dispatcher and the courier.
+    pub fn retry_policy(&self) -> servicedesk_core::dispatch::RetryPolicy {
+        servicedesk_core::dispatch::RetryPolicy {
+            base_delay: self.retry_base_delay,
+            max_attempts: self.max_attempts,
+            ..servicedesk_core::dispatch::RetryPolicy::default()
+        }
     }
 }
 

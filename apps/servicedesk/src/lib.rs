@@ -22,15 +22,20 @@ use chrono::TimeDelta;
 use servicedesk_auth::{
     AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, Throttle, TotpService,
 };
-use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
+use servicedesk_core::autoclose::AutoCloser;
+use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
+use servicedesk_core::notify::{
+    Courier, CourierPorts, ManagePorts, NotificationRouter, Notifications, RouterPorts,
+};
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
 use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
 use servicedesk_mail::{MailFrom, MailNotifier, MailSettings, PublicBaseUrl, SmtpMailer};
 use servicedesk_store::Store;
+use servicedesk_webhook::{HttpWebhookSender, WebhookSettings};
 
 pub use config::Config;
 
@@ -44,6 +49,10 @@ pub struct Built {
     pub dispatcher: Dispatcher,
     /// The SLA monitor.
     pub monitor: SlaMonitor,
+    /// Sends queued mails and webhook posts.
+    pub courier: Courier,
+    /// Closes resolved incidents after each organization's delay.
+    pub auto_close: AutoCloser,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
 }
@@ -54,6 +63,14 @@ pub struct Built {
 /// # Errors
 /// When the database cannot be opened or a key is invalid.
 pub fn build(config: &Config) -> Result<Built> {
+    build_with_clock(config, Arc::new(SystemClock))
+}
+
+/// [`build`] with another clock (tests move time forward to reach SLA deadlines).
+///
+/// # Errors
+/// As [`build`].
+pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built> {
     let store = Arc::new(
         Store::open(&config.database_url, config.pool_size).map_err(|e| {
             anyhow::anyhow!(
@@ -62,7 +79,6 @@ pub fn build(config: &Config) -> Result<Built> {
             )
         })?,
     );
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ids = Arc::new(UuidV7Generator);
     let hasher = Arc::new(Argon2Hasher::default());
     let admin = Administration::new(
@@ -95,8 +111,10 @@ pub fn build(config: &Config) -> Result<Built> {
         "k1",
     )
     .map_err(|e| anyhow::anyhow!("JWT key: {e}"))?;
-    let secrets = AeadSecretBox::new(&config.secret_key[..32])
-        .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
+    let secrets = Arc::new(
+        AeadSecretBox::new(&config.secret_key[..32])
+            .map_err(|e| anyhow::anyhow!("secret key: {e}"))?,
+    );
     let auth = Authenticator::new(
         AuthPorts {
             accounts: store.clone(),
@@ -107,7 +125,7 @@ pub fn build(config: &Config) -> Result<Built> {
             totp: Arc::new(
                 TotpService::new("Servicedesk").map_err(|e| anyhow::anyhow!("TOTP: {e}"))?,
             ),
-            secrets: Arc::new(secrets),
+            secrets: secrets.clone(),
             opaque: Arc::new(RandomTokens),
             // 10 failures within 15 minutes lock the key for 15 minutes (per process).
             throttle: Arc::new(Throttle::new(
@@ -154,16 +172,54 @@ pub fn build(config: &Config) -> Result<Built> {
     let base = PublicBaseUrl::parse(&config.public_url)
         .map_err(|e| anyhow::anyhow!("SERVICEDESK_PUBLIC_URL: {e}"))?;
     let settings = MailSettings::new(base, "Servicedesk").with_ttls_of(&auth_settings);
-    let notifier =
-        MailNotifier::new(mailer, settings).map_err(|e| anyhow::anyhow!("mail templates: {e}"))?;
-    let handlers: Vec<Arc<dyn EventHandler>> = vec![Arc::new(notifier)];
-    let dispatcher = Dispatcher::new(store.clone(), handlers, clock, RetryPolicy::default());
+    let notifier = Arc::new(
+        MailNotifier::new(mailer.clone(), settings)
+            .map_err(|e| anyhow::anyhow!("mail templates: {e}"))?,
+    );
+    let router = NotificationRouter::new(RouterPorts {
+        incidents: store.clone(),
+        directory: store.clone(),
+        store: store.clone(),
+        webhooks: store.clone(),
+        composer: notifier.clone(),
+        clock: clock.clone(),
+        ids: ids.clone(),
+    });
+    let handlers: Vec<Arc<dyn EventHandler>> = vec![notifier, Arc::new(router)];
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        handlers,
+        clock.clone(),
+        config.retry_policy(),
+    );
+    let courier = Courier::new(
+        CourierPorts {
+            queue: store.clone(),
+            webhooks: store.clone(),
+            mailer,
+            sender: Arc::new(HttpWebhookSender::new(WebhookSettings::default())),
+            secrets: secrets.clone(),
+            clock: clock.clone(),
+        },
+        config.retry_policy(),
+    );
+    let notifications = Notifications::new(ManagePorts {
+        store: store.clone(),
+        queue: store.clone(),
+        webhooks: store.clone(),
+        secrets,
+        tokens: Arc::new(RandomTokens),
+        clock: clock.clone(),
+        ids: ids.clone(),
+    });
+    let auto_close = AutoCloser::new(store.clone(), store.clone(), clock, ids);
 
     let probe = store.clone();
     let state = web::Data::new(AppState {
         incidents,
         auth,
         admin,
+        notifications,
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
@@ -174,6 +230,8 @@ pub fn build(config: &Config) -> Result<Built> {
         state,
         dispatcher,
         monitor,
+        courier,
+        auto_close,
         first_admin,
     })
 }
@@ -193,9 +251,44 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the outbox dispatcher and the SLA monitor.
-    pub fn start(dispatcher: Dispatcher, monitor: SlaMonitor) -> Self {
+    /// Starts the outbox dispatcher, the SLA monitor, the courier and auto-close.
+    pub fn start(built: &Built) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
+        let (dispatcher, monitor) = (built.dispatcher.clone(), built.monitor.clone());
+        let courier_worker = built.courier.clone();
+        let courier = spawn_loop("courier", stop.clone(), move || {
+            match courier_worker.run_once() {
+                Ok(round) => round.delivered + round.retried + round.dead > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "courier round failed");
+                    false
+                }
+            }
+        });
+        let closer = built.auto_close.clone();
+        let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
+        // Auto-close works in days: a sweep a minute is plenty.
+        let auto_close = spawn_loop("auto-close", stop.clone(), move || {
+            let mut last = last_close
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(60)) {
+                return false;
+            }
+            *last = Some(std::time::Instant::now());
+            match closer.sweep(200) {
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(closed = n, "auto-closed resolved incidents");
+                    }
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "auto-close sweep failed");
+                    false
+                }
+            }
+        });
         let outbox = spawn_loop("outbox", stop.clone(), move || {
             match dispatcher.run_once() {
                 Ok(round) => round.delivered + round.retried + round.dead > 0,
@@ -216,7 +309,12 @@ impl Workers {
         });
         Self {
             stop,
-            threads: outbox.into_iter().chain(sla).collect(),
+            threads: outbox
+                .into_iter()
+                .chain(sla)
+                .chain(courier)
+                .chain(auto_close)
+                .collect(),
         }
     }
 
@@ -318,8 +416,16 @@ impl Drop for Running {
 /// # Errors
 /// When building or binding fails.
 pub fn start(config: Config) -> Result<Running> {
-    let built = build(&config)?;
-    let workers = Workers::start(built.dispatcher.clone(), built.monitor.clone());
+    start_with_clock(config, Arc::new(SystemClock))
+}
+
+/// [`start`] with another clock.
+///
+/// # Errors
+/// When building or binding fails.
+pub fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
+    let built = build_with_clock(&config, clock)?;
+    let workers = Workers::start(&built);
     let (tx, rx) = std::sync::mpsc::channel();
     let state = built.state.clone();
     let bind = config.bind.clone();

@@ -139,7 +139,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
             "Demo data: agent@demo.local, manager@demo.local, requester@demo.local (password demo-password-1)"
         );
     }
-    let workers = Workers::start(built.dispatcher.clone(), built.monitor.clone());
+    let workers = Workers::start(&built);
     let (server, addrs) = http_server(built.state.clone(), &config, &config.bind)?;
     for addr in &addrs {
         println!("Servicedesk listening on http://{addr} (API docs at /api/docs)");

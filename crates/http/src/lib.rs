@@ -24,11 +24,12 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
+use servicedesk_core::notify::Notifications;
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{admin, auth, incidents, ops};
+use crate::handlers::{admin, auth, incidents, notifications, ops};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -43,6 +44,8 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Administration use cases.
     pub admin: Administration,
+    /// Notification use cases (inbox, preferences, webhooks, deliveries).
+    pub notifications: Notifications,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Request counters.
@@ -114,7 +117,20 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::history)
                 .service(incidents::tasks)
                 .service(incidents::add_task)
-                .service(incidents::task_transition),
+                .service(incidents::task_transition)
+                .service(notifications::inbox)
+                .service(notifications::mark_read)
+                .service(notifications::preferences)
+                .service(notifications::set_preferences)
+                .service(notifications::list_webhooks)
+                .service(notifications::create_webhook)
+                .service(notifications::get_webhook)
+                .service(notifications::update_webhook)
+                .service(notifications::delete_webhook)
+                .service(notifications::deliveries)
+                .service(notifications::retry_delivery)
+                .service(notifications::org_settings)
+                .service(notifications::update_org_settings),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))
@@ -125,7 +141,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
 /// API uses, the headers it reads, and the ones it sets exposed.
 pub fn cors(allowed_origins: &[String]) -> actix_cors::Cors {
     let mut cors = actix_cors::Cors::default()
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
         .allowed_headers([
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,

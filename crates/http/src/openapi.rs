@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, ops};
+use crate::handlers::{admin, auth, incidents, notifications, ops};
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -38,6 +38,10 @@ impl Modify for BearerAuth {
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
+        notifications::inbox, notifications::mark_read, notifications::preferences, notifications::set_preferences,
+        notifications::list_webhooks, notifications::create_webhook, notifications::get_webhook,
+        notifications::update_webhook, notifications::delete_webhook, notifications::deliveries,
+        notifications::retry_delivery, notifications::org_settings, notifications::update_org_settings,
         ops::healthz, ops::readyz, ops::metrics,
     ),
     components(schemas(Problem, ProblemField)),
@@ -46,6 +50,8 @@ impl Modify for BearerAuth {
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),
         (name = "incidents"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
+        (name = "notifications", description = "In-app inbox and per-user channel preferences"),
+        (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
     )
 )]
 pub struct ApiDoc;

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 use servicedesk_core::events::{DomainEvent, EventPayload};
 use servicedesk_core::identity::AuthSettings;
-use servicedesk_core::ports::{DeliveryError, EventHandler, Mail, Mailer};
+use servicedesk_core::ids::IncidentId;
+use servicedesk_core::ports::{
+    DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice,
+};
 
 use crate::error::MailError;
 use crate::templates::{MailContext, MailKind, PublicBaseUrl, Templates, describe_ttl};
@@ -293,5 +296,97 @@ mod tests {
                 .returning(move |_| Err(returned.clone()));
             assert_eq!(notifier(mailer).handle(&reset()), Err(err));
         }
+    }
+}
+
+impl MailNotifier {
+    /// The web UI address of incident `id`.
+    pub fn incident_link(&self, id: IncidentId) -> String {
+        format!("{}/incidents/{id}", self.settings.public_base_url.as_str())
+    }
+}
+
+impl MailComposer for MailNotifier {
+    fn compose(
+        &self,
+        to_email: &str,
+        to_name: &str,
+        notice: &TicketNotice,
+    ) -> Result<Mail, DeliveryError> {
+        let link = self.incident_link(notice.incident_id);
+        let rendered = self
+            .templates
+            .render_ticket(to_name, notice, &link, &self.settings.product_name)
+            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        Ok(Mail {
+            to: to_email.to_owned(),
+            to_name: to_name.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })
+    }
+
+    fn ticket_link(&self, incident: IncidentId) -> String {
+        self.incident_link(incident)
+    }
+}
+
+#[cfg(test)]
+mod ticket_mail_tests {
+    use super::*;
+    use crate::templates::PublicBaseUrl;
+
+    const INCIDENT: &str = "00000000-0000-0000-0000-000000000007";
+
+    fn notifier() -> MailNotifier {
+        let mailer: Arc<dyn Mailer> = Arc::new(servicedesk_core::ports::MockMailer::new());
+        MailNotifier::new(
+            mailer,
+            MailSettings::new(
+                PublicBaseUrl::parse("https://desk.example").unwrap(),
+                "Desk",
+            ),
+        )
+        .unwrap()
+    }
+
+    fn notice(comment: Option<&str>) -> TicketNotice {
+        TicketNotice {
+            kind: "incident.comment_added".into(),
+            incident_id: INCIDENT.parse().unwrap(),
+            reference: "INC-42".into(),
+            title: "Mail <down> & out".into(),
+            headline: "New comment on INC-42".into(),
+            details: vec!["Priority: high".into(), "Status: in progress".into()],
+            comment: comment.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_ticket_mail_has_subject_text_html_and_link() {
+        let n = notifier();
+        let mail = MailComposer::compose(
+            &n,
+            "ada@example.test",
+            "Ada",
+            &notice(Some("Try <b>again</b>")),
+        )
+        .unwrap();
+        assert_eq!(
+            mail.subject,
+            "[INC-42] New comment on INC-42: Mail <down> & out"
+        );
+        assert!(mail.text.contains("Try <b>again</b>"));
+        assert!(mail.text.contains("Priority: high"));
+        let link = format!("https://desk.example/incidents/{INCIDENT}");
+        assert!(mail.text.contains(&link));
+        assert!(mail.html.contains(&link));
+        // HTML escapes what users wrote.
+        assert!(mail.html.contains("Try &lt;b&gt;again&lt;/b&gt;"));
+        assert!(mail.html.contains("Mail &lt;down&gt; &amp; out"));
+        assert!(!mail.html.contains("<b>again"));
+        let plain = MailComposer::compose(&n, "ada@example.test", "Ada", &notice(None)).unwrap();
+        assert!(!plain.text.contains("Try"));
     }
 }

@@ -37,6 +37,18 @@ const SOURCES: &[(&str, &str)] = &[
         "password_reset.html",
         include_str!("../templates/password_reset.html"),
     ),
+    (
+        "ticket_event.subject.txt",
+        include_str!("../templates/ticket_event.subject.txt"),
+    ),
+    (
+        "ticket_event.txt",
+        include_str!("../templates/ticket_event.txt"),
+    ),
+    (
+        "ticket_event.html",
+        include_str!("../templates/ticket_event.html"),
+    ),
 ];
 
 /// Characters left as they are in a token placed in a query string: RFC 3986 "unreserved".
@@ -188,6 +200,41 @@ impl Templates {
             subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
             text: ensure_trailing_newline(text),
             html: ensure_trailing_newline(html),
+        })
+    }
+
+    /// Renders the ticket notification `notice` for `name`, linking to `link`.
+    ///
+    /// # Errors
+    /// [`MailError::Template`] when a template fails (a bug).
+    pub fn render_ticket(
+        &self,
+        name: &str,
+        notice: &servicedesk_core::ports::TicketNotice,
+        link: &str,
+        product: &str,
+    ) -> Result<RenderedMail, MailError> {
+        let ctx = minijinja::context! {
+            name => name,
+            reference => notice.reference.as_str(),
+            title => notice.title.as_str(),
+            headline => notice.headline.as_str(),
+            details => notice.details.clone(),
+            comment => notice.comment.clone(),
+            link => link,
+            product => product,
+        };
+        let one = |template: &str| {
+            self.env
+                .get_template(template)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| template_error(template, &e))
+        };
+        let subject = one("ticket_event.subject.txt")?;
+        Ok(RenderedMail {
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: ensure_trailing_newline(one("ticket_event.txt")?),
+            html: ensure_trailing_newline(one("ticket_event.html")?),
         })
     }
 

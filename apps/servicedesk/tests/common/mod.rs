@@ -107,7 +107,7 @@ pub fn unix_now() -> i64 {
 // ---------------------------------------------------------------------------------------
 
 /// How to start the app.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Start a real SMTP server and point the app at it.
     pub mail: bool,
@@ -119,6 +119,12 @@ pub struct Options {
     pub registration: bool,
     /// Allowed CORS origins.
     pub cors_origins: Vec<String>,
+    /// The server's clock (default: the system clock).
+    pub clock: Option<std::sync::Arc<dyn servicedesk_core::ports::Clock>>,
+    /// First retry delay of deliveries, in milliseconds.
+    pub retry_base_ms: i64,
+    /// Attempts before a delivery is dead.
+    pub max_attempts: u32,
 }
 
 impl Default for Options {
@@ -129,6 +135,9 @@ impl Default for Options {
             body_limit: 64 * 1024,
             registration: true,
             cors_origins: Vec::new(),
+            clock: None,
+            retry_base_ms: 5_000,
+            max_attempts: 10,
         }
     }
 }
@@ -226,6 +235,8 @@ impl TestApp {
             pool_size: 4,
             registration: options.registration,
             data_dir: dir.path().join("data"),
+            retry_base_delay: chrono::TimeDelta::milliseconds(options.retry_base_ms),
+            max_attempts: options.max_attempts,
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -243,8 +254,12 @@ impl TestApp {
             database,
             _dir: dir,
         };
-        let running =
-            servicedesk::start(config).unwrap_or_else(|e| panic!("the app did not start: {e:#}"));
+        let clock = options
+            .clock
+            .clone()
+            .unwrap_or_else(|| std::sync::Arc::new(servicedesk_core::ports::SystemClock));
+        let running = servicedesk::start_with_clock(config, clock)
+            .unwrap_or_else(|e| panic!("the app did not start: {e:#}"));
         app.base = format!("http://{}", running.addr);
         app.running = Some(running);
         Some(app)
@@ -843,6 +858,46 @@ impl Mailbox {
 
     fn inbox(&self) -> PathBuf {
         self.dir.path().join("inbox")
+    }
+
+    /// Stops the server (the port refuses connections until [`restart`](Self::restart)).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port, keeping what it received.
+    pub fn restart(&mut self) {
+        let handler_dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join("common");
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("smtpd.log"))
+            .unwrap();
+        self.child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{}", self.port),
+                "-c",
+                "sd_mailbox.Mailbox",
+            ])
+            .arg(self.inbox().to_str().unwrap())
+            .env("PYTHONPATH", &handler_dir)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("cannot run python3");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(Instant::now() < deadline, "aiosmtpd did not come back");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Every mail received so far, oldest first.

@@ -5,7 +5,7 @@
 //! | `incident.created` | members of the incident's team |
 //! | `incident.assigned` | the new assignee; with a team only, its members |
 //! | `incident.escalated` | the assignee, the manager escalated to, the new team's members when unassigned |
-//! | `incident.status_changed` | requester and assignee |
+//! | `incident.status_changed` | requester and assignee (requester only when the move was an assignment: the assignee hears of that) |
 //! | `incident.comment_added` (public) | requester and assignee |
 //! | `incident.comment_added` (work note) | assignee only (never the requester) |
 //! | `sla.warning` | the assignee, or the team's members when unassigned; plus the rule's audience |
@@ -46,9 +46,11 @@ pub fn recipients(
             assignee_or_team(&mut out);
             out.extend(*to_manager_id);
         }
-        EventPayload::IncidentStatusChanged { .. } => {
+        EventPayload::IncidentStatusChanged { action, .. } => {
             out.push(incident.requester_id);
-            out.extend(assignee);
+            if action != "assign" {
+                out.extend(assignee);
+            }
         }
         EventPayload::CommentAdded { internal, .. } => {
             if !internal {
@@ -178,6 +180,20 @@ mod tests {
             ),
             (event(Some(AGENT), status.clone()), true, vec![REQ]),
             (event(Some(REQ), status), true, vec![AGENT]),
+            // The status move of an assignment: the assignment itself tells the assignee.
+            (
+                event(
+                    Some(MATE),
+                    EventPayload::IncidentStatusChanged {
+                        incident_id: id,
+                        from: "new".into(),
+                        to: "open".into(),
+                        action: "assign".into(),
+                    },
+                ),
+                true,
+                vec![REQ],
+            ),
             (event(Some(AGENT), comment(false)), true, vec![REQ]),
             (event(Some(REQ), comment(false)), true, vec![AGENT]),
             // A work note never reaches the requester.

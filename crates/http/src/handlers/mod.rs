@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod incidents;
+pub mod notifications;
 pub mod ops;
 
 use actix_web::web;
