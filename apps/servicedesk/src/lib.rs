@@ -25,12 +25,15 @@ use servicedesk_auth::{
 use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
-use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
+use servicedesk_core::ports::{
+    Clock, EventHandler, LiveFeed, Mailer, SystemClock, UuidV7Generator,
+};
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
+use servicedesk_http::feed::FeedHub;
 use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
 use servicedesk_mail::{MailFrom, MailNotifier, MailSettings, PublicBaseUrl, SmtpMailer};
-use servicedesk_store::Store;
+use servicedesk_store::{Backend, PgFeed, Store, spawn_feed_listener};
 
 pub use config::Config;
 
@@ -46,6 +49,9 @@ pub struct Built {
     pub monitor: SlaMonitor,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
+    /// Where live-feed items go (call it after the event is committed): `NOTIFY` to every
+    /// server process on PostgreSQL, this process's hub (`state.feed`) on SQLite.
+    pub feed: Arc<dyn LiveFeed>,
 }
 
 /// Opens the database (migrating it), wires every adapter and use case, and creates the
@@ -151,7 +157,20 @@ pub fn build(config: &Config) -> Result<Built> {
     let notifier =
         MailNotifier::new(mailer, settings).map_err(|e| anyhow::anyhow!("mail templates: {e}"))?;
     let handlers: Vec<Arc<dyn EventHandler>> = vec![Arc::new(notifier)];
-    let dispatcher = Dispatcher::new(store.clone(), handlers, clock, RetryPolicy::default());
+    let dispatcher = Dispatcher::new(
+        store.clone(),
+        handlers,
+        clock.clone(),
+        RetryPolicy::default(),
+    );
+
+    // The live feed: this process's sockets subscribe to the hub; on PostgreSQL items go
+    // out by NOTIFY and come back to every process's hub through its listener.
+    let hub = Arc::new(FeedHub::default());
+    let feed: Arc<dyn LiveFeed> = match store.backend() {
+        Backend::Postgres => Arc::new(PgFeed::new(store.database().clone())),
+        Backend::Sqlite => hub.clone(),
+    };
 
     let probe = store.clone();
     let state = web::Data::new(AppState {
@@ -162,6 +181,8 @@ pub fn build(config: &Config) -> Result<Built> {
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
         body_limit: config.body_limit,
+        feed: hub,
+        clock,
     });
     Ok(Built {
         store,
@@ -169,6 +190,7 @@ pub fn build(config: &Config) -> Result<Built> {
         dispatcher,
         monitor,
         first_admin,
+        feed,
     })
 }
 
@@ -212,6 +234,25 @@ impl Workers {
             stop,
             threads: outbox.into_iter().chain(sla).collect(),
         }
+    }
+
+    /// Also runs the live-feed listener when `built` is on PostgreSQL (`database_url`): it
+    /// hands what every server process publishes to this process's hub. It stops with the
+    /// other workers. On SQLite there is one process and nothing to listen to.
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub fn listen_feed(&mut self, built: &Built, database_url: &str) -> Result<()> {
+        if built.store.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        let hub = built.state.feed.clone();
+        let thread = spawn_feed_listener(database_url, self.stop.clone(), move |item| {
+            hub.publish_local(&item);
+        })
+        .context("cannot start the live-feed listener")?;
+        self.threads.push(thread);
+        Ok(())
     }
 
     /// Asks the workers to finish their round and waits for them.
@@ -280,6 +321,9 @@ pub struct Running {
     workers: Option<Workers>,
     /// The store, for assertions.
     pub store: Arc<Store>,
+    /// The live-feed publisher ([`Built::feed`]), for embedders and tests.
+    pub feed: Arc<dyn LiveFeed>,
+    hub: Arc<FeedHub>,
 }
 
 impl Running {
@@ -289,6 +333,8 @@ impl Running {
     }
 
     fn shutdown(&mut self) {
+        // Close the live-feed sockets first: open sockets would hold up a graceful stop.
+        self.hub.close();
         let handle = self.handle.clone();
         actix_web::rt::System::new().block_on(handle.stop(true));
         if let Some(t) = self.thread.take() {
@@ -313,7 +359,8 @@ impl Drop for Running {
 /// When building or binding fails.
 pub fn start(config: Config) -> Result<Running> {
     let built = build(&config)?;
-    let workers = Workers::start(built.dispatcher.clone(), built.monitor.clone());
+    let mut workers = Workers::start(built.dispatcher.clone(), built.monitor.clone());
+    workers.listen_feed(&built, &config.database_url)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let state = built.state.clone();
     let bind = config.bind.clone();
@@ -339,5 +386,7 @@ pub fn start(config: Config) -> Result<Running> {
         thread: Some(thread),
         workers: Some(workers),
         store: built.store,
+        feed: built.feed,
+        hub: built.state.feed.clone(),
     })
 }

@@ -14,6 +14,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod feed;
 pub mod handlers;
 pub mod middleware;
 pub mod openapi;
@@ -24,11 +25,13 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
+use servicedesk_core::ports::Clock;
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{admin, auth, incidents, ops};
+use crate::feed::FeedHub;
+use crate::handlers::{admin, auth, incidents, ops, stream};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -51,9 +54,13 @@ pub struct AppState {
     pub rate_limit: Option<Arc<RateLimit>>,
     /// Largest JSON body accepted.
     pub body_limit: usize,
+    /// The live feed of this process, which `GET /api/v1/stream` sockets subscribe to.
+    pub feed: Arc<FeedHub>,
+    /// The clock (when a live-feed socket's token expires).
+    pub clock: Arc<dyn Clock>,
 }
 
-/// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
+/// Mounts the API: `/api/v1/...` (with the live-feed WebSocket `/api/v1/stream`), `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
 /// `/metrics`, and a problem+json 404 for anything else. Wrap the app in [`cors`] and the
 /// [`middleware::request_context`] middleware (the binary does).
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
@@ -114,7 +121,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::history)
                 .service(incidents::tasks)
                 .service(incidents::add_task)
-                .service(incidents::task_transition),
+                .service(incidents::task_transition)
+                .service(stream::stream),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, ops};
+use crate::handlers::{admin, auth, incidents, ops, stream};
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -39,13 +39,15 @@ impl Modify for BearerAuth {
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
         ops::healthz, ops::readyz, ops::metrics,
+        stream::stream,
     ),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),
         (name = "incidents"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
+        (name = "stream", description = "The live feed (WebSocket)"),
     )
 )]
 pub struct ApiDoc;
@@ -92,6 +94,7 @@ mod tests {
             "/healthz",
             "/readyz",
             "/metrics",
+            "/api/v1/stream",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),
