@@ -182,7 +182,9 @@ fn item_of(org: &str, incident: &Value, kind: &str, internal: bool) -> FeedItem 
             status: incident["status"].as_str().unwrap().to_owned(),
             priority: incident["priority"].as_str().unwrap().to_owned(),
             requester_id: UserId(uuid(&incident["requester_id"])),
-            team_id: incident["team_id"].as_str().map(|t| TeamId(t.parse().unwrap())),
+            team_id: incident["team_id"]
+                .as_str()
+                .map(|t| TeamId(t.parse().unwrap())),
             assignee_id: incident["assignee_id"]
                 .as_str()
                 .map(|u| UserId(u.parse().unwrap())),
@@ -242,7 +244,11 @@ fn stream_refuses_before_the_upgrade_without_a_valid_token(backend: Backend) {
         is_unauthenticated(&refused(addr, &auth, what), what);
     }
     // Signed with another key; expired a minute ago.
-    let forged = sign_jwt(b"another-key-another-key-another-key", JWT_KID, &claims(&rita, 600));
+    let forged = sign_jwt(
+        b"another-key-another-key-another-key",
+        JWT_KID,
+        &claims(&rita, 600),
+    );
     is_unauthenticated(
         &refused(addr, &Auth::Header(&forged), "wrong key"),
         "wrong key",
@@ -281,8 +287,7 @@ fn stream_refuses_before_the_upgrade_without_a_valid_token(backend: Backend) {
     app.request("GET", &api("/stream")).send().problem(401);
 
     // After logout the token no longer opens a socket.
-    app.post(&valid, "/auth/logout", json!({}))
-        .status_is(204);
+    app.post(&valid, "/auth/logout", json!({})).status_is(204);
     is_unauthenticated(
         &refused(addr, &Auth::Header(&valid), "logged out"),
         "logged out",
@@ -439,7 +444,10 @@ fn stream_answers_pings_and_client_close(backend: Backend) {
     s.ws.close(None).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        assert!(Instant::now() < deadline, "the server did not answer the close");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not answer the close"
+        );
         match s.ws.read() {
             Ok(_) => {}
             Err(tungstenite::Error::ConnectionClosed) => break,

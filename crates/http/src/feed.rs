@@ -257,7 +257,10 @@ mod tests {
         let hub = FeedHub::new(2);
         hub.publish(&item(1)).unwrap();
         let mut late = hub.subscribe();
-        assert!(matches!(late.try_next(), Next::Empty), "only items from now on");
+        assert!(
+            matches!(late.try_next(), Next::Empty),
+            "only items from now on"
+        );
     }
 
     #[test]
@@ -308,7 +311,11 @@ mod tests {
         let mut a = hub.subscribe();
         hub.publish(&item(1)).unwrap();
         hub.close();
-        assert_eq!(number(a.try_next()), 1, "items before the close still arrive");
+        assert_eq!(
+            number(a.try_next()),
+            1,
+            "items before the close still arrive"
+        );
         assert!(matches!(a.try_next(), Next::Closed));
         assert!(matches!(a.try_next(), Next::Closed));
         hub.publish(&item(2)).unwrap();

@@ -239,11 +239,7 @@ mod tests {
     fn an_item_too_large_loses_its_title_and_still_goes() {
         // Plain text, multi-byte characters, and control characters that JSON escapes to
         // six bytes each: all past 8000 bytes once serialized.
-        for title in [
-            "x".repeat(9_000),
-            "é".repeat(4_100),
-            "\u{1}".repeat(1_400),
-        ] {
+        for title in ["x".repeat(9_000), "é".repeat(4_100), "\u{1}".repeat(1_400)] {
             let it = item(&title);
             assert!(serde_json::to_string(&it).unwrap().len() > MAX_NOTIFY_PAYLOAD);
             let payload = notify_payload(&it).unwrap();
@@ -263,13 +259,19 @@ mod tests {
         let payload = notify_payload(&it).unwrap();
         assert_eq!(payload.len(), MAX_NOTIFY_PAYLOAD);
         assert_eq!(
-            serde_json::from_str::<FeedItem>(&payload).unwrap().ticket.title,
+            serde_json::from_str::<FeedItem>(&payload)
+                .unwrap()
+                .ticket
+                .title,
             it.ticket.title
         );
         let over = item(&"a".repeat(MAX_NOTIFY_PAYLOAD - empty + 1));
         let payload = notify_payload(&over).unwrap();
         assert_eq!(
-            serde_json::from_str::<FeedItem>(&payload).unwrap().ticket.title,
+            serde_json::from_str::<FeedItem>(&payload)
+                .unwrap()
+                .ticket
+                .title,
             ""
         );
     }
