@@ -299,6 +299,13 @@ fn stream_refuses_before_the_upgrade_without_a_valid_token(backend: Backend) {
     for status in ["101", "401"] {
         assert!(op["responses"][status].is_object(), "{status} in {op}");
     }
+    let query = op["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "access_token")
+        .unwrap_or_else(|| panic!("?access_token documented: {op}"));
+    assert_eq!(query["in"], "query", "{query}");
 }
 
 fn stream_sends_each_user_only_what_they_may_see(backend: Backend) {

@@ -28,6 +28,7 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// The query of `GET /stream`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// The access token, for clients that cannot set headers on a WebSocket (browsers).
     /// Ignored when an `Authorization` header is sent. URLs end up in logs: prefer the
