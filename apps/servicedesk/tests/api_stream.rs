@@ -35,6 +35,7 @@ api_tests!(
     stream_sends_each_user_only_what_they_may_see,
     stream_answers_pings_and_client_close,
     stream_closes_when_the_access_token_expires,
+    stream_accepts_browsers_of_allowed_origins,
 );
 
 /// How a socket authenticates.
@@ -62,6 +63,11 @@ fn addr_of(app: &TestApp) -> SocketAddr {
 }
 
 fn connect(addr: SocketAddr, auth: &Auth<'_>) -> Result<Feed, Refused> {
+    connect_from(addr, auth, None)
+}
+
+/// Like [`connect`], sending `Origin` as a browser does.
+fn connect_from(addr: SocketAddr, auth: &Auth<'_>, origin: Option<&str>) -> Result<Feed, Refused> {
     let url = match auth {
         Auth::Query(token) => format!("ws://{addr}/api/v1/stream?access_token={token}"),
         _ => format!("ws://{addr}/api/v1/stream"),
@@ -71,6 +77,11 @@ fn connect(addr: SocketAddr, auth: &Auth<'_>) -> Result<Feed, Refused> {
         request
             .headers_mut()
             .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
     }
     let stream = TcpStream::connect(addr).unwrap();
     stream
@@ -542,4 +553,24 @@ fn postgres_two_servers_share_the_feed() {
     let last = item_of(&org, &mine, "incident.assigned", false);
     app.running().feed.publish(&last).unwrap();
     assert_eq!(on_a.next_item(), last);
+}
+
+/// Browsers send `Origin` on every WebSocket handshake, same-origin pages included: the
+/// page served from the API's own origin and the configured CORS origins may connect.
+fn stream_accepts_browsers_of_allowed_origins(backend: Backend) {
+    let app = TestApp::with(
+        backend,
+        common::Options {
+            cors_origins: vec!["https://desk.example.test".into()],
+            ..common::Options::default()
+        },
+    )
+    .unwrap();
+    let addr = addr_of(&app);
+    let admin = app.admin();
+    let token = Auth::Query(&admin.access);
+    for origin in ["https://desk.example.test", &format!("http://{addr}")] {
+        let r = connect_from(addr, &token, Some(origin));
+        assert!(r.is_ok(), "from {origin}: {:?}", r.err());
+    }
 }
