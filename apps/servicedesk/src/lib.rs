@@ -25,9 +25,8 @@ use servicedesk_auth::{
 use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
-use servicedesk_core::ports::{
-    Clock, EventHandler, LiveFeed, Mailer, SystemClock, UuidV7Generator,
-};
+use servicedesk_core::ports::LiveFeed;
+use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
 use servicedesk_http::feed::FeedHub;
@@ -135,6 +134,15 @@ pub fn build(config: &Config) -> Result<Built> {
     );
     let monitor = SlaMonitor::new(store.clone(), store.clone(), clock.clone(), ids);
 
+    // The live feed: this process's sockets subscribe to the hub; on PostgreSQL items go
+    // out by NOTIFY and come back to every process's hub through its listener.
+    let hub = Arc::new(FeedHub::default());
+    let feed: Arc<dyn LiveFeed> = match store.backend() {
+        Backend::Postgres => Arc::new(PgFeed::new(store.database().clone())),
+        Backend::Sqlite => hub.clone(),
+    };
+    let feed_clock = clock.clone();
+
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
         Some(url) => {
             let from = MailFrom::parse(&config.mail_from)
@@ -157,20 +165,7 @@ pub fn build(config: &Config) -> Result<Built> {
     let notifier =
         MailNotifier::new(mailer, settings).map_err(|e| anyhow::anyhow!("mail templates: {e}"))?;
     let handlers: Vec<Arc<dyn EventHandler>> = vec![Arc::new(notifier)];
-    let dispatcher = Dispatcher::new(
-        store.clone(),
-        handlers,
-        clock.clone(),
-        RetryPolicy::default(),
-    );
-
-    // The live feed: this process's sockets subscribe to the hub; on PostgreSQL items go
-    // out by NOTIFY and come back to every process's hub through its listener.
-    let hub = Arc::new(FeedHub::default());
-    let feed: Arc<dyn LiveFeed> = match store.backend() {
-        Backend::Postgres => Arc::new(PgFeed::new(store.database().clone())),
-        Backend::Sqlite => hub.clone(),
-    };
+    let dispatcher = Dispatcher::new(store.clone(), handlers, clock, RetryPolicy::default());
 
     let probe = store.clone();
     let state = web::Data::new(AppState {
@@ -182,7 +177,7 @@ pub fn build(config: &Config) -> Result<Built> {
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
         body_limit: config.body_limit,
         feed: hub,
-        clock,
+        clock: feed_clock,
     });
     Ok(Built {
         store,

@@ -60,7 +60,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
 }
 
-/// Mounts the API: `/api/v1/...` (with the live-feed WebSocket `/api/v1/stream`), `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
+/// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
 /// `/metrics`, and a problem+json 404 for anything else. Wrap the app in [`cors`] and the
 /// [`middleware::request_context`] middleware (the binary does).
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {

@@ -6,6 +6,8 @@
 //! [`PING_INTERVAL`] (and closed when a ping goes unanswered for as long), has its token
 //! re-checked at each ping (logout, deactivation, role and team changes take effect), and
 //! is closed with code 1008 when the access token expires.
+//!
+//! [`FeedItem::visible_to`]: servicedesk_core::feed::FeedItem::visible_to
 
 use std::time::Duration;
 
