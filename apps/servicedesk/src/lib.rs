@@ -27,14 +27,17 @@ use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
 use servicedesk_core::notify::{
-    Courier, CourierPorts, ManagePorts, NotificationRouter, Notifications, RouterPorts,
+    Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter, Notifications,
+    RouterPorts,
 };
+use servicedesk_core::ports::LiveFeed;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
+use servicedesk_http::feed::FeedHub;
 use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
 use servicedesk_mail::{MailFrom, MailNotifier, MailSettings, PublicBaseUrl, SmtpMailer};
-use servicedesk_store::Store;
+use servicedesk_store::{Backend, PgFeed, Store, spawn_feed_listener};
 use servicedesk_webhook::{HttpWebhookSender, WebhookSettings};
 
 pub use config::Config;
@@ -55,6 +58,9 @@ pub struct Built {
     pub auto_close: AutoCloser,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
+    /// Where live-feed items go (call it after the event is committed): `NOTIFY` to every
+    /// server process on PostgreSQL, this process's hub (`state.feed`) on SQLite.
+    pub feed: Arc<dyn LiveFeed>,
 }
 
 /// Opens the database (migrating it), wires every adapter and use case, and creates the
@@ -153,6 +159,15 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         ids.clone(),
     );
 
+    // The live feed: this process's sockets subscribe to the hub; on PostgreSQL items go
+    // out by NOTIFY and come back to every process's hub through its listener.
+    let hub = Arc::new(FeedHub::default());
+    let feed: Arc<dyn LiveFeed> = match store.backend() {
+        Backend::Postgres => Arc::new(PgFeed::new(store.database().clone())),
+        Backend::Sqlite => hub.clone(),
+    };
+    let feed_clock = clock.clone();
+
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
         Some(url) => {
             let from = MailFrom::parse(&config.mail_from)
@@ -185,7 +200,14 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock: clock.clone(),
         ids: ids.clone(),
     });
-    let handlers: Vec<Arc<dyn EventHandler>> = vec![notifier, Arc::new(router)];
+    // Account mails, then the live feed (latency matters there), then routing; routing and
+    // the feed are idempotent per event, so a retry caused by one never doubles the other's
+    // mails, and feed clients de-duplicate on the event id.
+    let handlers: Vec<Arc<dyn EventHandler>> = vec![
+        notifier,
+        Arc::new(FeedPublisher::new(store.clone(), feed.clone())),
+        Arc::new(router),
+    ];
     let dispatcher = Dispatcher::new(
         store.clone(),
         handlers,
@@ -224,6 +246,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
         body_limit: config.body_limit,
+        feed: hub,
+        clock: feed_clock,
     });
     Ok(Built {
         store,
@@ -233,6 +257,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         courier,
         auto_close,
         first_admin,
+        feed,
     })
 }
 
@@ -318,6 +343,25 @@ impl Workers {
         }
     }
 
+    /// Also runs the live-feed listener when `built` is on PostgreSQL (`database_url`): it
+    /// hands what every server process publishes to this process's hub. It stops with the
+    /// other workers. On SQLite there is one process and nothing to listen to.
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub fn listen_feed(&mut self, built: &Built, database_url: &str) -> Result<()> {
+        if built.store.backend() != Backend::Postgres {
+            return Ok(());
+        }
+        let hub = built.state.feed.clone();
+        let thread = spawn_feed_listener(database_url, self.stop.clone(), move |item| {
+            hub.publish_local(&item);
+        })
+        .context("cannot start the live-feed listener")?;
+        self.threads.push(thread);
+        Ok(())
+    }
+
     /// Asks the workers to finish their round and waits for them.
     pub fn stop(self) {
         self.stop.store(true, Ordering::SeqCst);
@@ -384,6 +428,9 @@ pub struct Running {
     workers: Option<Workers>,
     /// The store, for assertions.
     pub store: Arc<Store>,
+    /// The live-feed publisher ([`Built::feed`]), for embedders and tests.
+    pub feed: Arc<dyn LiveFeed>,
+    hub: Arc<FeedHub>,
 }
 
 impl Running {
@@ -393,6 +440,8 @@ impl Running {
     }
 
     fn shutdown(&mut self) {
+        // Close the live-feed sockets first: open sockets would hold up a graceful stop.
+        self.hub.close();
         let handle = self.handle.clone();
         actix_web::rt::System::new().block_on(handle.stop(true));
         if let Some(t) = self.thread.take() {
@@ -425,7 +474,8 @@ pub fn start(config: Config) -> Result<Running> {
 /// When building or binding fails.
 pub fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Running> {
     let built = build_with_clock(&config, clock)?;
-    let workers = Workers::start(&built);
+    let mut workers = Workers::start(&built);
+    workers.listen_feed(&built, &config.database_url)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let state = built.state.clone();
     let bind = config.bind.clone();
@@ -451,5 +501,7 @@ pub fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Running
         thread: Some(thread),
         workers: Some(workers),
         store: built.store,
+        feed: built.feed,
+        hub: built.state.feed.clone(),
     })
 }

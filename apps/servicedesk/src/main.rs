@@ -139,8 +139,12 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
             "Demo data: agent@demo.local, manager@demo.local, requester@demo.local (password demo-password-1)"
         );
     }
-    let workers = Workers::start(&built);
+    let mut workers = Workers::start(&built);
+    workers.listen_feed(&built, &config.database_url)?;
     let (server, addrs) = http_server(built.state.clone(), &config, &config.bind)?;
+    // On SIGINT/SIGTERM close the live-feed sockets, so they do not hold up the graceful
+    // stop actix starts on the same signals.
+    close_feed_on_signal(&built.state.feed);
     for addr in &addrs {
         println!("Servicedesk listening on http://{addr} (API docs at /api/docs)");
     }
@@ -148,4 +152,26 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     let result = server.await;
     workers.stop();
     result.map_err(|e| anyhow!("server failed: {e}"))
+}
+
+/// On SIGINT or SIGTERM, closes the live feed's sockets.
+fn close_feed_on_signal(hub: &std::sync::Arc<servicedesk_http::feed::FeedHub>) {
+    let on_int = hub.clone();
+    actix_web::rt::spawn(async move {
+        if actix_web::rt::signal::ctrl_c().await.is_ok() {
+            on_int.close();
+        }
+    });
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            let on_term = hub.clone();
+            actix_web::rt::spawn(async move {
+                if term.recv().await.is_some() {
+                    on_term.close();
+                }
+            });
+        }
+    }
 }

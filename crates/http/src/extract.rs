@@ -29,26 +29,42 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(|t| t.trim().to_owned());
+        let token = bearer_token(req);
         let state = req.app_data::<web::Data<AppState>>().cloned();
         Box::pin(async move {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(Error::Unauthenticated.into());
             };
-            let (actor, claims) = web::block(move || state.auth.authenticate(&token))
-                .await
-                .map_err(ApiError::internal)??;
-            Ok(AuthUser { actor, claims })
+            AuthUser::verify(&state, token).await
         })
     }
+}
+
+impl AuthUser {
+    /// Verifies an access token (on the blocking pool: the check reads the store) and
+    /// builds the caller it stands for. The one way a token becomes an [`AuthUser`].
+    ///
+    /// # Errors
+    /// 401 for a missing, invalid, expired or revoked token.
+    pub async fn verify(state: &web::Data<AppState>, token: String) -> Result<Self, ApiError> {
+        let state = state.clone();
+        let (actor, claims) = web::block(move || state.auth.authenticate(&token))
+            .await
+            .map_err(ApiError::internal)??;
+        Ok(AuthUser { actor, claims })
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header, if any.
+pub fn bearer_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
 }
 
 /// The client's address for throttling (the peer address; `Forwarded` headers are only

@@ -14,6 +14,7 @@
 
 pub mod dto;
 pub mod extract;
+pub mod feed;
 pub mod handlers;
 pub mod middleware;
 pub mod openapi;
@@ -25,11 +26,13 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
 use servicedesk_core::notify::Notifications;
+use servicedesk_core::ports::Clock;
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{admin, auth, incidents, notifications, ops};
+use crate::feed::FeedHub;
+use crate::handlers::{admin, auth, incidents, notifications, ops, stream};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -54,6 +57,10 @@ pub struct AppState {
     pub rate_limit: Option<Arc<RateLimit>>,
     /// Largest JSON body accepted.
     pub body_limit: usize,
+    /// The live feed of this process, which `GET /api/v1/stream` sockets subscribe to.
+    pub feed: Arc<FeedHub>,
+    /// The clock (when a live-feed socket's token expires).
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
@@ -130,7 +137,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(notifications::deliveries)
                 .service(notifications::retry_delivery)
                 .service(notifications::org_settings)
-                .service(notifications::update_org_settings),
+                .service(notifications::update_org_settings)
+                .service(stream::stream),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, notifications, ops};
+use crate::handlers::{admin, auth, incidents, notifications, ops, stream};
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -43,8 +43,9 @@ impl Modify for BearerAuth {
         notifications::update_webhook, notifications::delete_webhook, notifications::deliveries,
         notifications::retry_delivery, notifications::org_settings, notifications::update_org_settings,
         ops::healthz, ops::readyz, ops::metrics,
+        stream::stream,
     ),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
@@ -52,6 +53,7 @@ impl Modify for BearerAuth {
         (name = "incidents"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
         (name = "notifications", description = "In-app inbox and per-user channel preferences"),
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
+        (name = "stream", description = "The live feed (WebSocket)"),
     )
 )]
 pub struct ApiDoc;
@@ -98,6 +100,7 @@ mod tests {
             "/healthz",
             "/readyz",
             "/metrics",
+            "/api/v1/stream",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

@@ -25,6 +25,7 @@ mod cursor;
 mod db;
 mod directory;
 mod error;
+mod feed;
 mod incidents;
 mod notifications;
 mod outbox;
@@ -39,6 +40,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager};
+pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
 use servicedesk_core::ports::StoreError;
 
 /// The store: a pool to one database and the port implementations over it.
