@@ -26,6 +26,7 @@ use servicedesk_core::dispatch::{Dispatcher, RetryPolicy};
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
+use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
 use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
@@ -127,6 +128,7 @@ pub fn build(config: &Config) -> Result<Built> {
         clock.clone(),
         ids.clone(),
     );
+    let sla = SlaSettings::new(store.clone(), store.clone(), clock.clone(), ids.clone());
     let monitor = SlaMonitor::new(store.clone(), store.clone(), clock.clone(), ids);
 
     let mailer: Arc<dyn Mailer> = match &config.smtp_url {
@@ -158,6 +160,7 @@ pub fn build(config: &Config) -> Result<Built> {
         incidents,
         auth,
         admin,
+        sla,
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),

@@ -66,6 +66,16 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/healthz", "get"),
     ("/readyz", "get"),
     ("/metrics", "get"),
+    ("/api/v1/calendars", "get"),
+    ("/api/v1/calendars", "post"),
+    ("/api/v1/calendars/{id}", "get"),
+    ("/api/v1/calendars/{id}", "patch"),
+    ("/api/v1/calendars/{id}/due", "get"),
+    ("/api/v1/calendars/{id}/business-minutes", "get"),
+    ("/api/v1/sla-policies", "get"),
+    ("/api/v1/sla-policies", "post"),
+    ("/api/v1/sla-policies/{id}", "get"),
+    ("/api/v1/sla-policies/{id}", "patch"),
 ];
 
 fn fetch_document(app: &TestApp) -> Value {

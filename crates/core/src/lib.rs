@@ -23,6 +23,7 @@ pub mod ids;
 pub mod monitor;
 pub mod ports;
 pub mod priority;
+pub mod sla_settings;
 pub mod usecases;
 
 pub use actor::Actor;

@@ -24,11 +24,13 @@ use std::sync::Arc;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
+use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::handlers::{admin, auth, incidents, ops};
+use crate::handlers::sla;
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -43,6 +45,8 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Administration use cases.
     pub admin: Administration,
+    /// SLA settings: calendars and policies.
+    pub sla: SlaSettings,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Request counters.
@@ -114,7 +118,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::history)
                 .service(incidents::tasks)
                 .service(incidents::add_task)
-                .service(incidents::task_transition),
+                .service(incidents::task_transition)
+                .service(sla::list_calendars)
+                .service(sla::create_calendar)
+                .service(sla::get_calendar)
+                .service(sla::update_calendar)
+                .service(sla::due)
+                .service(sla::business_minutes)
+                .service(sla::list_policies)
+                .service(sla::create_policy)
+                .service(sla::get_policy)
+                .service(sla::update_policy),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

@@ -4,6 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{admin, auth, incidents, ops};
+use crate::handlers::sla;
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -39,6 +40,8 @@ impl Modify for BearerAuth {
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
         ops::healthz, ops::readyz, ops::metrics,
+        sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
+        sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
     ),
     components(schemas(Problem, ProblemField)),
     modifiers(&BearerAuth),
@@ -46,6 +49,7 @@ impl Modify for BearerAuth {
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),
         (name = "incidents"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
+        (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
     )
 )]
 pub struct ApiDoc;
@@ -92,6 +96,12 @@ mod tests {
             "/healthz",
             "/readyz",
             "/metrics",
+            "/api/v1/calendars",
+            "/api/v1/calendars/{id}",
+            "/api/v1/calendars/{id}/due",
+            "/api/v1/calendars/{id}/business-minutes",
+            "/api/v1/sla-policies",
+            "/api/v1/sla-policies/{id}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

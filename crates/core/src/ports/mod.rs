@@ -15,6 +15,7 @@ mod ids;
 mod incident_store;
 mod outbox;
 mod security;
+mod sla_admin;
 mod sla_catalog;
 mod store_error;
 mod webhook;
@@ -36,6 +37,7 @@ pub use security::{
     Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError,
     TokenIssuer, TokenPurpose, Totp,
 };
+pub use sla_admin::{SlaAdminStore, StoredCalendar, StoredPolicy};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
 pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender};
@@ -64,6 +66,8 @@ pub use outbox::MockOutbox;
 pub use security::{
     MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockTokenIssuer, MockTotp,
 };
+#[cfg(any(test, feature = "mock"))]
+pub use sla_admin::MockSlaAdminStore;
 #[cfg(any(test, feature = "mock"))]
 pub use sla_catalog::MockSlaCatalog;
 #[cfg(any(test, feature = "mock"))]

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod incidents;
 pub mod ops;
+pub mod sla;
 
 use actix_web::web;
 
