@@ -170,7 +170,10 @@ fn calendars_round_trip_with_versions_and_audit(backend: Backend) {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["24x7", "Around the clock", "NY office", "Split"]);
+    assert_eq!(
+        names,
+        vec!["24x7", "Around the clock", "NY office", "Split"]
+    );
 
     // PATCH needs the version read.
     let change = json!({ "holidays": ["2026-12-24", "2026-12-25", "2027-01-01"] });
@@ -269,7 +272,10 @@ fn every_calendar_mistake_is_a_field_error(backend: Backend) {
     );
     rejects(
         &with(json!({ "hours": { "monday": [["09:00", "12:00"]], "fri": [["09:00"]] } })),
-        &[("hours.fri[0]", "invalid_interval"), ("hours.monday", "unknown_day")],
+        &[
+            ("hours.fri[0]", "invalid_interval"),
+            ("hours.monday", "unknown_day"),
+        ],
     );
     rejects(
         &with(json!({ "hours": { "sat": [], "sun": [] } })),
@@ -281,7 +287,10 @@ fn every_calendar_mistake_is_a_field_error(backend: Backend) {
     );
     rejects(
         &with(json!({ "holidays": ["2026-02-30", "12/25/2026", "2026-12-25"] })),
-        &[("holidays[0]", "invalid_date"), ("holidays[1]", "invalid_date")],
+        &[
+            ("holidays[0]", "invalid_date"),
+            ("holidays[1]", "invalid_date"),
+        ],
     );
     rejects(&with(json!({ "name": "  " })), &[("name", "required")]);
     // Several mistakes at once are all named.
@@ -329,7 +338,10 @@ fn every_calendar_mistake_is_a_field_error(backend: Backend) {
         &patch_if(&app, tok, &path, 1, &json!({ "name": "Taken" })),
         &[("name", "taken")],
     );
-    rejects(&patch_if(&app, tok, &path, 1, &json!({})), &[("body", "empty")]);
+    rejects(
+        &patch_if(&app, tok, &path, 1, &json!({})),
+        &[("body", "empty")],
+    );
     let r = app.get(tok, &path);
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.body["name"], "Other");
@@ -440,38 +452,86 @@ fn due_and_business_minutes_follow_the_calendar(backend: Backend) {
     // Business minutes: Friday 17:00 EST to Monday 10:00 EDT across the DST change = 2 h;
     // from 16:00 EST, 3 h.
     assert_eq!(
-        business_minutes(&app, tok, &ny, "2026-03-06T22:00:00Z", "2026-03-09T14:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &ny,
+            "2026-03-06T22:00:00Z",
+            "2026-03-09T14:00:00Z"
+        ),
         120
     );
     assert_eq!(
-        business_minutes(&app, tok, &ny, "2026-03-06T21:00:00Z", "2026-03-09T14:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &ny,
+            "2026-03-06T21:00:00Z",
+            "2026-03-09T14:00:00Z"
+        ),
         180
     );
     // Across the year boundary: Thursday 2026-12-31 (8 h), New Year's Day off, the weekend,
     // Monday 2027-01-04 (8 h).
     assert_eq!(
-        business_minutes(&app, tok, &ny, "2026-12-31T14:00:00Z", "2027-01-05T14:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &ny,
+            "2026-12-31T14:00:00Z",
+            "2027-01-05T14:00:00Z"
+        ),
         960
     );
     // Two whole years of 24×7: 730 days.
     assert_eq!(
-        business_minutes(&app, tok, &all, "2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &all,
+            "2026-01-01T00:00:00Z",
+            "2028-01-01T00:00:00Z"
+        ),
         730 * 1440
     );
     // Twenty years is allowed; an empty range is zero; partial minutes round down.
-    let twenty = business_minutes(&app, tok, &ny, "2026-01-01T00:00:00Z", "2045-12-31T00:00:00Z");
+    let twenty = business_minutes(
+        &app,
+        tok,
+        &ny,
+        "2026-01-01T00:00:00Z",
+        "2045-12-31T00:00:00Z",
+    );
     assert!(twenty > 19 * 250 * 8 * 60, "{twenty}");
     assert_eq!(
-        business_minutes(&app, tok, &ny, "2026-03-06T21:00:00Z", "2026-03-06T21:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &ny,
+            "2026-03-06T21:00:00Z",
+            "2026-03-06T21:00:00Z"
+        ),
         0
     );
     assert_eq!(
-        business_minutes(&app, tok, &all, "2026-03-06T21:00:00Z", "2026-03-06T21:01:59Z"),
+        business_minutes(
+            &app,
+            tok,
+            &all,
+            "2026-03-06T21:00:00Z",
+            "2026-03-06T21:01:59Z"
+        ),
         1
     );
     // Due and business minutes are inverse: the holiday case read back.
     assert_eq!(
-        business_minutes(&app, tok, &ny, "2026-12-24T22:00:00Z", "2026-12-28T15:00:00Z"),
+        business_minutes(
+            &app,
+            tok,
+            &ny,
+            "2026-12-24T22:00:00Z",
+            "2026-12-28T15:00:00Z"
+        ),
         120
     );
 }
@@ -611,7 +671,11 @@ fn sla_policies_round_trip_and_drive_new_incidents(backend: Backend) {
     assert_eq!(policy["first_response_minutes"], 30);
     assert_eq!(policy["resolution_minutes"], 600);
     assert_eq!(policy["warn_percent"], 75, "default threshold");
-    assert_eq!(policy["pause_statuses"], json!(["on_hold"]), "default pause");
+    assert_eq!(
+        policy["pause_statuses"],
+        json!(["on_hold"]),
+        "default pause"
+    );
     assert_eq!(policy["active"], true);
     assert_eq!(
         policy["escalations"],
@@ -824,7 +888,10 @@ fn every_policy_mistake_is_a_field_error(backend: Backend) {
         &patch_if(&app, tok, &path, 1, &json!({ "name": "Taken" })),
         &[("name", "taken")],
     );
-    rejects(&patch_if(&app, tok, &path, 1, &json!({})), &[("body", "empty")]);
+    rejects(
+        &patch_if(&app, tok, &path, 1, &json!({})),
+        &[("body", "empty")],
+    );
     assert_eq!(app.get(tok, &path).body["version"], 1);
 }
 
@@ -872,7 +939,9 @@ fn managers_manage_agents_read_requesters_are_refused(backend: Backend) {
 
     let math = [
         format!("/calendars/{cal_id}/due?start=2026-03-06T22:00:00Z&minutes=120"),
-        format!("/calendars/{cal_id}/business-minutes?from=2026-03-06T21:00:00Z&to=2026-03-09T14:00:00Z"),
+        format!(
+            "/calendars/{cal_id}/business-minutes?from=2026-03-06T21:00:00Z&to=2026-03-09T14:00:00Z"
+        ),
     ];
     let reads = [
         "/calendars".to_owned(),
@@ -893,8 +962,12 @@ fn managers_manage_agents_read_requesters_are_refused(backend: Backend) {
     // ... but do not manage.
     app.post(&agent.access, "/calendars", ny_office("Agent's"))
         .problem(403);
-    app.post(&agent.access, "/sla-policies", policy_body("Agent's", &cal_id))
-        .problem(403);
+    app.post(
+        &agent.access,
+        "/sla-policies",
+        policy_body("Agent's", &cal_id),
+    )
+    .problem(403);
     patch_if(
         &app,
         &agent.access,
@@ -919,10 +992,18 @@ fn managers_manage_agents_read_requesters_are_refused(backend: Backend) {
         .problem(403);
     app.post(&requester.access, "/calendars", ny_office("Mine"))
         .problem(403);
-    app.post(&requester.access, "/calendars", json!({ "name": "", "time_zone": "x", "hours": {} }))
-        .problem(403);
-    app.post(&requester.access, "/sla-policies", policy_body("Mine", &cal_id))
-        .problem(403);
+    app.post(
+        &requester.access,
+        "/calendars",
+        json!({ "name": "", "time_zone": "x", "hours": {} }),
+    )
+    .problem(403);
+    app.post(
+        &requester.access,
+        "/sla-policies",
+        policy_body("Mine", &cal_id),
+    )
+    .problem(403);
     patch_if(
         &app,
         &requester.access,
@@ -941,7 +1022,9 @@ fn managers_manage_agents_read_requesters_are_refused(backend: Backend) {
         true
     );
     app.request("GET", "/api/v1/calendars").send().problem(401);
-    app.request("GET", "/api/v1/sla-policies").send().problem(401);
+    app.request("GET", "/api/v1/sla-policies")
+        .send()
+        .problem(401);
 }
 
 fn another_organizations_settings_are_not_found(backend: Backend) {
@@ -978,7 +1061,9 @@ fn another_organizations_settings_are_not_found(backend: Backend) {
     .problem(404);
     app.get(
         ot,
-        &format!("/calendars/{cal_id}/business-minutes?from=2026-03-06T21:00:00Z&to=2026-03-09T14:00:00Z"),
+        &format!(
+            "/calendars/{cal_id}/business-minutes?from=2026-03-06T21:00:00Z&to=2026-03-09T14:00:00Z"
+        ),
     )
     .problem(404);
     patch_if(
@@ -1020,6 +1105,12 @@ fn another_organizations_settings_are_not_found(backend: Backend) {
     app.post(ot, "/sla-policies", policy_body("HQ", &own_cal))
         .status_is(201);
     // HQ's settings are untouched.
-    assert_eq!(app.get(tok, &format!("/calendars/{cal_id}")).body["version"], 1);
-    assert_eq!(app.get(tok, &format!("/sla-policies/{pol_id}")).body["version"], 1);
+    assert_eq!(
+        app.get(tok, &format!("/calendars/{cal_id}")).body["version"],
+        1
+    );
+    assert_eq!(
+        app.get(tok, &format!("/sla-policies/{pol_id}")).body["version"],
+        1
+    );
 }

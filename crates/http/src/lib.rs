@@ -29,8 +29,8 @@ use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{admin, auth, incidents, ops};
 use crate::handlers::sla;
+use crate::handlers::{admin, auth, incidents, ops};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 

@@ -32,6 +32,6 @@ pub use calendar::{Calendar, WeeklyHours, WorkInterval};
 pub use clock::{ClockState, SlaClock};
 pub use error::SlaError;
 pub use policy::{
-    Escalation, EscalationAction, EscalationTarget, EscalationTrigger, PolicyConditions,
-    SlaPolicy, TicketFacts, select_policy,
+    Escalation, EscalationAction, EscalationTarget, EscalationTrigger, PolicyConditions, SlaPolicy,
+    TicketFacts, select_policy,
 };

@@ -9,9 +9,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use servicedesk_core::ids::{CalendarId, OrgId, SlaPolicyId};
-use servicedesk_core::ports::{
-    SlaAdminStore, StoreError, StoredCalendar, StoredPolicy, WriteSet,
-};
+use servicedesk_core::ports::{SlaAdminStore, StoreError, StoredCalendar, StoredPolicy, WriteSet};
 use servicedesk_sla::Calendar;
 
 use crate::Store;

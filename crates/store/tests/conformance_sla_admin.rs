@@ -15,11 +15,12 @@ use serde_json::json;
 use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{CalendarId, OrgId, SlaPolicyId};
 use servicedesk_core::ports::{
-    AuditCheck, AuditLog, SlaAdminStore, SlaCatalog, StoreError, StoredCalendar, StoredPolicy, WriteSet,
+    AuditCheck, AuditLog, SlaAdminStore, SlaCatalog, StoreError, StoredCalendar, StoredPolicy,
+    WriteSet,
 };
 use servicedesk_core::sla::{
-    Calendar, Escalation, EscalationAction, EscalationTarget, EscalationTrigger,
-    PolicyConditions, WeeklyHours, WorkInterval,
+    Calendar, Escalation, EscalationAction, EscalationTarget, EscalationTrigger, PolicyConditions,
+    WeeklyHours, WorkInterval,
 };
 use servicedesk_store::Store;
 
@@ -190,7 +191,9 @@ fn calendar_names_are_unique_per_organization(store: &Store) {
     let mut same = first.clone();
     same.calendar = Calendar::twenty_four_seven();
     same.version = 2;
-    store.update_calendar(&same, 1, &WriteSet::default()).unwrap();
+    store
+        .update_calendar(&same, 1, &WriteSet::default())
+        .unwrap();
     // Another organization may use the name.
     create_calendar(store, &new_calendar(b.org, "Office", ny_office()));
     assert_eq!(store.calendars(a.org).unwrap().len(), 2);
@@ -271,7 +274,10 @@ fn policy_create_read_update_with_versions_and_audit(store: &Store) {
         )
         .unwrap();
     assert_eq!(created, critical);
-    assert_eq!(store.stored_policy(fx.org, critical.id()).unwrap(), critical);
+    assert_eq!(
+        store.stored_policy(fx.org, critical.id()).unwrap(),
+        critical
+    );
     // Listed by rank: the new rank-0 policy before the fixture's rank-10 one.
     let listed = store.stored_policies(fx.org).unwrap();
     assert_eq!(
@@ -348,9 +354,17 @@ fn policy_calendar_and_name_rules(store: &Store) {
 
     // Names are unique per organization.
     store
-        .create_policy(a.org, &new_policy(a.calendar, "Gold", 1), &WriteSet::default())
+        .create_policy(
+            a.org,
+            &new_policy(a.calendar, "Gold", 1),
+            &WriteSet::default(),
+        )
         .unwrap();
-    match store.create_policy(a.org, &new_policy(a.calendar, "Gold", 2), &WriteSet::default()) {
+    match store.create_policy(
+        a.org,
+        &new_policy(a.calendar, "Gold", 2),
+        &WriteSet::default(),
+    ) {
         Err(StoreError::Duplicate { field: "name" }) => {}
         other => panic!("second policy named Gold: expected Duplicate, got {other:?}"),
     }
@@ -362,7 +376,11 @@ fn policy_calendar_and_name_rules(store: &Store) {
         other => panic!("rename to a taken policy name: expected Duplicate, got {other:?}"),
     }
     store
-        .create_policy(b.org, &new_policy(b.calendar, "Gold", 1), &WriteSet::default())
+        .create_policy(
+            b.org,
+            &new_policy(b.calendar, "Gold", 1),
+            &WriteSet::default(),
+        )
         .unwrap();
     // Tenancy.
     match store.stored_policy(b.org, a.policy) {
@@ -380,10 +398,7 @@ fn a_failed_write_leaves_neither_row_nor_audit(store: &Store) {
     let fx = org_fixture(store, "A");
     let ny = new_calendar(fx.org, "NY office", ny_office());
     store.inject_fault_after_audit(true);
-    let failed = store.create_calendar(
-        &ny,
-        &audited(fx.org, "calendar.create", ny.id.to_string()),
-    );
+    let failed = store.create_calendar(&ny, &audited(fx.org, "calendar.create", ny.id.to_string()));
     let policy = new_policy(fx.calendar, "Gold", 1);
     let failed_policy = store.create_policy(
         fx.org,
@@ -391,7 +406,10 @@ fn a_failed_write_leaves_neither_row_nor_audit(store: &Store) {
         &audited(fx.org, "sla_policy.create", policy.id().to_string()),
     );
     store.inject_fault_after_audit(false);
-    assert!(matches!(failed, Err(StoreError::Unavailable(_))), "{failed:?}");
+    assert!(
+        matches!(failed, Err(StoreError::Unavailable(_))),
+        "{failed:?}"
+    );
     assert!(
         matches!(failed_policy, Err(StoreError::Unavailable(_))),
         "{failed_policy:?}"
@@ -425,10 +443,7 @@ fn concurrent_creates_of_one_name_store_one(store: &Store) {
                 s.spawn(move || {
                     let c = new_calendar(fx.org, "Contested", ny_office());
                     barrier.wait();
-                    store.create_calendar(
-                        &c,
-                        &audited(fx.org, "calendar.create", c.id.to_string()),
-                    )
+                    store.create_calendar(&c, &audited(fx.org, "calendar.create", c.id.to_string()))
                 })
             })
             .collect();

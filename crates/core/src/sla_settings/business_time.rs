@@ -69,15 +69,11 @@ fn minutes(raw: Option<&str>) -> std::result::Result<i64, FieldError> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| FieldError::new("minutes", "required", "must be given"))?;
-    let n: i64 = raw.parse().map_err(|_| {
-        FieldError::new("minutes", "invalid", "must be a whole number of minutes")
-    })?;
+    let n: i64 = raw
+        .parse()
+        .map_err(|_| FieldError::new("minutes", "invalid", "must be a whole number of minutes"))?;
     if n < 0 {
-        return Err(FieldError::new(
-            "minutes",
-            "negative",
-            "must be 0 or more",
-        ));
+        return Err(FieldError::new("minutes", "negative", "must be 0 or more"));
     }
     if n > MAX_DUE_MINUTES {
         return Err(FieldError::new(
@@ -105,9 +101,7 @@ impl SlaSettings {
         let (start, minutes) = match (start, minutes) {
             (Ok(s), Ok(m)) => (s, m),
             (s, m) => {
-                return Err(Error::Invalid(
-                    s.err().into_iter().chain(m.err()).collect(),
-                ));
+                return Err(Error::Invalid(s.err().into_iter().chain(m.err()).collect()));
             }
         };
         let calendar = self.store.stored_calendar(actor.org_id(), id)?.calendar;
@@ -131,16 +125,19 @@ impl SlaSettings {
     /// `Forbidden` without `calendar:read`; `Invalid` for a missing or malformed instant,
     /// `to` before `from`, or a range longer than [`MAX_RANGE_DAYS`]; `NotFound` for a
     /// calendar outside the organization.
-    pub fn business_minutes(&self, actor: &Actor, id: CalendarId, query: &RangeQuery) -> Result<i64> {
+    pub fn business_minutes(
+        &self,
+        actor: &Actor,
+        id: CalendarId,
+        query: &RangeQuery,
+    ) -> Result<i64> {
         require(actor, ResourceKind::Calendar, Action::Read)?;
         let from = instant("from", query.from.as_deref());
         let to = instant("to", query.to.as_deref());
         let (from, to) = match (from, to) {
             (Ok(f), Ok(t)) => (f, t),
             (f, t) => {
-                return Err(Error::Invalid(
-                    f.err().into_iter().chain(t.err()).collect(),
-                ));
+                return Err(Error::Invalid(f.err().into_iter().chain(t.err()).collect()));
             }
         };
         if to < from {

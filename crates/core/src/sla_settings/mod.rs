@@ -390,7 +390,7 @@ impl SlaSettings {
             Some(warn_percent),
             Some(conditions),
             Some(pause_statuses),
-            Some((escalations, teams)),
+            Some(checked),
         ) = (
             name,
             first_response,
@@ -403,7 +403,7 @@ impl SlaSettings {
         else {
             return Err(Error::Invalid(errors));
         };
-        self.check_teams(actor.org_id(), &teams)?;
+        self.check_teams(actor.org_id(), &checked.teams)?;
 
         let id = SlaPolicyId(self.ids.new_id());
         let now = self.clock.now();
@@ -420,7 +420,7 @@ impl SlaSettings {
                     resolution,
                     warn_percent,
                     pause_statuses,
-                    escalations,
+                    escalations: checked.rules,
                 },
             },
             active: input.active,
@@ -509,8 +509,8 @@ impl SlaSettings {
             .ok()
             .flatten();
         invalid_unless_empty(errors)?;
-        if let Some((_, teams)) = &escalations {
-            self.check_teams(actor.org_id(), teams)?;
+        if let Some(checked) = &escalations {
+            self.check_teams(actor.org_id(), &checked.teams)?;
         }
 
         let current = self.store.stored_policy(actor.org_id(), id)?;
@@ -543,8 +543,8 @@ impl SlaSettings {
         if let Some(v) = pauses {
             p.pause_statuses = v;
         }
-        if let Some((v, _)) = escalations {
-            p.escalations = v;
+        if let Some(checked) = escalations {
+            p.escalations = checked.rules;
         }
         if let Some(v) = patch.calendar_id {
             updated.record.calendar_id = v;

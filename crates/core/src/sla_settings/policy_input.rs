@@ -210,13 +210,17 @@ pub(super) fn conditions(raw: &PolicyConditions) -> Result<PolicyConditions, Vec
             .map(|p| p.as_str().to_owned())
             .map_err(|m| ("unknown", m))
     });
-    let categories = list("conditions.categories", &raw.categories, &mut errors, |s| {
-        match Category::parse("category", s) {
-            Ok(c) if !c.as_str().is_empty() => Ok(c.as_str().to_owned()),
-            Ok(_) => Err(("required", "must not be empty".to_owned())),
-            Err(e) => Err((e.code, e.message)),
-        }
-    });
+    let categories =
+        list(
+            "conditions.categories",
+            &raw.categories,
+            &mut errors,
+            |s| match Category::parse("category", s) {
+                Ok(c) if !c.as_str().is_empty() => Ok(c.as_str().to_owned()),
+                Ok(_) => Err(("required", "must not be empty".to_owned())),
+                Err(e) => Err((e.code, e.message)),
+            },
+        );
     let requester_orgs = list(
         "conditions.requester_orgs",
         &raw.requester_orgs,
@@ -269,11 +273,17 @@ fn list(
     out
 }
 
-/// Escalation rules, pure checks only; returns the rules and the teams to look up (with
-/// the index of their rule).
-pub(super) fn escalations(
-    raw: &[EscalationInput],
-) -> Result<(Vec<Escalation>, Vec<(usize, TeamId)>), Vec<FieldError>> {
+/// Escalation rules checked without the store, and the teams their reassign rules name
+/// (with the index of the rule), still to be looked up in the organization.
+pub(super) struct CheckedEscalations {
+    /// The rules.
+    pub(super) rules: Vec<Escalation>,
+    /// `(rule index, team)` of every `reassign_team` rule.
+    pub(super) teams: Vec<(usize, TeamId)>,
+}
+
+/// Escalation rules, pure checks only.
+pub(super) fn escalations(raw: &[EscalationInput]) -> Result<CheckedEscalations, Vec<FieldError>> {
     if raw.len() > MAX_ESCALATIONS {
         return Err(vec![FieldError::new(
             "escalations",
@@ -371,7 +381,7 @@ pub(super) fn escalations(
         }
     }
     if errors.is_empty() {
-        Ok((rules, teams))
+        Ok(CheckedEscalations { rules, teams })
     } else {
         Err(errors)
     }

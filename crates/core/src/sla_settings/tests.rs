@@ -326,7 +326,11 @@ fn every_calendar_mistake_is_named_and_nothing_is_written() {
         name: " ".into(),
         time_zone: "Mars/Olympus_Mons".into(),
         hours,
-        holidays: vec!["2026-02-30".into(), "25.12.2026".into(), "2026-12-24".into()],
+        holidays: vec![
+            "2026-02-30".into(),
+            "25.12.2026".into(),
+            "2026-12-24".into(),
+        ],
     };
     let err = Fx::bare()
         .build()
@@ -434,16 +438,11 @@ fn updating_a_calendar_checks_the_version_and_records_what_changed() {
     let written: Arc<Mutex<Vec<(StoredCalendar, i64, WriteSet)>>> = Arc::default();
     let log = written.clone();
     let mut fx = Fx::bare().holding_calendar(ny_office());
-    fx.store
-        .expect_update_calendar()
-        .returning(move |c, v, w| {
-            log.lock().unwrap().push((c.clone(), v, w.clone()));
-            Ok(c.clone())
-        });
-    let updated = fx
-        .build()
-        .update_calendar(&admin(), CAL, 2, patch)
-        .unwrap();
+    fx.store.expect_update_calendar().returning(move |c, v, w| {
+        log.lock().unwrap().push((c.clone(), v, w.clone()));
+        Ok(c.clone())
+    });
+    let updated = fx.build().update_calendar(&admin(), CAL, 2, patch).unwrap();
     assert_eq!(updated.version, 3);
     assert_eq!(updated.name, "NY office");
     assert_eq!(updated.calendar.holidays().count(), 2);
@@ -471,18 +470,20 @@ fn creating_a_policy_checks_the_reassign_team_and_audits() {
             Err(StoreError::NotFound("team"))
         }
     });
-    fx.store
-        .expect_create_policy()
-        .returning(move |org, p, w| {
-            assert_eq!(org, ORG);
-            log.lock().unwrap().push((p.clone(), w.clone()));
-            Ok(p.clone())
-        });
+    fx.store.expect_create_policy().returning(move |org, p, w| {
+        assert_eq!(org, ORG);
+        log.lock().unwrap().push((p.clone(), w.clone()));
+        Ok(p.clone())
+    });
     let uc = fx.build();
     let created = uc.create_policy(&manager(), policy_input()).unwrap();
     let p = &created.record.policy;
     assert_eq!(p.id, created.id().to_string());
-    assert_eq!(p.conditions.priorities, vec!["critical"], "duplicates collapse");
+    assert_eq!(
+        p.conditions.priorities,
+        vec!["critical"],
+        "duplicates collapse"
+    );
     assert_eq!(p.first_response, TimeDelta::minutes(15));
     assert_eq!(
         p.escalations,
@@ -617,8 +618,14 @@ fn every_policy_mistake_is_named_and_nothing_is_read_or_written() {
 #[test]
 fn an_unknown_calendar_or_a_taken_name_is_a_field_error() {
     for (store_error, expected) in [
-        (StoreError::NotFound("calendar"), field("calendar_id", "unknown")),
-        (StoreError::Duplicate { field: "name" }, field("name", "taken")),
+        (
+            StoreError::NotFound("calendar"),
+            field("calendar_id", "unknown"),
+        ),
+        (
+            StoreError::Duplicate { field: "name" },
+            field("name", "taken"),
+        ),
     ] {
         let mut fx = Fx::bare();
         fx.store
@@ -793,7 +800,10 @@ fn bad_due_questions_are_field_errors_without_a_store_call() {
     for (q, expected) in [
         (("yesterday", "5"), field("start", "invalid")),
         (("2026-03-06 22:00", "5"), field("start", "invalid")),
-        (("1850-01-01T00:00:00Z", "5"), field("start", "out_of_range")),
+        (
+            ("1850-01-01T00:00:00Z", "5"),
+            field("start", "out_of_range"),
+        ),
         (("2026-03-06T22:00:00Z", "-1"), field("minutes", "negative")),
         (("2026-03-06T22:00:00Z", "1.5"), field("minutes", "invalid")),
         (
@@ -841,22 +851,38 @@ fn business_minutes_between_two_instants() {
     };
     // The DST weekend: Friday 17:00 EST to Monday 10:00 EDT holds 2 h.
     assert_eq!(
-        uc.business_minutes(&agent(), CAL, &q("2026-03-06T22:00:00Z", "2026-03-09T14:00:00Z"))
-            .unwrap(),
+        uc.business_minutes(
+            &agent(),
+            CAL,
+            &q("2026-03-06T22:00:00Z", "2026-03-09T14:00:00Z")
+        )
+        .unwrap(),
         120
     );
     assert_eq!(
-        uc.business_minutes(&agent(), CAL, &q("2026-03-06T21:00:00Z", "2026-03-06T21:00:00Z"))
-            .unwrap(),
+        uc.business_minutes(
+            &agent(),
+            CAL,
+            &q("2026-03-06T21:00:00Z", "2026-03-06T21:00:00Z")
+        )
+        .unwrap(),
         0
     );
     let bare = Fx::bare().build();
     let err = bare
-        .business_minutes(&agent(), CAL, &q("2026-03-09T14:00:00Z", "2026-03-06T21:00:00Z"))
+        .business_minutes(
+            &agent(),
+            CAL,
+            &q("2026-03-09T14:00:00Z", "2026-03-06T21:00:00Z"),
+        )
         .unwrap_err();
     assert_eq!(fields(&err), vec![field("to", "before_from")]);
     let err = bare
-        .business_minutes(&agent(), CAL, &q("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z"))
+        .business_minutes(
+            &agent(),
+            CAL,
+            &q("2000-01-01T00:00:00Z", "2030-01-01T00:00:00Z"),
+        )
         .unwrap_err();
     assert_eq!(fields(&err), vec![field("to", "range_too_long")]);
     let err = bare

@@ -8,8 +8,8 @@ use servicedesk_core::ids::CalendarId;
 use servicedesk_core::ports::{StoredCalendar, StoredPolicy};
 use servicedesk_core::sla::{Escalation, PolicyConditions};
 use servicedesk_core::sla_settings::{
-    CalendarInput, CalendarPatch, DEFAULT_WARN_PERCENT, EscalationInput, PolicyInput,
-    PolicyPatch, hours_output,
+    CalendarInput, CalendarPatch, DEFAULT_WARN_PERCENT, EscalationInput, PolicyInput, PolicyPatch,
+    hours_output,
 };
 use utoipa::ToSchema;
 use uuid::Uuid;

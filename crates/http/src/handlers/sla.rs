@@ -51,10 +51,7 @@ fn versioned<T: serde::Serialize>(
 #[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), responses(
     (status = 200, body = [CalendarDto]), (status = 403, body = Problem)))]
 #[get("/calendars")]
-pub async fn list_calendars(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> ApiResult<HttpResponse> {
+pub async fn list_calendars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let found = block(move || state.sla.calendars(&user.actor)).await?;
     Ok(json_list::<_, CalendarDto>(found))
 }
@@ -170,10 +167,7 @@ pub async fn business_minutes(
 #[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), responses(
     (status = 200, body = [PolicyDto]), (status = 403, body = Problem)))]
 #[get("/sla-policies")]
-pub async fn list_policies(
-    state: web::Data<AppState>,
-    user: AuthUser,
-) -> ApiResult<HttpResponse> {
+pub async fn list_policies(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let found = block(move || state.sla.policies(&user.actor)).await?;
     Ok(json_list::<_, PolicyDto>(found))
 }

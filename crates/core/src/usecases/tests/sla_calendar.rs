@@ -118,7 +118,10 @@ fn a_hold_across_the_dst_weekend_banks_office_time_only() {
     assert!(sla.resolution.paused);
     assert_eq!(sla.resolution.due_at, None);
     assert_eq!(sla.resolution.remaining_minutes, 180);
-    assert!(sla.first_response.breached, "nobody answered within the hour");
+    assert!(
+        sla.first_response.breached,
+        "nobody answered within the hour"
+    );
     assert_eq!(held.incident.next_sla_due_at, None, "paused clocks wait");
 
     // Resumed Monday 09:00 EDT (13:00Z): the 3 h left end at 12:00 EDT, the closing time
@@ -186,7 +189,10 @@ fn a_reopen_after_a_holiday_continues_with_the_time_left() {
     let sla = reopened.sla.unwrap();
     assert_eq!(sla.resolution.remaining_minutes, 300);
     assert_eq!(sla.resolution.due_at, Some(at("2026-12-28T20:00:00Z")));
-    assert!(sla.first_response.stopped, "the response clock stays stopped");
+    assert!(
+        sla.first_response.stopped,
+        "the response clock stays stopped"
+    );
 }
 
 #[test]
