@@ -32,6 +32,7 @@ use servicedesk_core::notify::{
 };
 use servicedesk_core::ports::LiveFeed;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
+use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
 use servicedesk_http::AppState;
 use servicedesk_http::feed::FeedHub;
@@ -151,6 +152,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock.clone(),
         ids.clone(),
     );
+    let sla = SlaSettings::new(store.clone(), store.clone(), clock.clone(), ids.clone());
     let monitor = SlaMonitor::new(
         store.clone(),
         store.clone(),
@@ -242,6 +244,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         auth,
         admin,
         notifications,
+        sla,
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),

@@ -25,6 +25,7 @@ pub mod monitor;
 pub mod notify;
 pub mod ports;
 pub mod priority;
+pub mod sla_settings;
 pub mod usecases;
 
 pub use actor::Actor;

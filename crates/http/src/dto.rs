@@ -11,6 +11,8 @@ use servicedesk_core::usecases::{IncidentView, SlaTargetView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod sla;
+
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {
         $(#[$m])*

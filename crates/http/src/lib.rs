@@ -27,12 +27,13 @@ use actix_web::web;
 use servicedesk_core::identity::{Administration, Authenticator};
 use servicedesk_core::notify::Notifications;
 use servicedesk_core::ports::Clock;
+use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
-use crate::handlers::{admin, auth, incidents, notifications, ops, stream};
+use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -49,6 +50,8 @@ pub struct AppState {
     pub admin: Administration,
     /// Notification use cases (inbox, preferences, webhooks, deliveries).
     pub notifications: Notifications,
+    /// SLA settings: calendars and policies.
+    pub sla: SlaSettings,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Request counters.
@@ -138,7 +141,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(notifications::retry_delivery)
                 .service(notifications::org_settings)
                 .service(notifications::update_org_settings)
-                .service(stream::stream),
+                .service(stream::stream)
+                .service(sla::list_calendars)
+                .service(sla::create_calendar)
+                .service(sla::get_calendar)
+                .service(sla::update_calendar)
+                .service(sla::due)
+                .service(sla::business_minutes)
+                .service(sla::list_policies)
+                .service(sla::create_policy)
+                .service(sla::get_policy)
+                .service(sla::update_policy),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, notifications, ops, stream};
+use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -44,6 +44,8 @@ impl Modify for BearerAuth {
         notifications::retry_delivery, notifications::org_settings, notifications::update_org_settings,
         ops::healthz, ops::readyz, ops::metrics,
         stream::stream,
+        sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
+        sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth),
@@ -54,6 +56,7 @@ impl Modify for BearerAuth {
         (name = "notifications", description = "In-app inbox and per-user channel preferences"),
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
         (name = "stream", description = "The live feed (WebSocket)"),
+        (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
     )
 )]
 pub struct ApiDoc;
@@ -101,6 +104,20 @@ mod tests {
             "/readyz",
             "/metrics",
             "/api/v1/stream",
+            "/api/v1/notifications",
+            "/api/v1/notifications/{id}/read",
+            "/api/v1/users/me/notification-preferences",
+            "/api/v1/webhooks",
+            "/api/v1/webhooks/{id}",
+            "/api/v1/deliveries",
+            "/api/v1/deliveries/{id}/retry",
+            "/api/v1/organizations/{id}/settings",
+            "/api/v1/calendars",
+            "/api/v1/calendars/{id}",
+            "/api/v1/calendars/{id}/due",
+            "/api/v1/calendars/{id}/business-minutes",
+            "/api/v1/sla-policies",
+            "/api/v1/sla-policies/{id}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

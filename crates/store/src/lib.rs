@@ -32,6 +32,7 @@ mod outbox;
 mod rows;
 mod schema;
 mod sessions;
+mod sla_admin;
 mod sla_catalog;
 mod time;
 mod writes;

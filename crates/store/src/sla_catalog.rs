@@ -12,19 +12,19 @@ use crate::rows::parse;
 use crate::schema::{calendars, sla_policies};
 use crate::time::db;
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(|e| StoreError::Unavailable(format!("cannot encode: {e}")))
 }
 
 #[derive(Queryable)]
-struct CalendarRow {
-    time_zone: String,
-    hours: String,
-    holidays: String,
+pub(crate) struct CalendarRow {
+    pub(crate) time_zone: String,
+    pub(crate) hours: String,
+    pub(crate) holidays: String,
 }
 
 impl CalendarRow {
-    fn into_calendar(self) -> Result<Calendar, StoreError> {
+    pub(crate) fn into_calendar(self) -> Result<Calendar, StoreError> {
         let zone: chrono_tz::Tz = parse("time zone", &self.time_zone)?;
         let hours: WeeklyHours = serde_json::from_str(&self.hours)
             .map_err(|_| corrupt("calendar hours", &self.hours))?;
@@ -35,21 +35,21 @@ impl CalendarRow {
 }
 
 #[derive(Queryable)]
-struct PolicyRow {
-    id: String,
-    name: String,
-    rank: i32,
-    conditions: String,
-    first_response_minutes: i64,
-    resolution_minutes: i64,
-    warn_percent: i32,
-    pause_statuses: String,
-    escalations: String,
-    calendar_id: String,
+pub(crate) struct PolicyRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) rank: i32,
+    pub(crate) conditions: String,
+    pub(crate) first_response_minutes: i64,
+    pub(crate) resolution_minutes: i64,
+    pub(crate) warn_percent: i32,
+    pub(crate) pause_statuses: String,
+    pub(crate) escalations: String,
+    pub(crate) calendar_id: String,
 }
 
 impl PolicyRow {
-    fn into_record(self) -> Result<SlaPolicyRecord, StoreError> {
+    pub(crate) fn into_record(self) -> Result<SlaPolicyRecord, StoreError> {
         let conditions: PolicyConditions = serde_json::from_str(&self.conditions)
             .map_err(|_| corrupt("policy conditions", &self.conditions))?;
         let pause_statuses: Vec<String> = serde_json::from_str(&self.pause_statuses)

@@ -16,6 +16,7 @@ mod incident_store;
 mod notifications;
 mod outbox;
 mod security;
+mod sla_admin;
 mod sla_catalog;
 mod store_error;
 mod webhook;
@@ -42,6 +43,7 @@ pub use security::{
     Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError,
     TokenIssuer, TokenPurpose, Totp,
 };
+pub use sla_admin::{SlaAdminStore, StoredCalendar, StoredPolicy};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
 pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender};
@@ -72,6 +74,8 @@ pub use outbox::MockOutbox;
 pub use security::{
     MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockTokenIssuer, MockTotp,
 };
+#[cfg(any(test, feature = "mock"))]
+pub use sla_admin::MockSlaAdminStore;
 #[cfg(any(test, feature = "mock"))]
 pub use sla_catalog::MockSlaCatalog;
 #[cfg(any(test, feature = "mock"))]

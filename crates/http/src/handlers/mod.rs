@@ -5,6 +5,7 @@ pub mod auth;
 pub mod incidents;
 pub mod notifications;
 pub mod ops;
+pub mod sla;
 pub mod stream;
 
 use actix_web::web;

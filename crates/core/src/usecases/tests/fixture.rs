@@ -216,13 +216,19 @@ impl Fx {
         }
     }
 
-    /// Mocks with the SLA catalog and the directory answering.
+    /// Mocks with the SLA catalog (policies on the 24×7 calendar `CAL`) and the directory
+    /// answering.
     pub fn new() -> Self {
+        Self::with_calendar(Calendar::twenty_four_seven())
+    }
+
+    /// Like [`Fx::new`], with `calendar` as `CAL`, the calendar of every policy.
+    pub fn with_calendar(calendar: Calendar) -> Self {
         let mut fx = Self::bare();
         fx.sla.expect_policies().returning(|_| Ok(policies()));
-        fx.sla.expect_calendar().returning(|org, id| {
+        fx.sla.expect_calendar().returning(move |org, id| {
             if org == ORG && id == CAL {
-                Ok(Calendar::twenty_four_seven())
+                Ok(calendar.clone())
             } else {
                 Err(StoreError::NotFound("calendar"))
             }

@@ -8,6 +8,7 @@ mod comments;
 pub(crate) mod fixture;
 mod list_delete;
 mod open;
+mod sla_calendar;
 mod tasks;
 mod transitions;
 mod update;
