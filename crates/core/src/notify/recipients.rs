@@ -33,10 +33,8 @@ pub fn recipients(
         None => out.extend_from_slice(team_members),
     };
     match &event.payload {
-        EventPayload::IncidentCreated { .. } => {
-            if incident.team_id.is_some() {
-                out.extend_from_slice(team_members);
-            }
+        EventPayload::IncidentCreated { .. } if incident.team_id.is_some() => {
+            out.extend_from_slice(team_members);
         }
         EventPayload::IncidentAssigned { assignee_id, .. } => match assignee_id {
             Some(a) => out.push(*a),
