@@ -36,7 +36,64 @@ api_tests!(
     stream_answers_pings_and_client_close,
     stream_closes_when_the_access_token_expires,
     stream_accepts_browsers_of_allowed_origins,
+    real_ticket_events_reach_the_sockets_that_may_see_them,
 );
+
+/// The whole path: an API write commits an event to the outbox, the dispatcher publishes
+/// it, and the sockets that may see the ticket get it — the requester their own ticket's
+/// public events but not the work note, the admin everything.
+fn real_ticket_events_reach_the_sockets_that_may_see_them(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let r1 = person(
+        &app,
+        &admin.access,
+        "r1@servicedesk.test",
+        "requester",
+        json!({}),
+    );
+    let mut s_admin = open(addr_of(&app), &Auth::Header(&admin.access));
+    let mut s_r1 = open(addr_of(&app), &Auth::Query(&r1.session.access));
+    let inc = app.open_incident(&r1.session.access, "Monitor flickers", "low", "low");
+    let id = inc["id"].as_str().unwrap();
+    app.post(
+        &admin.access,
+        &format!("/incidents/{id}/comments"),
+        json!({ "body": "Looks like the cable", "internal": true }),
+    )
+    .status_is(201);
+    app.post(
+        &admin.access,
+        &format!("/incidents/{id}/comments"),
+        json!({ "body": "We'll swap the cable", "internal": false }),
+    )
+    .status_is(201);
+    let kinds = |s: &mut Feed, n: usize| -> Vec<(String, bool)> {
+        (0..n)
+            .map(|_| {
+                let item = s.next_any();
+                assert_eq!(item.ticket.id.to_string(), id);
+                (item.kind, item.internal)
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds(&mut s_admin, 3),
+        [
+            ("incident.created".to_owned(), false),
+            ("incident.comment_added".to_owned(), true),
+            ("incident.comment_added".to_owned(), false),
+        ]
+    );
+    assert_eq!(
+        kinds(&mut s_r1, 2),
+        [
+            ("incident.created".to_owned(), false),
+            ("incident.comment_added".to_owned(), false),
+        ],
+        "the requester never sees the work note"
+    );
+}
 
 /// How a socket authenticates.
 enum Auth<'a> {
@@ -124,10 +181,22 @@ fn refused(addr: SocketAddr, auth: &Auth<'_>, what: &str) -> Refused {
 }
 
 impl Feed {
-    /// The next text frame, parsed (pings and pongs skipped); panics on anything else or
-    /// after 20 s.
+    /// The next item this test published by hand, parsed (pings and pongs skipped, and
+    /// the items the app itself publishes for the tickets the test opens — their event
+    /// ids are version 7, the test's version 4); panics on anything else or after 20 s.
     #[track_caller]
     fn next_item(&mut self) -> FeedItem {
+        loop {
+            let item = self.next_any();
+            if item.event_id.0.get_version_num() != 7 {
+                return item;
+            }
+        }
+    }
+
+    /// The next item, whoever published it.
+    #[track_caller]
+    fn next_any(&mut self) -> FeedItem {
         loop {
             match self.ws.read() {
                 Ok(Message::Text(text)) => {
@@ -148,6 +217,10 @@ impl Feed {
             match self.ws.read() {
                 Ok(Message::Close(frame)) => return frame,
                 Ok(Message::Ping(_) | Message::Pong(_)) => {}
+                // The app's own items for tickets the test opened may come first.
+                Ok(Message::Text(text))
+                    if serde_json::from_str::<FeedItem>(text.as_str())
+                        .is_ok_and(|i| i.event_id.0.get_version_num() == 7) => {}
                 Ok(other) => panic!("expected a close frame, got {other:?}"),
                 Err(e) => panic!("no close frame: {e}"),
             }
@@ -181,7 +254,8 @@ fn uuid(v: &Value) -> Uuid {
 /// A feed item about `incident` (its JSON from the API) in `org`.
 fn item_of(org: &str, incident: &Value, kind: &str, internal: bool) -> FeedItem {
     FeedItem {
-        event_id: EventId(Uuid::now_v7()),
+        // Version 4, unlike the server's (version 7) event ids: see `Feed::next_item`.
+        event_id: EventId(Uuid::new_v4()),
         org_id: OrgId(org.parse().unwrap()),
         kind: kind.into(),
         occurred_at: DateTime::from_timestamp(unix_now(), 0).unwrap(),
@@ -545,6 +619,21 @@ fn postgres_two_servers_share_the_feed() {
     b.feed.publish(&from_b).unwrap();
     assert_eq!(on_a.next_item(), from_b, "B → A");
     assert_eq!(on_b.next_item(), from_b, "B → B");
+
+    // A real write through A's API reaches the socket on B.
+    app.post(
+        &r1.session.access,
+        &format!("/incidents/{}/comments", mine["id"].as_str().unwrap()),
+        json!({ "body": "Still broken", "internal": false }),
+    )
+    .status_is(201);
+    loop {
+        let item = on_b.next_any();
+        if item.kind == "incident.comment_added" {
+            assert_eq!(item.ticket.id.to_string(), mine["id"].as_str().unwrap());
+            break;
+        }
+    }
 
     // Stopping B closes its sockets ("going away"); A's keep working.
     b.stop();

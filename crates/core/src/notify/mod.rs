@@ -25,3 +25,5 @@ pub use manage::{
 pub use notice::notice_for;
 pub use recipients::recipients;
 pub use router::{NotificationRouter, RouterPorts};
+#[cfg(test)]
+mod tests;

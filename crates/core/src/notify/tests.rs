@@ -1,0 +1,318 @@
+//! The router and the courier against mocked ports: preferences choose the channels,
+//! webhooks receive only what they subscribed to, nothing is routed for a deleted ticket,
+//! and each delivery is settled by its own outcome.
+
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use servicedesk_lifecycle::incident::IncidentState;
+
+use crate::dispatch::{RetryPolicy, Round};
+use crate::events::{DomainEvent, EventPayload};
+use crate::ids::{DeliveryId, EventId, WebhookId};
+use crate::notify::{Courier, CourierPorts, NotificationRouter, RouterPorts};
+use crate::ports::{
+    CryptoError, Delivery, DeliveryError, DeliveryPayload, FixedClock, Mail, MockDeliveryQueue,
+    MockDirectory, MockIncidentStore, MockMailComposer, MockMailer, MockNotificationStore,
+    MockSecretBox, MockWebhookSender, MockWebhookStore, Preference, Routed, StoreError,
+    UuidV7Generator, Webhook, WebhookFormat, WebhookMessage,
+};
+use crate::usecases::tests::fixture::{AGENT, INCIDENT, ORG, T1, incident, t0, team, user};
+
+fn assigned() -> DomainEvent {
+    DomainEvent {
+        id: EventId(uuid::Uuid::from_u128(99)),
+        org_id: ORG,
+        occurred_at: t0(),
+        actor_id: None,
+        payload: EventPayload::IncidentAssigned {
+            incident_id: INCIDENT,
+            team_id: Some(T1),
+            assignee_id: Some(AGENT),
+        },
+    }
+}
+
+fn hook(events: &[&str], active: bool) -> Webhook {
+    Webhook {
+        id: WebhookId(uuid::Uuid::now_v7()),
+        org_id: ORG,
+        name: "ops".into(),
+        url: "https://hooks.example.test/x".into(),
+        events: events.iter().map(|e| (*e).to_owned()).collect(),
+        format: WebhookFormat::Json,
+        secret_sealed: "sealed".into(),
+        active,
+        version: 1,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+fn mail() -> Mail {
+    Mail {
+        to: "agent@example.test".into(),
+        to_name: "Agent".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        html: "h".into(),
+    }
+}
+
+fn router(
+    incidents: MockIncidentStore,
+    prefs: Vec<Preference>,
+    hooks: Vec<Webhook>,
+    store: MockNotificationStore,
+) -> NotificationRouter {
+    let mut directory = MockDirectory::new();
+    directory
+        .expect_team()
+        .returning(|_, id| Ok(team(id, None)));
+    directory
+        .expect_team_members()
+        .returning(|_, _| Ok(vec![AGENT]));
+    directory
+        .expect_user()
+        .returning(|_, id| Ok(user(id, &["agent"], &[T1])));
+    let mut store = store;
+    store
+        .expect_preferences()
+        .returning(move |_, _| Ok(prefs.clone()));
+    let mut webhooks = MockWebhookStore::new();
+    webhooks
+        .expect_webhooks()
+        .returning(move |_| Ok(hooks.clone()));
+    let mut composer = MockMailComposer::new();
+    composer.expect_compose().returning(|_, _, _| Ok(mail()));
+    composer
+        .expect_ticket_link()
+        .returning(|id| format!("https://desk.example.test/incidents/{id}"));
+    NotificationRouter::new(RouterPorts {
+        incidents: Arc::new(incidents),
+        directory: Arc::new(directory),
+        store: Arc::new(store),
+        webhooks: Arc::new(webhooks),
+        composer: Arc::new(composer),
+        clock: Arc::new(FixedClock::new(t0())),
+        ids: Arc::new(UuidV7Generator),
+    })
+}
+
+fn live_incident() -> MockIncidentStore {
+    let mut incidents = MockIncidentStore::new();
+    incidents
+        .expect_get()
+        .returning(|_, _| Ok(incident(IncidentState::Open)));
+    incidents
+}
+
+#[test]
+fn preferences_choose_the_channels_and_webhooks_their_events() {
+    let prefs = vec![Preference {
+        event: "incident.assigned".into(),
+        email: false,
+        in_app: true,
+    }];
+    let wanted = hook(&["incident.assigned"], true);
+    let hooks = vec![
+        wanted.clone(),
+        hook(&["sla.breached"], true),
+        hook(&["*"], false),
+    ];
+    let routed: Routed = router(live_incident(), prefs, hooks, MockNotificationStore::new())
+        .route(&assigned())
+        .unwrap();
+    assert_eq!(routed.notifications.len(), 1);
+    assert_eq!(routed.notifications[0].user_id, AGENT);
+    assert!(routed.notifications[0].title.contains("assigned to you"));
+    // No mail (preference), one webhook (the subscribed, active one).
+    assert_eq!(routed.deliveries.len(), 1);
+    match &routed.deliveries[0].payload {
+        DeliveryPayload::Webhook {
+            webhook_id,
+            message,
+        } => {
+            assert_eq!(*webhook_id, wanted.id);
+            assert_eq!(message.delivery_id, routed.deliveries[0].id.to_string());
+            assert_eq!(message.event, "incident.assigned");
+            assert_eq!(message.data["ticket"]["id"], INCIDENT.to_string());
+        }
+        DeliveryPayload::Email { .. } => panic!("the preference turned mail off"),
+    }
+}
+
+#[test]
+fn by_default_a_user_gets_mail_and_in_app() {
+    let routed = router(
+        live_incident(),
+        vec![],
+        vec![],
+        MockNotificationStore::new(),
+    )
+    .route(&assigned())
+    .unwrap();
+    assert_eq!(routed.notifications.len(), 1);
+    assert_eq!(routed.deliveries.len(), 1);
+    assert_eq!(routed.deliveries[0].target, AGENT.to_string());
+    assert_eq!(
+        routed.deliveries[0].payload,
+        DeliveryPayload::Email { mail: mail() }
+    );
+}
+
+#[test]
+fn a_deleted_ticket_notifies_nobody() {
+    let mut incidents = MockIncidentStore::new();
+    incidents.expect_get().returning(|_, _| {
+        let mut i = incident(IncidentState::Open);
+        i.deleted_at = Some(t0());
+        Ok(i)
+    });
+    // A bare store mock panics if anything is saved.
+    let handler = router(
+        incidents,
+        vec![],
+        vec![hook(&["*"], true)],
+        MockNotificationStore::new(),
+    );
+    crate::ports::EventHandler::handle(&handler, &assigned()).unwrap();
+}
+
+#[test]
+fn a_store_failure_asks_the_dispatcher_to_retry() {
+    let mut store = MockNotificationStore::new();
+    store
+        .expect_save_routed()
+        .returning(|_, _| Err(StoreError::Unavailable("down".into())));
+    let handler = router(live_incident(), vec![], vec![], store);
+    assert!(matches!(
+        crate::ports::EventHandler::handle(&handler, &assigned()),
+        Err(DeliveryError::Retry(_))
+    ));
+}
+
+fn delivery(n: u128, attempts: u32, payload: DeliveryPayload) -> Delivery {
+    Delivery {
+        id: DeliveryId(uuid::Uuid::from_u128(n)),
+        org_id: ORG,
+        payload,
+        attempts,
+    }
+}
+
+fn webhook_payload(id: WebhookId) -> DeliveryPayload {
+    DeliveryPayload::Webhook {
+        webhook_id: id,
+        message: WebhookMessage {
+            delivery_id: "d".into(),
+            event: "sla.breached".into(),
+            event_id: "e".into(),
+            org_id: ORG.to_string(),
+            occurred_at: t0(),
+            summary: "s".into(),
+            link: None,
+            data: serde_json::json!({}),
+        },
+    }
+}
+
+#[test]
+fn each_delivery_is_settled_by_its_own_outcome() {
+    let live = hook(&["*"], true);
+    let paused = hook(&["*"], false);
+    let gone = WebhookId(uuid::Uuid::from_u128(404));
+    let claimed = vec![
+        delivery(1, 0, DeliveryPayload::Email { mail: mail() }),
+        delivery(2, 0, webhook_payload(live.id)),
+        delivery(3, 2, webhook_payload(live.id)),
+        delivery(4, 0, webhook_payload(paused.id)),
+        delivery(5, 0, webhook_payload(gone)),
+    ];
+    let mut queue = MockDeliveryQueue::new();
+    queue
+        .expect_claim()
+        .times(1)
+        .returning(move |_, _, _| Ok(claimed.clone()));
+    queue
+        .expect_delivered()
+        .withf(|id, _| id.0.as_u128() == 1)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    // A transient webhook failure: retried after the first backoff step.
+    queue
+        .expect_failed()
+        .withf(|id, err, at, retry, dead| {
+            id.0.as_u128() == 2
+                && !dead
+                && err.contains("503")
+                && *retry - *at == TimeDelta::seconds(5)
+        })
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    // The third failure of three allowed: dead.
+    queue
+        .expect_failed()
+        .withf(|id, _, _, _, dead| id.0.as_u128() == 3 && *dead)
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    queue
+        .expect_failed()
+        .withf(|id, err, _, _, dead| id.0.as_u128() == 4 && *dead && err.contains("paused"))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    queue
+        .expect_failed()
+        .withf(|id, err, _, _, dead| id.0.as_u128() == 5 && *dead && err.contains("deleted"))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(()));
+    let mut webhooks = MockWebhookStore::new();
+    let (l, p) = (live.clone(), paused.clone());
+    webhooks.expect_webhook().returning(move |_, id| {
+        if id == l.id {
+            Ok(l.clone())
+        } else if id == p.id {
+            Ok(p.clone())
+        } else {
+            Err(StoreError::NotFound("webhook"))
+        }
+    });
+    let mut mailer = MockMailer::new();
+    mailer.expect_send().times(1).returning(|_| Ok(()));
+    let mut sender = MockWebhookSender::new();
+    sender
+        .expect_send()
+        .withf(|endpoint, _, _| endpoint.secret == "s3cret")
+        .times(2)
+        .returning(|_, _, _| Err(DeliveryError::Retry("HTTP 503".into())));
+    let mut secrets = MockSecretBox::new();
+    secrets.expect_open().returning(|sealed| {
+        if sealed == "sealed" {
+            Ok("s3cret".into())
+        } else {
+            Err(CryptoError("bad".into()))
+        }
+    });
+    let courier = Courier::new(
+        CourierPorts {
+            queue: Arc::new(queue),
+            webhooks: Arc::new(webhooks),
+            mailer: Arc::new(mailer),
+            sender: Arc::new(sender),
+            secrets: Arc::new(secrets),
+            clock: Arc::new(FixedClock::new(t0())),
+        },
+        RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        },
+    );
+    assert_eq!(
+        courier.run_once().unwrap(),
+        Round {
+            delivered: 1,
+            retried: 1,
+            dead: 3
+        }
+    );
+}

@@ -1,0 +1,384 @@
+//! Notifications over the real store on both backends: routing an event twice adds
+//! nothing; deliveries are claimed exclusively, retried with backoff, dead-lettered and
+//! put back only when dead; preferences, the inbox and webhooks never cross
+//! organizations.
+
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod common;
+
+use servicedesk_core::events::AuditRecord;
+use servicedesk_core::ids::{DeliveryId, EventId, NotificationId, OrgId, UserId, WebhookId};
+use servicedesk_core::ports::{
+    Channel, DeliveryFilter, DeliveryPayload, DeliveryQueue, DeliveryState, Directory,
+    InAppNotification, Mail, NewDelivery, NotificationStore, Preference, Routed, StoreError,
+    Webhook, WebhookFormat, WebhookMessage, WebhookStore,
+};
+use servicedesk_store::Store;
+
+use common::*;
+
+conformance!(
+    routing_an_event_twice_adds_nothing,
+    deliveries_are_claimed_once_and_settled,
+    only_dead_deliveries_are_retried,
+    inbox_and_preferences_stay_with_their_user,
+    webhooks_are_versioned_and_deleting_one_kills_its_deliveries,
+    team_members_are_listed
+);
+
+fn audit_of(org: OrgId, action: &str) -> AuditRecord {
+    AuditRecord {
+        org_id: org,
+        actor_id: None,
+        action: action.into(),
+        target_kind: "test".into(),
+        target_id: "x".into(),
+        at: mins(1),
+        detail: serde_json::json!({}),
+    }
+}
+
+fn mail_to(to: &str) -> DeliveryPayload {
+    DeliveryPayload::Email {
+        mail: Mail {
+            to: to.into(),
+            to_name: "X".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "<p>h</p>".into(),
+        },
+    }
+}
+
+fn hook(org: OrgId) -> Webhook {
+    Webhook {
+        id: new_id(),
+        org_id: org,
+        name: "ops".into(),
+        url: "https://hooks.example.test/x".into(),
+        events: vec!["*".into()],
+        format: WebhookFormat::Slack,
+        secret_sealed: "sealed".into(),
+        active: true,
+        version: 1,
+        created_at: mins(0),
+        updated_at: mins(0),
+    }
+}
+
+fn message(id: DeliveryId) -> WebhookMessage {
+    WebhookMessage {
+        delivery_id: id.to_string(),
+        event: "sla.breached".into(),
+        event_id: "e".into(),
+        org_id: "o".into(),
+        occurred_at: mins(0),
+        summary: "s".into(),
+        link: None,
+        data: serde_json::json!({"k": 1}),
+    }
+}
+
+fn routed(fx: &Fx, event: EventId, webhook: WebhookId) -> Routed {
+    let to_webhook: DeliveryId = new_id();
+    Routed {
+        at: mins(0),
+        notifications: vec![InAppNotification {
+            id: new_id(),
+            org_id: fx.org,
+            user_id: fx.agent,
+            event_id: event,
+            kind: "incident.assigned".into(),
+            incident_id: None,
+            title: "INC-1 was assigned to you".into(),
+            body: "b".into(),
+            created_at: mins(0),
+            read_at: None,
+        }],
+        deliveries: vec![
+            NewDelivery {
+                id: new_id(),
+                event_id: event,
+                kind: "incident.assigned".into(),
+                target: fx.agent.to_string(),
+                payload: mail_to("agent@example.test"),
+            },
+            NewDelivery {
+                id: to_webhook,
+                event_id: event,
+                kind: "incident.assigned".into(),
+                target: webhook.to_string(),
+                payload: DeliveryPayload::Webhook {
+                    webhook_id: webhook,
+                    message: message(to_webhook),
+                },
+            },
+        ],
+    }
+}
+
+fn routing_an_event_twice_adds_nothing(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let event: EventId = new_id();
+    let webhook: WebhookId = new_id();
+    assert_eq!(
+        store
+            .save_routed(fx.org, &routed(&fx, event, webhook))
+            .unwrap(),
+        3
+    );
+    // The same event again (fresh row ids, as a re-run of the router makes).
+    assert_eq!(
+        store
+            .save_routed(fx.org, &routed(&fx, event, webhook))
+            .unwrap(),
+        0
+    );
+    let all = store
+        .deliveries(fx.org, DeliveryFilter::default(), None, 100)
+        .unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        store
+            .notifications(fx.org, fx.agent, false, None, 50)
+            .unwrap()
+            .len(),
+        1
+    );
+    // The payload survives the round trip.
+    let claimed = DeliveryQueue::claim(store, mins(0), mins(2), 10).unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        claimed
+            .iter()
+            .any(|d| d.payload == mail_to("agent@example.test"))
+    );
+    assert!(claimed.iter().any(|d| matches!(
+        &d.payload,
+        DeliveryPayload::Webhook { webhook_id, message } if *webhook_id == webhook && message.data["k"] == 1
+    )));
+}
+
+fn deliveries_are_claimed_once_and_settled(store: &Store) {
+    let fx = org_fixture(store, "A");
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
+        .unwrap();
+    let first = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(
+        DeliveryQueue::claim(store, mins(1), mins(3), 10)
+            .unwrap()
+            .is_empty(),
+        "leased rows are not handed out twice"
+    );
+    let (a, b) = (first[0].id, first[1].id);
+    store.delivered(a, mins(1)).unwrap();
+    store
+        .failed(b, "smtp down", mins(1), mins(10), false)
+        .unwrap();
+    assert!(
+        DeliveryQueue::claim(store, mins(5), mins(6), 10)
+            .unwrap()
+            .is_empty(),
+        "the failed one waits for its retry time; the delivered one never comes back"
+    );
+    let again = DeliveryQueue::claim(store, mins(10), mins(12), 10).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, b);
+    assert_eq!(again[0].attempts, 1);
+    let pending = store
+        .deliveries(
+            fx.org,
+            DeliveryFilter {
+                state: Some(DeliveryState::Pending),
+                ..DeliveryFilter::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].last_error.as_deref(), Some("smtp down"));
+    assert_not_found("settle unknown", store.delivered(new_id(), mins(1)));
+}
+
+fn only_dead_deliveries_are_retried(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let other = org_fixture(store, "B");
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
+        .unwrap();
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    let id = claimed[0].id;
+    assert!(matches!(
+        store.retry(fx.org, id, mins(2), &audit_of(fx.org, "delivery.retry")),
+        Err(StoreError::Conflict { .. })
+    ));
+    store
+        .failed(id, "HTTP 500", mins(2), mins(3), true)
+        .unwrap();
+    let dead = store
+        .deliveries(
+            fx.org,
+            DeliveryFilter {
+                state: Some(DeliveryState::Dead),
+                ..DeliveryFilter::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].id, id);
+    assert!(
+        DeliveryQueue::claim(store, mins(100), mins(101), 10)
+            .unwrap()
+            .iter()
+            .all(|d| d.id != id),
+        "a dead letter is never claimed"
+    );
+    assert_not_found(
+        "retry from another org",
+        store.retry(
+            other.org,
+            id,
+            mins(4),
+            &audit_of(other.org, "delivery.retry"),
+        ),
+    );
+    let back = store
+        .retry(fx.org, id, mins(4), &audit_of(fx.org, "delivery.retry"))
+        .unwrap();
+    assert_eq!(back.state, DeliveryState::Pending);
+    assert_eq!(back.attempts, 0);
+    assert!(
+        DeliveryQueue::claim(store, mins(4), mins(6), 10)
+            .unwrap()
+            .iter()
+            .any(|d| d.id == id)
+    );
+    assert!(
+        all_audit(store, fx.org)
+            .iter()
+            .any(|a| a.record.action == "delivery.retry")
+    );
+}
+
+fn inbox_and_preferences_stay_with_their_user(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let other = org_fixture(store, "B");
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
+        .unwrap();
+    let mine = store
+        .notifications(fx.org, fx.agent, true, None, 50)
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(store.unread_count(fx.org, fx.agent).unwrap(), 1);
+    let id: NotificationId = mine[0].id;
+    assert_not_found(
+        "another user's",
+        store.mark_read(fx.org, fx.requester, id, mins(2)),
+    );
+    assert_not_found(
+        "another org's",
+        store.mark_read(other.org, other.agent, id, mins(2)),
+    );
+    let read = store.mark_read(fx.org, fx.agent, id, mins(2)).unwrap();
+    assert_eq!(read.read_at, Some(mins(2)));
+    let again = store.mark_read(fx.org, fx.agent, id, mins(9)).unwrap();
+    assert_eq!(again.read_at, Some(mins(2)), "the first read time stays");
+    assert_eq!(store.unread_count(fx.org, fx.agent).unwrap(), 0);
+    assert!(
+        store
+            .notifications(fx.org, fx.agent, true, None, 50)
+            .unwrap()
+            .is_empty()
+    );
+
+    let choice = Preference {
+        event: "sla.warning".into(),
+        email: false,
+        in_app: true,
+    };
+    store
+        .set_preferences(fx.org, fx.agent, std::slice::from_ref(&choice))
+        .unwrap();
+    let flipped = Preference {
+        email: true,
+        in_app: false,
+        ..choice.clone()
+    };
+    store
+        .set_preferences(fx.org, fx.agent, std::slice::from_ref(&flipped))
+        .unwrap();
+    assert_eq!(store.preferences(fx.org, fx.agent).unwrap(), vec![flipped]);
+    assert!(store.preferences(fx.org, fx.requester).unwrap().is_empty());
+    assert_not_found(
+        "a user of another org",
+        store.set_preferences(fx.org, other.agent, &[choice]),
+    );
+}
+
+fn webhooks_are_versioned_and_deleting_one_kills_its_deliveries(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let other = org_fixture(store, "B");
+    let h = hook(fx.org);
+    store
+        .create_webhook(&h, &audit_of(fx.org, "webhook.create"))
+        .unwrap();
+    assert_eq!(store.webhook(fx.org, h.id).unwrap(), h);
+    assert_not_found("another org's", store.webhook(other.org, h.id));
+    assert!(store.webhooks(other.org).unwrap().is_empty());
+    let changed = Webhook {
+        url: "https://hooks.example.test/y".into(),
+        format: WebhookFormat::Teams,
+        ..h.clone()
+    };
+    let stored = store
+        .update_webhook(&changed, 1, &audit_of(fx.org, "webhook.update"))
+        .unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.format, WebhookFormat::Teams);
+    assert!(matches!(
+        store.update_webhook(&changed, 1, &audit_of(fx.org, "webhook.update")),
+        Err(StoreError::Conflict { current: 2, .. })
+    ));
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), h.id))
+        .unwrap();
+    assert_not_found(
+        "delete from another org",
+        store.delete_webhook(other.org, h.id, &audit_of(other.org, "webhook.delete")),
+    );
+    store
+        .delete_webhook(fx.org, h.id, &audit_of(fx.org, "webhook.delete"))
+        .unwrap();
+    let dead = store
+        .deliveries(
+            fx.org,
+            DeliveryFilter {
+                state: Some(DeliveryState::Dead),
+                channel: Some(Channel::Webhook),
+                webhook_id: Some(h.id),
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].last_error.as_deref(), Some("endpoint deleted"));
+    assert_not_found("deleted", store.webhook(fx.org, h.id));
+}
+
+fn team_members_are_listed(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let members: Vec<UserId> = store.team_members(fx.org, fx.team).unwrap();
+    assert!(members.contains(&fx.agent));
+    assert!(!members.contains(&fx.requester));
+    let other = org_fixture(store, "B");
+    assert!(store.team_members(other.org, fx.team).unwrap().is_empty());
+}
