@@ -9,16 +9,15 @@
 #[macro_use]
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::atomic::{AtomicI64, AtomicU16, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use servicedesk_core::ports::{Clock, SystemClock};
 
+use common::receiver::{Hook, Receiver};
 use common::*;
 
 api_tests!(
@@ -45,101 +44,6 @@ impl ShiftClock {
 impl Clock for ShiftClock {
     fn now(&self) -> DateTime<Utc> {
         SystemClock.now() + TimeDelta::seconds(self.offset_secs.load(Ordering::SeqCst))
-    }
-}
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-struct Hook {
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Hook {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-}
-
-/// A webhook receiver on 127.0.0.1 answering `status` to every request.
-struct Receiver {
-    url: String,
-    got: Arc<Mutex<Vec<Hook>>>,
-    status: Arc<AtomicU16>,
-}
-
-impl Receiver {
-    fn start(status: u16) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        let got = Arc::new(Mutex::new(Vec::new()));
-        let status = Arc::new(AtomicU16::new(status));
-        let (g, s) = (got.clone(), status.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut line = String::new();
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                let mut headers = Vec::new();
-                let mut length = 0usize;
-                loop {
-                    let mut h = String::new();
-                    reader.read_line(&mut h).unwrap();
-                    let h = h.trim_end();
-                    if h.is_empty() {
-                        break;
-                    }
-                    let (name, value) = h.split_once(':').unwrap();
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse().unwrap();
-                    }
-                    headers.push((name.to_owned(), value.trim().to_owned()));
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                g.lock().unwrap().push(Hook {
-                    headers,
-                    body: String::from_utf8(body).unwrap(),
-                });
-                let code = s.load(Ordering::SeqCst);
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
-                );
-            }
-        });
-        Self { url, got, status }
-    }
-
-    fn hooks(&self) -> Vec<Hook> {
-        self.got.lock().unwrap().clone()
-    }
-
-    #[track_caller]
-    fn wait_for(&self, n: usize) -> Vec<Hook> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let hooks = self.hooks();
-            if hooks.len() >= n {
-                return hooks;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{n} webhook posts expected within 30 s, got {}",
-                hooks.len()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 }
 
@@ -242,7 +146,7 @@ fn an_sla_breach_sends_one_mail_and_one_signed_webhook_per_target(backend: Backe
 
     // Critical: 15 min response, 4 h resolution. A day later both are breached.
     clock.advance(TimeDelta::hours(24));
-    let hooks = receiver.wait_for(2);
+    let hooks = receiver.wait_for(2, 30);
     let breaches = |mails: &[Mail], target: &str| {
         mails
             .iter()
@@ -392,7 +296,7 @@ fn a_failing_webhook_is_dead_lettered_and_retryable(backend: Backend) {
     r.status_is(200);
     assert_eq!(r.body["state"], json!("pending"));
     assert_eq!(r.body["attempts"], json!(0));
-    let hooks = receiver.wait_for(4);
+    let hooks = receiver.wait_for(4, 30);
     verify(&hooks[3], &secret);
     eventually("the retried delivery delivered", || {
         let r = app.get(
@@ -500,7 +404,7 @@ fn two_servers_on_one_database_notify_each_breach_once(backend: Backend) {
         ids.push(inc["id"].as_str().unwrap().to_owned());
     }
     clock.advance(TimeDelta::hours(24));
-    receiver.wait_for(2 * n);
+    receiver.wait_for(2 * n, 30);
     settle();
     let hooks = receiver.hooks();
     let mut seen: Vec<(String, String)> = hooks

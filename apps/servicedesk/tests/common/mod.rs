@@ -17,6 +17,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod receiver;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -53,6 +55,7 @@ pub const JWT_KID: &str = "k1";
 /// Runs each named test body (a `fn name(backend: Backend)` of the including file) once on
 /// SQLite (`sqlite::name`) and once on PostgreSQL (`postgres::name`, skipped with a message
 /// when `SERVICEDESK_TEST_PG` is unset).
+#[allow(unused_macros)]
 macro_rules! api_tests {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
