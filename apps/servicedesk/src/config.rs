@@ -45,6 +45,8 @@ pub struct Config {
     pub retry_base_delay: chrono::TimeDelta,
     /// Attempts before a delivery goes to the dead-letter list.
     pub max_attempts: u32,
+    /// Time between two auto-close sweeps.
+    pub auto_close_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -140,6 +142,9 @@ impl Config {
                 5_000,
             )?),
             max_attempts: parse_env("SERVICEDESK_MAX_ATTEMPTS", 10)?.max(1),
+            auto_close_interval: std::time::Duration::from_secs(
+                parse_env("SERVICEDESK_AUTO_CLOSE_INTERVAL_SECS", 60u64)?.max(1),
+            ),
         })
     }
 

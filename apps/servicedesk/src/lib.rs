@@ -57,6 +57,8 @@ pub struct Built {
     pub courier: Courier,
     /// Closes resolved incidents after each organization's delay.
     pub auto_close: AutoCloser,
+    /// Time between two auto-close sweeps.
+    pub auto_close_interval: Duration,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
     /// Where live-feed items go (call it after the event is committed): `NOTIFY` to every
@@ -259,6 +261,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         monitor,
         courier,
         auto_close,
+        auto_close_interval: config.auto_close_interval,
         first_admin,
         feed,
     })
@@ -295,12 +298,13 @@ impl Workers {
         });
         let closer = built.auto_close.clone();
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
-        // Auto-close works in days: a sweep a minute is plenty.
+        let interval = built.auto_close_interval;
+        // Auto-close works in days: a sweep a minute (by default) is plenty.
         let auto_close = spawn_loop("auto-close", stop.clone(), move || {
             let mut last = last_close
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if last.is_some_and(|t| t.elapsed() < Duration::from_secs(60)) {
+            if last.is_some_and(|t| t.elapsed() < interval) {
                 return false;
             }
             *last = Some(std::time::Instant::now());

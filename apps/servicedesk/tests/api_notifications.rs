@@ -25,7 +25,8 @@ api_tests!(
     mail_waits_while_the_smtp_server_is_down_and_arrives_once,
     a_failing_webhook_is_dead_lettered_and_retryable,
     inbox_and_preferences,
-    two_servers_on_one_database_notify_each_breach_once
+    two_servers_on_one_database_notify_each_breach_once,
+    resolved_incidents_close_by_themselves_after_the_org_delay
 );
 
 /// The system clock moved forward by an adjustable amount.
@@ -233,6 +234,15 @@ fn mail_waits_while_the_smtp_server_is_down_and_arrives_once(backend: Backend) {
     assert!(mails[0].subject.contains("INC-"));
     settle();
     assert_eq!(app.mailbox().to(&agent_email).len(), 1, "exactly once");
+    // A server started afresh on the same database (a restart) sends nothing again.
+    let restarted = servicedesk::start(app.config.clone()).unwrap();
+    settle();
+    restarted.stop();
+    assert_eq!(
+        app.mailbox().to(&agent_email).len(),
+        1,
+        "nothing twice after a restart"
+    );
     let r = app.get(&admin, "/deliveries?channel=email&state=delivered");
     assert!(
         r.body
@@ -423,4 +433,82 @@ fn two_servers_on_one_database_notify_each_breach_once(backend: Backend) {
     assert_eq!(before, seen.len(), "a breach was notified twice");
     assert_eq!(seen.len(), 2 * n);
     second.stop();
+}
+
+fn resolved_incidents_close_by_themselves_after_the_org_delay(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let Some(app) = TestApp::with(
+        backend,
+        Options {
+            clock: Some(clock.clone() as Arc<dyn Clock>),
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    let admin = app.admin().access;
+    let org = app.get(&admin, "/users/me").body["org_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let settings = format!("/organizations/{org}/settings");
+    assert_eq!(
+        app.get(&admin, &settings).body,
+        json!({ "auto_close_days": null })
+    );
+    app.patch(&admin, &settings, json!({ "auto_close_days": 0 }))
+        .problem(422);
+    app.patch(&admin, &settings, json!({ "auto_close_days": "soon" }))
+        .problem(422);
+    app.create_user(&admin, "req@example.test", "Req", "requester", json!({}));
+    let requester = app.login("req@example.test", PASSWORD).access;
+    app.patch(&requester, &settings, json!({ "auto_close_days": 1 }))
+        .problem(403);
+    let r = app.patch(&admin, &settings, json!({ "auto_close_days": 3 }));
+    r.status_is(200);
+    assert_eq!(r.body["auto_close_days"], json!(3));
+
+    let resolved = app.open_incident(&admin, "Toner", "low", "low");
+    let kept = app.open_incident(&admin, "Reopened later", "low", "low");
+    for inc in [&resolved, &kept] {
+        let id = inc["id"].as_str().unwrap();
+        for body in [
+            json!({ "action": "start" }),
+            json!({ "action": "resolve", "resolution_code": "fixed", "resolution_notes": "Replaced" }),
+        ] {
+            app.post(&admin, &format!("/incidents/{id}/transitions"), body)
+                .status_is(200);
+        }
+    }
+    let kept_id = kept["id"].as_str().unwrap();
+    app.post(
+        &admin,
+        &format!("/incidents/{kept_id}/transitions"),
+        json!({ "action": "reopen" }),
+    )
+    .status_is(200);
+    // Two days: not yet.
+    clock.advance(TimeDelta::days(2));
+    settle();
+    let id = resolved["id"].as_str().unwrap();
+    let admin = app.admin().access;
+    assert_eq!(
+        app.get(&admin, &format!("/incidents/{id}")).body["status"],
+        json!("resolved")
+    );
+    clock.advance(TimeDelta::days(2));
+    let admin = app.admin().access;
+    eventually("the auto-close", || {
+        app.get(&admin, &format!("/incidents/{id}")).body["status"] == json!("closed")
+    });
+    let history = app.get(&admin, &format!("/incidents/{id}/history")).body;
+    assert!(
+        history.to_string().contains("closed"),
+        "history records the close: {history}"
+    );
+    assert_ne!(
+        app.get(&admin, &format!("/incidents/{kept_id}")).body["status"],
+        json!("closed"),
+        "a reopened incident stays open"
+    );
 }

@@ -240,6 +240,7 @@ impl TestApp {
             data_dir: dir.path().join("data"),
             retry_base_delay: chrono::TimeDelta::milliseconds(options.retry_base_ms),
             max_attempts: options.max_attempts,
+            auto_close_interval: Duration::from_secs(1),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
