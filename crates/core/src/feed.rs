@@ -11,7 +11,8 @@ use crate::entities::Incident;
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{EventId, IncidentId, OrgId, TeamId, UserId};
 
-/// The ticket an item is about, as it was right after the event.
+/// The ticket an item is about, as it is when the item is published (moments after the
+/// event's commit; after a backlog, its later state).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedTicket {
     /// The incident.
@@ -22,7 +23,7 @@ pub struct FeedTicket {
     pub title: String,
     /// Its state, e.g. `in_progress`.
     pub status: String,
-    /// Its priority, e.g. `p2`.
+    /// Its priority, e.g. `high`.
     pub priority: String,
     /// Who asked.
     pub requester_id: UserId,

@@ -272,12 +272,23 @@ impl IncidentStore for Store {
         cutoff: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<Vec<Incident>, StoreError> {
-        // Served by the partial index incidents_resolved_at.
+        let open: Vec<String> = [TaskState::Open, TaskState::InProgress]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        // Served by the partial index incidents_resolved_at. Incidents with open tasks
+        // cannot close; leaving them out keeps them from filling every batch forever.
         incidents::table
             .filter(incidents::org_id.eq(org.to_string()))
             .filter(incidents::status.eq("resolved"))
             .filter(incidents::deleted_at.is_null())
             .filter(incidents::resolved_at.le(db(cutoff)))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                tasks::table
+                    .filter(tasks::org_id.eq(incidents::org_id))
+                    .filter(tasks::incident_id.eq(incidents::id))
+                    .filter(tasks::status.eq_any(open)),
+            )))
             .order((incidents::resolved_at.asc(), incidents::id.asc()))
             .limit(i64::from(limit))
             .load::<IncidentRow>(&mut *self.db.conn()?)

@@ -416,6 +416,8 @@ impl DeliveryQueue for Store {
     ) -> Result<Vec<Delivery>, StoreError> {
         let mut conn = self.db.conn()?;
         let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
+        // What the claim wrote, as read back: the value `hold` compares with.
+        let lease_until = utc(lease);
         let rows: Vec<ClaimedRow> = match &mut *conn {
             DbConn::Postgresql(c) => diesel::sql_query(CLAIM_PG)
                 .bind::<Timestamp, _>(lease)
@@ -438,11 +440,31 @@ impl DeliveryQueue for Store {
                     payload: serde_json::from_str(&r.payload)
                         .map_err(|_| corrupt("delivery payload", &r.payload))?,
                     attempts: u32::try_from(r.attempts).unwrap_or(0),
+                    lease_until,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         claimed.sort_by_key(|d| d.id);
         Ok(claimed)
+    }
+
+    fn hold(
+        &self,
+        id: DeliveryId,
+        held_until: DateTime<Utc>,
+        new_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id.to_string()))
+                .filter(deliveries::lease_until.eq(db(held_until)))
+                .filter(deliveries::delivered_at.is_null())
+                .filter(deliveries::dead_at.is_null()),
+        )
+        .set(deliveries::lease_until.eq(db(new_until)))
+        .execute(&mut *self.db.conn()?)
+        .map_err(map("delivery"))?;
+        Ok(changed == 1)
     }
 
     fn delivered(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<(), StoreError> {

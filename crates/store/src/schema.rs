@@ -320,3 +320,6 @@ diesel::table! {
         dead_at -> Nullable<Timestamp>,
     }
 }
+
+// Auto-close leaves out incidents with open tasks (a correlated NOT EXISTS).
+diesel::allow_tables_to_appear_in_same_query!(incidents, tasks);

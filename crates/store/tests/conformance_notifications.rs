@@ -174,6 +174,23 @@ fn deliveries_are_claimed_once_and_settled(store: &Store) {
             .is_empty(),
         "leased rows are not handed out twice"
     );
+    // Each send re-takes the lease it holds; a stale lease is refused.
+    assert!(
+        store
+            .hold(first[0].id, first[0].lease_until, mins(4))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .hold(first[0].id, first[0].lease_until, mins(5))
+            .unwrap(),
+        "the lease moved on: whoever holds the old one must not send"
+    );
+    assert!(
+        store
+            .hold(first[1].id, first[1].lease_until, mins(4))
+            .unwrap()
+    );
     let (a, b) = (first[0].id, first[1].id);
     store.delivered(a, mins(1)).unwrap();
     store
@@ -187,6 +204,10 @@ fn deliveries_are_claimed_once_and_settled(store: &Store) {
     );
     let again = DeliveryQueue::claim(store, mins(10), mins(12), 10).unwrap();
     assert_eq!(again.len(), 1);
+    assert!(
+        !store.hold(b, first[1].lease_until, mins(13)).unwrap(),
+        "a courier whose lease expired and was re-claimed cannot send"
+    );
     assert_eq!(again[0].id, b);
     assert_eq!(again[0].attempts, 1);
     let pending = store

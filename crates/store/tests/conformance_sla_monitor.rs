@@ -21,6 +21,7 @@ use common::*;
 conformance!(
     sla_due_finds_what_came_due,
     a_claim_hides_rows_until_its_lease_ends,
+    resolved_before_leaves_out_incidents_with_open_tasks,
     two_monitors_fire_each_breach_once
 );
 
@@ -159,4 +160,43 @@ fn two_monitors_fire_each_breach_once(store: &Store) {
             .len(),
         n as usize
     );
+}
+
+fn resolved_before_leaves_out_incidents_with_open_tasks(store: &Store) {
+    use servicedesk_lifecycle::incident::IncidentState;
+    let a = org_fixture(store, "A");
+    let b = org_fixture(store, "B");
+    let mut made = Vec::new();
+    for (fx, title, minutes) in [
+        (&a, "old", 10),
+        (&a, "older", 5),
+        (&a, "recent", 500),
+        (&b, "other org", 5),
+    ] {
+        let mut inc = incident(fx, fx.requester, title);
+        inc.status = IncidentState::Resolved;
+        inc.resolved_at = Some(mins(minutes));
+        made.push(create(store, &inc));
+    }
+    let mut open_task = incident(&a, a.requester, "with an open task");
+    open_task.status = IncidentState::Resolved;
+    open_task.resolved_at = Some(mins(1));
+    let open_task = create(store, &open_task);
+    create_task(
+        store,
+        &task(a.org, open_task.id, "Swap disk", mins(1)),
+        a.agent,
+    );
+    let titles: Vec<String> = store
+        .resolved_before(a.org, mins(60), 10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.title)
+        .collect();
+    assert_eq!(
+        titles,
+        ["older", "old"],
+        "oldest first, this org, no open tasks"
+    );
+    assert_eq!(store.resolved_before(a.org, mins(60), 1).unwrap().len(), 1);
 }

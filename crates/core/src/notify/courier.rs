@@ -65,6 +65,13 @@ impl Courier {
             .claim(now, now + self.policy.lease, self.policy.batch)?;
         let mut round = Round::default();
         for delivery in claimed {
+            // Each send gets a full lease of its own: a batch of slow targets can outlast
+            // the claim's lease, and a delivery whose lease passed to another courier is
+            // not ours to send any more.
+            let until = self.clock.now() + self.policy.lease;
+            if !self.queue.hold(delivery.id, delivery.lease_until, until)? {
+                continue;
+            }
             let outcome = match &delivery.payload {
                 DeliveryPayload::Email { mail } => self.mailer.send(mail),
                 DeliveryPayload::Webhook {

@@ -46,7 +46,7 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
 const MAX_PAGE: u32 = 200;
 
 /// A webhook endpoint to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewWebhook {
     /// Display name.
     pub name: String,
@@ -61,7 +61,7 @@ pub struct NewWebhook {
 }
 
 /// Changes to a webhook endpoint; `None` keeps the field.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct WebhookChange {
     /// Display name.
     pub name: Option<String>,
@@ -75,6 +75,31 @@ pub struct WebhookChange {
     pub active: Option<bool>,
     /// A new secret (rotation).
     pub secret: Option<String>,
+}
+
+impl std::fmt::Debug for NewWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewWebhook")
+            .field("name", &self.name)
+            .field("url_origin", &url_origin(&self.url))
+            .field("events", &self.events)
+            .field("format", &self.format)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for WebhookChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookChange")
+            .field("name", &self.name)
+            .field("url_origin", &self.url.as_deref().map(url_origin))
+            .field("events", &self.events)
+            .field("format", &self.format)
+            .field("active", &self.active)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 /// The notification use cases.
@@ -389,16 +414,25 @@ impl Notifications {
             target_kind: "webhook".into(),
             target_id: hook.id.to_string(),
             at: self.clock.now(),
-            // Never the secret.
+            // Never the secret, nor the URL's path or credentials: for Slack and Teams the
+            // path is the credential, and the audit log can never be cleaned.
             detail: json!({
                 "name": hook.name,
-                "url": hook.url,
+                "url_origin": url_origin(&hook.url),
                 "events": hook.events,
                 "format": hook.format.as_str(),
                 "active": hook.active,
             }),
         }
     }
+}
+
+/// `scheme://host[:port]` of a URL, without credentials, path or query.
+fn url_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}")
 }
 
 fn check_name(name: &str, errors: &mut Vec<FieldError>) {
@@ -486,6 +520,15 @@ mod tests {
         ] {
             assert_eq!(errors_of(|e| check_url(bad, e)), 1, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_audited_origin_drops_path_and_credentials() {
+        assert_eq!(
+            url_origin("https://user:pw@hooks.slack.com:443/services/T0/B0/secret?x=1"),
+            "https://hooks.slack.com:443"
+        );
+        assert_eq!(url_origin("http://127.0.0.1:9/h"), "http://127.0.0.1:9");
     }
 
     #[test]

@@ -76,19 +76,22 @@ impl NotificationRouter {
             return Ok(Routed::default());
         };
         let incident = match self.incidents.get(event.org_id, incident_id) {
-            Ok(i) if i.deleted_at.is_none() => i,
-            // Deleted since: nobody is told about a ticket they can no longer open.
-            Ok(_) | Err(StoreError::NotFound(_)) => return Ok(Routed::default()),
+            Ok(i) => i,
+            Err(StoreError::NotFound(_)) => return Ok(Routed::default()),
             Err(e) => return Err(e.into()),
         };
-        let (team, members) = self.team_of(&incident)?;
-        let comment = self.comment_text(event, incident_id)?;
         let mut routed = Routed {
             at: self.clock.now(),
             ..Routed::default()
         };
-        for user in recipients(event, &incident, team.as_ref(), &members) {
-            self.route_to_user(event, &incident, user, comment.as_deref(), &mut routed)?;
+        // A deleted ticket: no person is told about a ticket they can no longer open, but
+        // integrations still hear of it (`incident.deleted` is an event they subscribe to).
+        if incident.deleted_at.is_none() {
+            let (team, members) = self.team_of(&incident)?;
+            let comment = self.comment_text(event, incident_id)?;
+            for user in recipients(event, &incident, team.as_ref(), &members) {
+                self.route_to_user(event, &incident, user, comment.as_deref(), &mut routed)?;
+            }
         }
         self.route_to_webhooks(event, &incident, &mut routed)?;
         Ok(routed)

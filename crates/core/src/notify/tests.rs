@@ -162,21 +162,29 @@ fn by_default_a_user_gets_mail_and_in_app() {
 }
 
 #[test]
-fn a_deleted_ticket_notifies_nobody() {
+fn a_deleted_ticket_reaches_webhooks_but_no_person() {
     let mut incidents = MockIncidentStore::new();
     incidents.expect_get().returning(|_, _| {
         let mut i = incident(IncidentState::Open);
         i.deleted_at = Some(t0());
         Ok(i)
     });
-    // A bare store mock panics if anything is saved.
-    let handler = router(
-        incidents,
-        vec![],
-        vec![hook(&["*"], true)],
-        MockNotificationStore::new(),
-    );
-    crate::ports::EventHandler::handle(&handler, &assigned()).unwrap();
+    let deleted = DomainEvent {
+        payload: EventPayload::IncidentDeleted {
+            incident_id: INCIDENT,
+        },
+        ..assigned()
+    };
+    let hooks = vec![hook(&["incident.deleted"], true)];
+    let routed = router(incidents, vec![], hooks, MockNotificationStore::new())
+        .route(&deleted)
+        .unwrap();
+    assert!(routed.notifications.is_empty());
+    assert_eq!(routed.deliveries.len(), 1);
+    assert!(matches!(
+        routed.deliveries[0].payload,
+        DeliveryPayload::Webhook { .. }
+    ));
 }
 
 #[test]
@@ -198,6 +206,7 @@ fn delivery(n: u128, attempts: u32, payload: DeliveryPayload) -> Delivery {
         org_id: ORG,
         payload,
         attempts,
+        lease_until: t0() + TimeDelta::minutes(2),
     }
 }
 
@@ -229,11 +238,22 @@ fn each_delivery_is_settled_by_its_own_outcome() {
         delivery(4, 0, webhook_payload(paused.id)),
         delivery(5, 0, webhook_payload(gone)),
     ];
+    let lost = delivery(6, 0, DeliveryPayload::Email { mail: mail() });
+    let mut claimed = claimed;
+    claimed.push(lost);
     let mut queue = MockDeliveryQueue::new();
     queue
         .expect_claim()
         .times(1)
         .returning(move |_, _, _| Ok(claimed.clone()));
+    // Delivery 6's lease went to another courier meanwhile: it is not sent (the mailer
+    // expects exactly one mail) and not settled.
+    queue
+        .expect_hold()
+        .withf(|_, held, new| {
+            *held == t0() + TimeDelta::minutes(2) && *new == t0() + TimeDelta::minutes(2)
+        })
+        .returning(|id, _, _| Ok(id.0.as_u128() != 6));
     queue
         .expect_delivered()
         .withf(|id, _| id.0.as_u128() == 1)

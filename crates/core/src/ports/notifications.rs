@@ -135,6 +135,8 @@ pub struct Delivery {
     pub payload: DeliveryPayload,
     /// Attempts so far.
     pub attempts: u32,
+    /// The lease it was claimed with; [`DeliveryQueue::hold`] names it.
+    pub lease_until: DateTime<Utc>,
 }
 
 /// Where a delivery stands.
@@ -312,6 +314,20 @@ pub trait DeliveryQueue: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<Delivery>, StoreError>;
+
+    /// Extends the lease of a claimed delivery from `held_until` (the lease the caller
+    /// holds) to `new_until`, just before sending it. `false` when the caller no longer
+    /// holds it (its lease expired and another courier claimed it, or it was settled):
+    /// then the caller must not send it, so a slow batch never sends a delivery twice.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn hold(
+        &self,
+        id: DeliveryId,
+        held_until: DateTime<Utc>,
+        new_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
     /// Marks a delivery sent.
     ///

@@ -41,7 +41,8 @@ impl WebhookFormat {
 }
 
 /// The endpoint a delivery goes to, with its secret in clear (unsealed just before use).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Its `Debug` shows neither the secret nor the URL's path (often a credential).
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookEndpoint {
     /// `http://` or `https://` URL.
     pub url: String,
@@ -49,6 +50,27 @@ pub struct WebhookEndpoint {
     pub secret: String,
     /// The body format.
     pub format: WebhookFormat,
+}
+
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origin = self
+            .url
+            .split_once("://")
+            .map(|(scheme, rest)| {
+                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+                format!(
+                    "{scheme}://{}",
+                    authority.rsplit('@').next().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
+        f.debug_struct("WebhookEndpoint")
+            .field("url", &format_args!("{origin}/…"))
+            .field("secret", &"***")
+            .field("format", &self.format)
+            .finish()
+    }
 }
 
 /// What a webhook delivery says: the envelope of [`WebhookFormat::Json`], from which the
@@ -65,7 +87,7 @@ pub struct WebhookMessage {
     pub org_id: String,
     /// When the event happened.
     pub occurred_at: DateTime<Utc>,
-    /// One human line, e.g. `INC-42 "Mail down": resolution SLA breached`.
+    /// One human line, e.g. `INC-42: the resolution target was breached (Mail down)`.
     pub summary: String,
     /// A link to the ticket in the web UI, if any.
     pub link: Option<String>,

@@ -145,7 +145,7 @@ impl From<Webhook> for WebhookDto {
 }
 
 /// A created endpoint with its signing secret, shown this once.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Serialize, ToSchema)]
 pub struct CreatedWebhookDto {
     /// The endpoint.
     #[serde(flatten)]
@@ -155,7 +155,7 @@ pub struct CreatedWebhookDto {
 }
 
 /// A webhook endpoint to create.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// Name.
@@ -172,7 +172,7 @@ pub struct CreateWebhookRequest {
 }
 
 /// Changes to an endpoint.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookRequest {
     /// Name.
@@ -515,3 +515,20 @@ pub async fn update_org_settings(
         auto_close_days: s.auto_close_days,
     }))
 }
+
+/// Request and answer bodies that carry a webhook secret never print it.
+macro_rules! debug_without_secret {
+    ($($t:ty),+) => {
+        $(impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($t), " { secret: *** , .. }"))
+            }
+        })+
+    };
+}
+
+debug_without_secret!(
+    CreatedWebhookDto,
+    CreateWebhookRequest,
+    UpdateWebhookRequest
+);

@@ -51,7 +51,7 @@ pub struct FeedTicketFrame {
     title: String,
     /// Its state, e.g. `in_progress`.
     status: String,
-    /// Its priority, e.g. `p2`.
+    /// Its priority, e.g. `high`.
     priority: String,
     /// Who asked.
     requester_id: Uuid,
@@ -76,7 +76,7 @@ pub struct FeedFrame {
     occurred_at: chrono::DateTime<chrono::Utc>,
     /// Who did it (`null` for the system).
     actor_id: Option<Uuid>,
-    /// The ticket as it was right after the event.
+    /// The ticket as it is when the item is published.
     ticket: FeedTicketFrame,
     /// True for an internal work note (only sent to those who may read internal notes).
     internal: bool,
