@@ -47,6 +47,8 @@ pub struct Config {
     pub max_attempts: u32,
     /// Time between two auto-close sweeps.
     pub auto_close_interval: std::time::Duration,
+    /// How long delivered mails / webhook posts and read notifications are kept.
+    pub retention: servicedesk_core::notify::RetentionPolicy,
 }
 
 impl std::fmt::Debug for Config {
@@ -145,6 +147,14 @@ impl Config {
             auto_close_interval: std::time::Duration::from_secs(
                 parse_env("SERVICEDESK_AUTO_CLOSE_INTERVAL_SECS", 60u64)?.max(1),
             ),
+            retention: servicedesk_core::notify::RetentionPolicy {
+                deliveries: chrono::TimeDelta::days(
+                    parse_env("SERVICEDESK_DELIVERY_RETENTION_DAYS", 30i64)?.max(1),
+                ),
+                notifications: chrono::TimeDelta::days(
+                    parse_env("SERVICEDESK_NOTIFICATION_RETENTION_DAYS", 90i64)?.max(1),
+                ),
+            },
         })
     }
 

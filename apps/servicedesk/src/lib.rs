@@ -28,7 +28,7 @@ use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authen
 use servicedesk_core::monitor::SlaMonitor;
 use servicedesk_core::notify::{
     Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter, Notifications,
-    RouterPorts,
+    Retention, RouterPorts,
 };
 use servicedesk_core::ports::LiveFeed;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
@@ -59,6 +59,8 @@ pub struct Built {
     pub auto_close: AutoCloser,
     /// Time between two auto-close sweeps.
     pub auto_close_interval: Duration,
+    /// Deletes old delivered deliveries and read notifications (with auto-close's cadence).
+    pub retention: Retention,
     /// Credentials printed once on first start (generated password), if any.
     pub first_admin: Option<(String, Option<String>)>,
     /// Where live-feed items go (call it after the event is committed): `NOTIFY` to every
@@ -238,6 +240,12 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock: clock.clone(),
         ids: ids.clone(),
     });
+    let retention = Retention::new(
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        config.retention,
+    );
     let auto_close = AutoCloser::new(store.clone(), store.clone(), clock, ids);
 
     let probe = store.clone();
@@ -262,6 +270,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         courier,
         auto_close,
         auto_close_interval: config.auto_close_interval,
+        retention,
         first_admin,
         feed,
     })
@@ -297,10 +306,11 @@ impl Workers {
             }
         });
         let closer = built.auto_close.clone();
+        let retention = built.retention.clone();
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
         let interval = built.auto_close_interval;
         // Auto-close works in days: a sweep a minute (by default) is plenty.
-        let auto_close = spawn_loop("auto-close", stop.clone(), move || {
+        let auto_close = spawn_loop("housekeeping", stop.clone(), move || {
             let mut last = last_close
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -308,6 +318,17 @@ impl Workers {
                 return false;
             }
             *last = Some(std::time::Instant::now());
+            match retention.sweep(1_000) {
+                Ok((d, n)) if d + n > 0 => {
+                    tracing::info!(
+                        deliveries = d,
+                        notifications = n,
+                        "retention removed old rows"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+            }
             match closer.sweep(200) {
                 Ok(n) => {
                     if n > 0 {

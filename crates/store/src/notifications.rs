@@ -380,6 +380,21 @@ impl NotificationStore for Store {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
+    fn purge_read(&self, read_before: DateTime<Utc>, limit: u32) -> Result<u32, StoreError> {
+        let mut conn = self.db.conn()?;
+        let ids: Vec<String> = notifications::table
+            .filter(notifications::read_at.lt(db(read_before)))
+            .order(notifications::read_at.asc())
+            .limit(i64::from(limit))
+            .select(notifications::id)
+            .load(&mut *conn)
+            .map_err(map("notification"))?;
+        let n = diesel::delete(notifications::table.filter(notifications::id.eq_any(&ids)))
+            .execute(&mut *conn)
+            .map_err(map("notification"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     fn mark_read(
         &self,
         org: OrgId,
@@ -506,6 +521,25 @@ impl DeliveryQueue for Store {
         } else {
             Ok(())
         }
+    }
+
+    fn purge_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u32, StoreError> {
+        let mut conn = self.db.conn()?;
+        let ids: Vec<String> = deliveries::table
+            .filter(deliveries::delivered_at.lt(db(delivered_before)))
+            .order(deliveries::delivered_at.asc())
+            .limit(i64::from(limit))
+            .select(deliveries::id)
+            .load(&mut *conn)
+            .map_err(map("delivery"))?;
+        let n = diesel::delete(deliveries::table.filter(deliveries::id.eq_any(&ids)))
+            .execute(&mut *conn)
+            .map_err(map("delivery"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     fn deliveries(

@@ -25,7 +25,8 @@ conformance!(
     only_dead_deliveries_are_retried,
     inbox_and_preferences_stay_with_their_user,
     webhooks_are_versioned_and_deleting_one_kills_its_deliveries,
-    team_members_are_listed
+    team_members_are_listed,
+    retention_deletes_only_old_delivered_and_read_rows
 );
 
 fn audit_of(org: OrgId, action: &str) -> AuditRecord {
@@ -402,4 +403,72 @@ fn team_members_are_listed(store: &Store) {
     assert!(!members.contains(&fx.requester));
     let other = org_fixture(store, "B");
     assert!(store.team_members(other.org, fx.team).unwrap().is_empty());
+}
+
+fn retention_deletes_only_old_delivered_and_read_rows(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let other = org_fixture(store, "B");
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
+        .unwrap();
+    store
+        .save_routed(other.org, &routed(&other, new_id(), new_id()))
+        .unwrap();
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    assert_eq!(claimed.len(), 4);
+    // Delivered at +10 (two, one per org), delivered at +100, dead at +10.
+    store.delivered(claimed[0].id, mins(10)).unwrap();
+    store.delivered(claimed[1].id, mins(10)).unwrap();
+    store.delivered(claimed[2].id, mins(100)).unwrap();
+    store
+        .failed(claimed[3].id, "gone", mins(10), mins(11), true)
+        .unwrap();
+    assert_eq!(
+        store.purge_delivered(mins(50), 1).unwrap(),
+        1,
+        "the limit holds"
+    );
+    assert_eq!(store.purge_delivered(mins(50), 100).unwrap(), 1);
+    assert_eq!(store.purge_delivered(mins(50), 100).unwrap(), 0);
+    let left: Vec<_> = [fx.org, other.org]
+        .iter()
+        .flat_map(|o| {
+            store
+                .deliveries(*o, DeliveryFilter::default(), None, 10)
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        left.len(),
+        2,
+        "the recent delivery and the dead letter stay"
+    );
+    assert!(left.iter().any(|d| d.state == DeliveryState::Dead));
+
+    let mine = store
+        .notifications(fx.org, fx.agent, false, None, 10)
+        .unwrap();
+    store
+        .mark_read(fx.org, fx.agent, mine[0].id, mins(10))
+        .unwrap();
+    assert_eq!(
+        store.purge_read(mins(5), 100).unwrap(),
+        0,
+        "read later than the cut"
+    );
+    assert_eq!(store.purge_read(mins(50), 100).unwrap(), 1);
+    assert!(
+        store
+            .notifications(fx.org, fx.agent, false, None, 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .notifications(other.org, other.agent, false, None, 10)
+            .unwrap()
+            .len(),
+        1,
+        "unread ones stay"
+    );
 }

@@ -241,6 +241,7 @@ impl TestApp {
             retry_base_delay: chrono::TimeDelta::milliseconds(options.retry_base_ms),
             max_attempts: options.max_attempts,
             auto_close_interval: Duration::from_secs(1),
+            retention: servicedesk_core::notify::RetentionPolicy::default(),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

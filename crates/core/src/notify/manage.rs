@@ -10,6 +10,7 @@ use crate::actor::Actor;
 use crate::error::{Error, FieldError, Result};
 use crate::events::AuditRecord;
 use crate::ids::{DeliveryId, NotificationId, WebhookId};
+use crate::ports::url_origin;
 use crate::ports::{
     Clock, DeliveryFilter, DeliveryQueue, DeliveryRecord, IdGenerator, InAppNotification,
     NotificationStore, OpaqueTokens, Preference, SecretBox, Webhook, WebhookFormat, WebhookStore,
@@ -425,14 +426,6 @@ impl Notifications {
             }),
         }
     }
-}
-
-/// `scheme://host[:port]` of a URL, without credentials, path or query.
-fn url_origin(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    format!("{scheme}://{host}")
 }
 
 fn check_name(name: &str, errors: &mut Vec<FieldError>) {

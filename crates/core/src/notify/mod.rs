@@ -7,6 +7,8 @@
 //! - [`FeedPublisher`] pushes ticket events to the live feed.
 //! - [`Courier`] sends the queued mails and webhook posts, each with its own exponential
 //!   backoff and dead letter, so one failing channel never repeats another.
+//! - [`Retention`] deletes delivered mails and posts, and read notifications, after a
+//!   while.
 //! - [`Notifications`] is what the API offers: the inbox, preferences, webhook endpoints,
 //!   and the delivery list with the admin's retry of dead letters.
 
@@ -15,6 +17,7 @@ mod feed;
 mod manage;
 mod notice;
 mod recipients;
+mod retention;
 mod router;
 
 pub use courier::{Courier, CourierPorts};
@@ -24,6 +27,7 @@ pub use manage::{
 };
 pub use notice::notice_for;
 pub use recipients::recipients;
+pub use retention::{Retention, RetentionPolicy};
 pub use router::{NotificationRouter, RouterPorts};
 #[cfg(test)]
 mod tests;

@@ -46,7 +46,7 @@ pub use security::{
 pub use sla_admin::{SlaAdminStore, StoredCalendar, StoredPolicy};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
 pub use store_error::StoreError;
-pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender};
+pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender, url_origin};
 
 #[cfg(any(test, feature = "mock"))]
 pub use accounts::{MockAccountStore, MockSessionStore, MockThrottle};

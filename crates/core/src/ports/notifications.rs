@@ -285,6 +285,13 @@ pub trait NotificationStore: Send + Sync {
     /// `Unavailable` when the store fails.
     fn unread_count(&self, org: OrgId, user: UserId) -> Result<u64, StoreError>;
 
+    /// Deletes up to `limit` notifications (every organization) read before `read_before`,
+    /// oldest first; returns how many. Unread ones are kept whatever their age.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn purge_read(&self, read_before: DateTime<Utc>, limit: u32) -> Result<u32, StoreError>;
+
     /// Marks notification `id` of `user` read at `at` (once; a second call keeps the first
     /// time) and returns it.
     ///
@@ -348,6 +355,18 @@ pub trait DeliveryQueue: Send + Sync {
         retry_at: DateTime<Utc>,
         dead: bool,
     ) -> Result<(), StoreError>;
+
+    /// Deletes up to `limit` deliveries (every organization) delivered before
+    /// `delivered_before`, oldest first; returns how many. Pending and dead ones are kept
+    /// (dead letters wait for an admin).
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn purge_delivered(
+        &self,
+        delivered_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u32, StoreError>;
 
     /// Deliveries of `org`, newest first, after `before` (keyset).
     ///

@@ -52,21 +52,20 @@ pub struct WebhookEndpoint {
     pub format: WebhookFormat,
 }
 
+/// `scheme://host[:port]` of a URL, without credentials, path or query: how logs, audit
+/// records and `Debug` name a webhook endpoint (a Slack or Teams URL's path is the
+/// credential).
+pub fn url_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}")
+}
+
 impl std::fmt::Debug for WebhookEndpoint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let origin = self
-            .url
-            .split_once("://")
-            .map(|(scheme, rest)| {
-                let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-                format!(
-                    "{scheme}://{}",
-                    authority.rsplit('@').next().unwrap_or_default()
-                )
-            })
-            .unwrap_or_default();
         f.debug_struct("WebhookEndpoint")
-            .field("url", &format_args!("{origin}/…"))
+            .field("url_origin", &url_origin(&self.url))
             .field("secret", &"***")
             .field("format", &self.format)
             .finish()

@@ -1,0 +1,2 @@
+DROP INDEX notifications_read_at;
+DROP INDEX deliveries_delivered_at;
