@@ -222,10 +222,10 @@ impl SlaMonitor {
             self.event(&mut write, incident, now, payload);
             for rule in fires {
                 match &rule.action {
-                    EscalationAction::RaisePriority
-                        if self.raise_priority(incident, &mut write, now) =>
-                    {
-                        actions_done.push("raise_priority".to_owned());
+                    EscalationAction::RaisePriority => {
+                        // Critical stays critical: nothing changed, nothing recorded.
+                        let raised = self.raise_priority(incident, &mut write, now);
+                        actions_done.extend(raised.then(|| "raise_priority".to_owned()));
                     }
                     EscalationAction::ReassignTeam { team_id } => {
                         let done = self.reassign(incident, team_id, &mut write, now)?;

@@ -19,11 +19,8 @@ use crate::db::DbConn;
 use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::parse;
 use crate::schema::{deliveries, notification_preferences, notifications, users, webhooks};
+use crate::sla_catalog::json;
 use crate::time::{db, utc};
-
-fn json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Unavailable(format!("cannot encode: {e}")))
-}
 
 #[derive(Queryable, Insertable)]
 #[diesel(table_name = notifications)]
