@@ -11,14 +11,16 @@ mod common;
 use std::collections::BTreeSet;
 use std::process::Command;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use common::*;
 
 api_tests!(
     openapi_document_covers_every_endpoint,
     openapi_document_validates,
-    docs_page_is_served_with_embedded_assets
+    docs_page_is_served_with_embedded_assets,
+    document_declares_every_error_the_server_sends,
+    server_refuses_what_the_document_excludes_and_takes_what_it_allows
 );
 
 /// Every operation the issue names (path as documented, method).
@@ -316,4 +318,123 @@ fn docs_page_is_served_with_embedded_assets(backend: Backend) {
             "/api/docs has scripts but its Content-Security-Policy {csp:?} blocks them (no script-src, default-src 'none')"
         );
     }
+}
+
+/// Issue 9 point 16: every operation declares the framework's errors (problem+json), 429 and
+/// 503 with `Retry-After` under `/api/v1`, 404 and 409 where a path names a resource, and
+/// 400/413/415/422 where a body is read; ids and instants carry their patterns.
+fn document_declares_every_error_the_server_sends(backend: Backend) {
+    let app = TestApp::start(backend);
+    let doc = fetch_document(&app);
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = op["responses"].as_object().unwrap();
+            let has = |s: &str| responses.contains_key(s);
+            let name = format!("{method} {path}");
+            for (status, response) in responses {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let content = response["content"].as_object().unwrap();
+                    assert_eq!(
+                        content.keys().collect::<Vec<_>>(),
+                        ["application/problem+json"],
+                        "{name} {status}"
+                    );
+                }
+            }
+            if path.starts_with("/api/v1/") {
+                for s in ["429", "503"] {
+                    assert!(has(s), "{name} lacks {s}");
+                    assert!(responses[s]["headers"]["Retry-After"].is_object(), "{name} {s}");
+                }
+            }
+            if !parameter_names(op, "path").is_empty() {
+                assert!(has("404"), "{name} lacks 404");
+                if method != "get" {
+                    assert!(has("409"), "{name} lacks 409");
+                }
+            }
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(has(s), "{name} lacks {s}");
+                }
+            }
+            if op.get("security").is_some() {
+                assert!(has("401"), "{name} lacks 401");
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 60, "only {checked} operations");
+    let incident_id = &doc["paths"]["/api/v1/incidents/{id}/assign"]["post"];
+    let body = &doc["components"]["schemas"]["AssignRequest"]["properties"]["team_id"];
+    assert!(body["pattern"].as_str().unwrap().contains("[0-9a-fA-F]{8}"), "{body}");
+    assert!(incident_id.is_object());
+    let title = &doc["components"]["schemas"]["CreateIncidentRequest"]["properties"]["title"];
+    assert_eq!(title["maxLength"], 200, "{title}");
+    assert_eq!(title["minLength"], 1, "{title}");
+    let sort = op_param(&doc, "/api/v1/incidents", "get", "sort");
+    assert!(sort["schema"]["pattern"].as_str().unwrap().contains("sla_due"));
+    let limit = op_param(&doc, "/api/v1/users", "get", "limit");
+    assert_eq!(limit["schema"]["maximum"], 200);
+}
+
+fn op_param<'a>(doc: &'a Value, path: &str, method: &str, name: &str) -> &'a Value {
+    doc["paths"][path][method]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))
+}
+
+/// Issue 9 point 16, the server side: what the document excludes is refused with a
+/// problem, what it allows is taken.
+fn server_refuses_what_the_document_excludes_and_takes_what_it_allows(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    // A method a documented path does not answer: 405 with Allow, also where the path
+    // would otherwise reach a parameterised route (`PATCH /users/me` → `/users/{id}`).
+    let r = app.request("TRACE", "/healthz").send();
+    r.problem(405);
+    assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD"));
+    let r = app
+        .request("PATCH", "/api/v1/users/me")
+        .bearer(&admin.access)
+        .json(&json!({"name": "x"}))
+        .send();
+    r.problem(405);
+    assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD"));
+    app.request("GET", "/api/v1/nothing-here").send().problem(404);
+    // Page sizes outside 1..=200 are refused, not quietly changed.
+    for path in ["/users?limit=500", "/users?limit=0", "/notifications?limit=201", "/deliveries?limit=1000"] {
+        let r = app.get(&admin.access, path);
+        r.problem(422);
+        assert_eq!(r.body["errors"][0]["field"], "limit", "{path}");
+    }
+    app.get(&admin.access, "/users?limit=200").status_is(200);
+    // JSON Schema's integers: 1.0 is the integer 1; 1.5 is not.
+    let inc = app.open_incident(&admin.access, "Printer jam", "low", "low");
+    let id = inc["id"].as_str().unwrap();
+    let r = app.patch(&admin.access, &format!("/incidents/{id}"), json!({"title": "Printer on fire", "version": 1.0}));
+    r.status_is(200);
+    assert_eq!(r.body["version"], 2);
+    app.patch(&admin.access, &format!("/incidents/{id}"), json!({"title": "x", "version": 2.5}))
+        .problem(422);
+    // A bare number names the version as an entity tag does.
+    let r = app
+        .request("PATCH", &api(&format!("/incidents/{id}")))
+        .bearer(&admin.access)
+        .header("If-Match", "2")
+        .json(&json!({"title": "Printer fixed"}))
+        .send();
+    r.status_is(200);
+    // A webhook name with a control character is refused, as the document says.
+    let r = app.post(
+        &admin.access,
+        "/webhooks",
+        json!({"name": "ops\u{7}", "url": "https://hooks.example.org/x", "events": ["*"]}),
+    );
+    r.problem(422);
+    assert_eq!(r.body["errors"][0]["field"], "name");
 }

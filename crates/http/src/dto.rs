@@ -11,7 +11,9 @@ use servicedesk_core::usecases::{IncidentView, SlaTargetView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod fields;
 pub mod sla;
+pub mod whole;
 
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {
@@ -129,10 +131,13 @@ pub struct RecoveryCodesResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// Login address (receives the verification mail).
+    #[schema(schema_with = fields::email)]
     pub email: String,
     /// Display name.
+    #[schema(schema_with = fields::name)]
     pub name: String,
     /// Password (10–128 characters).
+    #[schema(schema_with = fields::new_password)]
     pub password: String,
 }
 
@@ -156,6 +161,7 @@ pub struct PasswordConfirmRequest {
     /// From the reset mail.
     pub token: String,
     /// The new password.
+    #[schema(schema_with = fields::new_password)]
     pub new_password: String,
 }
 
@@ -165,6 +171,7 @@ pub struct ChangePasswordRequest {
     /// The current password.
     pub current_password: String,
     /// The new password.
+    #[schema(schema_with = fields::new_password)]
     pub new_password: String,
 }
 
@@ -210,12 +217,16 @@ impl From<User> for UserDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
     /// Login address.
+    #[schema(schema_with = fields::email)]
     pub email: String,
     /// Display name.
+    #[schema(schema_with = fields::name)]
     pub name: String,
     /// Initial password.
+    #[schema(schema_with = fields::new_password)]
     pub password: String,
     /// admin, manager, agent, requester or a custom role's name.
+    #[schema(schema_with = fields::builtin_role)]
     pub role: String,
     /// Another organization (platform admin only).
     pub org_id: Option<Uuid>,
@@ -228,8 +239,10 @@ pub struct CreateUserRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateUserRequest {
     /// New name.
+    #[schema(schema_with = fields::name_opt)]
     pub name: Option<String>,
     /// New role.
+    #[schema(schema_with = fields::builtin_role_opt)]
     pub role: Option<String>,
     /// Activate / deactivate.
     pub active: Option<bool>,
@@ -241,6 +254,7 @@ pub struct UserListQuery {
     /// Users after this id.
     pub after: Option<Uuid>,
     /// At most this many (default 50, max 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -269,6 +283,7 @@ impl From<Organization> for OrganizationDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NameRequest {
     /// The name.
+    #[schema(schema_with = fields::name)]
     pub name: String,
 }
 
@@ -303,6 +318,7 @@ impl From<Team> for TeamDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateTeamRequest {
     /// Name.
+    #[schema(schema_with = fields::name)]
     pub name: String,
     /// Manager.
     pub manager_id: Option<Uuid>,
@@ -319,6 +335,7 @@ pub struct AddMemberRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct GrantDto {
     /// `resource:action`, e.g. `incident:read`.
+    #[schema(schema_with = fields::permission)]
     pub permission: String,
     /// own, group or org (default org).
     #[serde(default = "org_scope")]
@@ -366,6 +383,7 @@ impl From<Role> for RoleDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateRoleRequest {
     /// Name (lower-case letters, digits, `-`, `_`).
+    #[schema(schema_with = fields::role_name)]
     pub name: String,
     /// Permissions with scopes.
     pub permissions: Vec<GrantDto>,
@@ -377,14 +395,17 @@ pub struct CreateRoleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateIncidentRequest {
     /// One line (1–200 characters).
+    #[schema(schema_with = fields::title)]
     pub title: String,
     /// What happened.
+    #[schema(schema_with = fields::body)]
     pub description: String,
     /// high, medium or low.
     pub impact: ImpactDto,
     /// high, medium or low.
     pub urgency: UrgencyDto,
     /// Category path.
+    #[schema(schema_with = fields::category_opt)]
     pub category: Option<String>,
     /// Raise it for this requester (staff only).
     pub requester_id: Option<Uuid>,
@@ -394,16 +415,20 @@ pub struct CreateIncidentRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateIncidentRequest {
     /// New title.
+    #[schema(schema_with = fields::title_opt)]
     pub title: Option<String>,
     /// New description.
+    #[schema(schema_with = fields::body_opt)]
     pub description: Option<String>,
     /// New impact.
     pub impact: Option<ImpactDto>,
     /// New urgency.
     pub urgency: Option<UrgencyDto>,
     /// New category.
+    #[schema(schema_with = fields::category_opt)]
     pub category: Option<String>,
     /// The version read (alternative to `If-Match`).
+    #[serde(default, deserialize_with = "whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -413,10 +438,13 @@ pub struct TransitionRequestDto {
     /// The move.
     pub action: IncidentActionDto,
     /// Required with resolve.
+    #[schema(schema_with = fields::resolution_code_opt)]
     pub resolution_code: Option<String>,
     /// Required with resolve.
+    #[schema(schema_with = fields::notes_opt)]
     pub resolution_notes: Option<String>,
     /// The version read (optional; `If-Match` works too).
+    #[serde(default, deserialize_with = "whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -428,6 +456,7 @@ pub struct AssignRequest {
     /// Agent.
     pub assignee_id: Option<Uuid>,
     /// The version read (optional).
+    #[serde(default, deserialize_with = "whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -440,8 +469,10 @@ pub struct EscalateRequest {
     #[serde(default)]
     pub hierarchical: bool,
     /// Why.
+    #[schema(schema_with = fields::body)]
     pub reason: String,
     /// The version read (optional).
+    #[serde(default, deserialize_with = "whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -449,6 +480,7 @@ pub struct EscalateRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CommentRequest {
     /// Text.
+    #[schema(schema_with = fields::body)]
     pub body: String,
     /// An internal work note (staff only).
     #[serde(default)]
@@ -658,8 +690,12 @@ pub struct IncidentPage {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct IncidentListQuery {
     /// Comma-separated statuses.
+    #[param(
+        pattern = r"^ *(new|open|in_progress|on_hold|resolved|closed|cancelled)? *(, *(new|open|in_progress|on_hold|resolved|closed|cancelled)? *)*$"
+    )]
     pub status: Option<String>,
     /// Comma-separated priorities.
+    #[param(pattern = r"^ *(critical|high|medium|low)? *(, *(critical|high|medium|low)? *)*$")]
     pub priority: Option<String>,
     /// Assignment group.
     pub team_id: Option<Uuid>,
@@ -668,6 +704,7 @@ pub struct IncidentListQuery {
     /// Requester.
     pub requester_id: Option<Uuid>,
     /// Text in title or description.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Created at or after.
     pub created_from: Option<DateTime<Utc>>,
@@ -679,8 +716,10 @@ pub struct IncidentListQuery {
     pub updated_to: Option<DateTime<Utc>>,
     /// `created`, `updated`, `priority` or `sla_due`; prefix `-` for descending
     /// (default `-created`; `priority` is most urgent first).
+    #[param(pattern = r"^-?(created|updated|priority|sla_due)$")]
     pub sort: Option<String>,
     /// Page size (default 50, at most 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// From the previous page.
     pub cursor: Option<String>,
@@ -735,6 +774,7 @@ impl From<Task> for TaskDto {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateTaskRequest {
     /// What to do.
+    #[schema(schema_with = fields::title)]
     pub title: String,
     /// Who.
     pub assignee_id: Option<Uuid>,
@@ -750,5 +790,6 @@ pub struct TaskTransitionRequest {
     /// The move.
     pub action: TaskActionDto,
     /// The version read (optional).
+    #[serde(default, deserialize_with = "whole::opt")]
     pub version: Option<i64>,
 }

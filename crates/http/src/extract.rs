@@ -87,9 +87,12 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
         .map_err(|_| ApiError::bad_request("If-Match must be an entity tag"))?
         .trim();
     let tag = text.strip_prefix("W/").unwrap_or(text);
+    // A bare number (`3`, as clients that drop the quotes send) names the same version.
     tag.strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
-        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or(tag)
+        .parse::<i64>()
+        .ok()
         .map(Some)
         .ok_or_else(|| {
             ApiError::bad_request("If-Match must be an entity tag like \"3\" from the ETag header")
@@ -231,6 +234,10 @@ pub fn query_config() -> web::QueryConfig {
 
 /// Path segments that do not parse (e.g. a malformed id) → 404: no such resource.
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|_: PathError, _| ApiError::not_found("resource").into())
+    web::PathConfig::default().error_handler(|e: PathError, req| {
+        match crate::fallback::literal_path_refusal(req) {
+            Some(refusal) => actix_web::error::InternalError::from_response(e, refusal).into(),
+            None => ApiError::not_found("resource").into(),
+        }
+    })
 }

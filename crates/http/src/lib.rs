@@ -14,11 +14,13 @@
 
 pub mod dto;
 pub mod extract;
+pub mod fallback;
 pub mod feed;
 pub mod handlers;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod problem_responses;
 
 use std::sync::Arc;
 
@@ -35,7 +37,6 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::feed::FeedHub;
 use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
 use crate::middleware::{Metrics, RateLimit};
-use crate::problem::ApiError;
 
 /// Default largest JSON body (PLT-7).
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
@@ -153,9 +154,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::get_policy)
                 .service(sla::update_policy),
         )
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))
-        }));
+        .default_service(web::to(fallback::unmatched));
 }
 
 /// CORS for browser clients: the listed origins (none: same-origin only), any method the

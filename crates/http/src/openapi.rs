@@ -5,6 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
 use crate::problem::{Problem, ProblemField};
+use crate::problem_responses::{ProblemResponses, UuidPatterns};
 
 /// Registers the bearer scheme the handlers refer to.
 struct BearerAuth;
@@ -48,7 +49,7 @@ impl Modify for BearerAuth {
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses, &UuidPatterns),
     tags(
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),

@@ -23,6 +23,7 @@ use chrono::TimeDelta;
 pub use admin::{Administration, NewTeam, NewUser, UpdateUser};
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
+pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
 
 use crate::ids::OrgId;
 use crate::ports::{

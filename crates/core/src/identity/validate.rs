@@ -3,9 +3,13 @@
 use crate::error::FieldError;
 
 /// Shortest password accepted (NIST SP 800-63B asks for at least 8; we ask for 10).
-pub(crate) const MIN_PASSWORD: usize = 10;
+pub const MIN_PASSWORD: usize = 10;
 /// Longest password accepted (argon2 cost grows with length; 128 is plenty for passphrases).
-pub(crate) const MAX_PASSWORD: usize = 128;
+pub const MAX_PASSWORD: usize = 128;
+/// Longest display name (organizations, users, teams), in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest e-mail address, in bytes (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
 
 /// A syntactically plausible address, lower-cased. Deliverability is proven by the
 /// verification mail, not by a regex.
@@ -21,7 +25,7 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     if email.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.len() > MAX_EMAIL || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
     let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
@@ -42,7 +46,7 @@ pub(crate) fn name(field: &str, raw: &str) -> Result<String, FieldError> {
     if name.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
-    if name.chars().count() > 100 || name.chars().any(char::is_control) {
+    if name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(FieldError::new(
             field,
             "invalid",

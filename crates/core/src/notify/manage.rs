@@ -432,6 +432,12 @@ fn check_name(name: &str, errors: &mut Vec<FieldError>) {
     let n = name.trim().chars().count();
     if n == 0 || n > 100 {
         errors.push(FieldError::new("name", "length", "1 to 100 characters"));
+    } else if name.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "name",
+            "invalid",
+            "must not contain control characters",
+        ));
     }
 }
 

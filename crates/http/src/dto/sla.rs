@@ -22,8 +22,10 @@ pub type HoursRequest = BTreeMap<String, Vec<Vec<String>>>;
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateCalendarRequest {
     /// Unique in the organization (1–100 characters).
+    #[schema(schema_with = super::fields::name)]
     pub name: String,
     /// IANA zone, e.g. `America/New_York`.
+    #[schema(schema_with = super::fields::time_zone)]
     pub time_zone: String,
     /// E.g. `{"mon": [["09:00","12:00"], ["13:00","18:00"]], "sun": []}`.
     #[schema(value_type = Object, example = json!({"mon": [["09:00", "12:00"], ["13:00", "18:00"]], "sun": []}))]
@@ -48,8 +50,10 @@ impl From<CreateCalendarRequest> for CalendarInput {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateCalendarRequest {
     /// New name.
+    #[schema(schema_with = super::fields::name_opt)]
     pub name: Option<String>,
     /// New zone.
+    #[schema(schema_with = super::fields::time_zone_opt)]
     pub time_zone: Option<String>,
     /// New weekly hours (a missing weekday is closed).
     #[schema(value_type = Option<Object>)]
@@ -57,6 +61,7 @@ pub struct UpdateCalendarRequest {
     /// New holidays.
     pub holidays: Option<Vec<String>>,
     /// The version read (alternative to `If-Match`).
+    #[serde(default, deserialize_with = "super::whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -148,8 +153,10 @@ impl From<StoredCalendar> for CalendarDto {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct DueParams {
     /// RFC 3339 instant to count from (URL-encode a `+` offset as `%2B`).
+    #[param(required = true, value_type = String, schema_with = super::fields::calendar_instant)]
     pub start: Option<String>,
     /// Business minutes to add, 0 to 5,259,600 (ten years).
+    #[param(required = true, value_type = i64, minimum = 0, maximum = 5_259_600)]
     pub minutes: Option<String>,
 }
 
@@ -157,8 +164,10 @@ pub struct DueParams {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct BusinessMinutesParams {
     /// RFC 3339 start (inclusive).
+    #[param(required = true, value_type = String, schema_with = super::fields::calendar_instant)]
     pub from: Option<String>,
     /// RFC 3339 end (exclusive), not before `from`, at most twenty years later.
+    #[param(required = true, value_type = String, schema_with = super::fields::calendar_instant)]
     pub to: Option<String>,
 }
 
@@ -277,6 +286,7 @@ fn default_active() -> bool {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreatePolicyRequest {
     /// Unique in the organization.
+    #[schema(schema_with = super::fields::name)]
     pub name: String,
     /// Lower ranks are tried first (default 0).
     #[serde(default)]
@@ -287,11 +297,16 @@ pub struct CreatePolicyRequest {
     /// A calendar of your organization.
     pub calendar_id: Uuid,
     /// Business minutes until the first response (> 0).
+    #[serde(deserialize_with = "super::whole::req")]
+    #[schema(minimum = 1, maximum = 5_259_600)]
     pub first_response_minutes: i64,
     /// Business minutes until resolution (> 0).
+    #[serde(deserialize_with = "super::whole::req")]
+    #[schema(minimum = 1, maximum = 5_259_600)]
     pub resolution_minutes: i64,
     /// Warning threshold, 1–100 (default 75).
     #[serde(default = "default_warn_percent")]
+    #[schema(minimum = 1, maximum = 100)]
     pub warn_percent: i64,
     /// Incident states in which the clocks pause (default `["on_hold"]`).
     #[serde(default = "default_pause_statuses")]
@@ -325,6 +340,7 @@ impl From<CreatePolicyRequest> for PolicyInput {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdatePolicyRequest {
     /// New name.
+    #[schema(schema_with = super::fields::name_opt)]
     pub name: Option<String>,
     /// New rank.
     pub rank: Option<i32>,
@@ -333,10 +349,16 @@ pub struct UpdatePolicyRequest {
     /// New calendar.
     pub calendar_id: Option<Uuid>,
     /// New first-response target.
+    #[serde(default, deserialize_with = "super::whole::opt")]
+    #[schema(minimum = 1, maximum = 5_259_600)]
     pub first_response_minutes: Option<i64>,
     /// New resolution target.
+    #[serde(default, deserialize_with = "super::whole::opt")]
+    #[schema(minimum = 1, maximum = 5_259_600)]
     pub resolution_minutes: Option<i64>,
     /// New warning threshold.
+    #[serde(default, deserialize_with = "super::whole::opt")]
+    #[schema(minimum = 1, maximum = 100)]
     pub warn_percent: Option<i64>,
     /// New pause statuses.
     pub pause_statuses: Option<Vec<String>>,
@@ -345,6 +367,7 @@ pub struct UpdatePolicyRequest {
     /// New escalation rules.
     pub escalations: Option<Vec<EscalationDto>>,
     /// The version read (alternative to `If-Match`).
+    #[serde(default, deserialize_with = "super::whole::opt")]
     pub version: Option<i64>,
 }
 

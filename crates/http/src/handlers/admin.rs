@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser};
-use crate::handlers::{block, json_list};
+use crate::handlers::{block, json_list, page_limit};
 use crate::problem::{ApiResult, Problem};
 
 /// Users of the caller's organization.
@@ -22,18 +22,16 @@ pub async fn list_users(
     q: web::Query<UserListQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
-    let users = block(move || {
-        state
-            .admin
-            .users(&user.actor, q.after.map(UserId), q.limit.unwrap_or(50))
-    })
-    .await?;
+    let limit = page_limit(q.limit)?;
+    let users = block(move || state.admin.users(&user.actor, q.after.map(UserId), limit)).await?;
     Ok(json_list::<_, UserDto>(users))
 }
 
 /// Create a user (admins; the platform admin in any organization).
 #[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
-    (status = 201, body = UserDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    (status = 201, body = UserDto), (status = 403, body = Problem),
+    (status = 404, description = "`org_id` names no organization", body = Problem),
+    (status = 422, body = Problem)))]
 #[post("/users")]
 pub async fn create_user(
     state: web::Data<AppState>,

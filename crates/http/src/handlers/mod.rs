@@ -30,3 +30,20 @@ pub(crate) fn json_list<T, D: From<T> + serde::Serialize>(
 ) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().json(items.into_iter().map(D::from).collect::<Vec<D>>())
 }
+
+/// Largest page any list answers.
+pub(crate) const MAX_PAGE: u32 = 200;
+
+/// A list's `limit`: 50 when absent; 1 to [`MAX_PAGE`], else 422 naming `limit` (as the
+/// OpenAPI document declares: a value outside it is refused, not silently changed).
+pub(crate) fn page_limit(limit: Option<u32>) -> ApiResult<u32> {
+    match limit {
+        None => Ok(50),
+        Some(n @ 1..=MAX_PAGE) => Ok(n),
+        Some(_) => Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_PAGE}"),
+        )),
+    }
+}

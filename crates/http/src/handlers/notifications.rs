@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::extract::{ApiJson, AuthUser, etag, if_match};
-use crate::handlers::{block, json_list};
+use crate::handlers::{block, json_list, page_limit};
 use crate::problem::{ApiResult, Problem};
 
 /// One in-app notification.
@@ -71,6 +71,7 @@ pub struct InboxQuery {
     /// Older than this notification (the last id of the previous page).
     pub before: Option<Uuid>,
     /// At most this many (default 50, max 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -79,6 +80,7 @@ pub struct InboxQuery {
 #[serde(deny_unknown_fields)]
 pub struct PreferenceDto {
     /// Event type, e.g. `sla.breached`.
+    #[schema(schema_with = crate::dto::fields::preference_event)]
     pub event: String,
     /// Send e-mail.
     pub email: bool,
@@ -159,15 +161,19 @@ pub struct CreatedWebhookDto {
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
     /// Name.
+    #[schema(schema_with = crate::dto::fields::name)]
     pub name: String,
     /// `http://` or `https://` URL.
+    #[schema(schema_with = crate::dto::fields::webhook_url)]
     pub url: String,
     /// Event types, or `["*"]`.
+    #[schema(schema_with = crate::dto::fields::webhook_events)]
     pub events: Vec<String>,
     /// `json` (default), `slack` or `teams`.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::dto::fields::webhook_format_opt)]
     pub format: Option<WebhookFormat>,
     /// Signing secret (16–256 characters); generated when absent.
+    #[schema(schema_with = crate::dto::fields::webhook_secret_opt)]
     pub secret: Option<String>,
 }
 
@@ -176,19 +182,24 @@ pub struct CreateWebhookRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateWebhookRequest {
     /// Name.
+    #[schema(schema_with = crate::dto::fields::name_opt)]
     pub name: Option<String>,
     /// URL.
+    #[schema(schema_with = crate::dto::fields::webhook_url_opt)]
     pub url: Option<String>,
     /// Event types.
+    #[schema(schema_with = crate::dto::fields::webhook_events_opt)]
     pub events: Option<Vec<String>>,
     /// Format.
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::dto::fields::webhook_format_opt)]
     pub format: Option<WebhookFormat>,
     /// Pause (`false`) or resume.
     pub active: Option<bool>,
     /// A new signing secret.
+    #[schema(schema_with = crate::dto::fields::webhook_secret_opt)]
     pub secret: Option<String>,
     /// The version changed (or send If-Match).
+    #[serde(default, deserialize_with = "crate::dto::whole::opt")]
     pub version: Option<i64>,
 }
 
@@ -246,16 +257,17 @@ impl From<DeliveryRecord> for DeliveryDto {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct DeliveryQuery {
     /// `pending`, `delivered` or `dead`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(pending|delivered|dead)$")]
     pub state: Option<DeliveryState>,
     /// `email` or `webhook`.
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, pattern = "^(email|webhook)$")]
     pub channel: Option<Channel>,
     /// One endpoint's deliveries.
     pub webhook_id: Option<Uuid>,
     /// Older than this delivery.
     pub before: Option<Uuid>,
     /// At most this many (default 50, max 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
@@ -264,6 +276,8 @@ pub struct DeliveryQuery {
 #[serde(deny_unknown_fields)]
 pub struct OrgSettingsDto {
     /// Resolved incidents close after this many days (1–3650); `null`: never.
+    #[serde(default, deserialize_with = "crate::dto::whole::opt")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub auto_close_days: Option<u32>,
 }
 
@@ -277,12 +291,13 @@ pub async fn inbox(
     q: web::Query<InboxQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
+    let limit = page_limit(q.limit)?;
     let (items, unread) = block(move || {
         let items = state.notifications.inbox(
             &user.actor,
             q.unread.unwrap_or(false),
             q.before.map(NotificationId),
-            q.limit.unwrap_or(50),
+            limit,
         )?;
         Ok((items, state.notifications.unread_count(&user.actor)?))
     })
@@ -454,13 +469,11 @@ pub async fn deliveries(
         channel: q.channel,
         webhook_id: q.webhook_id.map(WebhookId),
     };
+    let limit = page_limit(q.limit)?;
     let list = block(move || {
-        state.notifications.deliveries(
-            &user.actor,
-            filter,
-            q.before.map(DeliveryId),
-            q.limit.unwrap_or(50),
-        )
+        state
+            .notifications
+            .deliveries(&user.actor, filter, q.before.map(DeliveryId), limit)
     })
     .await?;
     Ok(json_list::<_, DeliveryDto>(list))
