@@ -255,6 +255,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         admin,
         notifications,
         sla,
+        audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),

@@ -233,6 +233,9 @@ pub struct UpdateUserRequest {
     pub role: Option<String>,
     /// Activate / deactivate.
     pub active: Option<bool>,
+    /// Grant or withdraw the platform admin flag: only a platform admin may send it, and
+    /// `true` needs the admin role. Dropped when the user loses the admin role.
+    pub platform_admin: Option<bool>,
 }
 
 /// Pagination of user lists.

@@ -33,7 +33,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
-use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
+use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream};
 use crate::middleware::{Metrics, RateLimit};
 use crate::problem::ApiError;
 
@@ -52,6 +52,8 @@ pub struct AppState {
     pub notifications: Notifications,
     /// SLA settings: calendars and policies.
     pub sla: SlaSettings,
+    /// The audit log.
+    pub audit: servicedesk_core::identity::AuditTrail,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Request counters.
@@ -151,7 +153,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::list_policies)
                 .service(sla::create_policy)
                 .service(sla::get_policy)
-                .service(sla::update_policy),
+                .service(sla::update_policy)
+                .service(audit::list),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

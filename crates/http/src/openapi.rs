@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
+use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream};
 use crate::problem::{Problem, ProblemField};
 
 /// Registers the bearer scheme the handlers refer to.
@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         stream::stream,
         sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
+        audit::list,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth),
@@ -57,6 +58,7 @@ impl Modify for BearerAuth {
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
         (name = "stream", description = "The live feed (WebSocket)"),
         (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
+        (name = "audit", description = "The hash-chained audit log"),
     )
 )]
 pub struct ApiDoc;

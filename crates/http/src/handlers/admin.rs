@@ -111,6 +111,7 @@ pub async fn update_user(
         name: b.name,
         role: b.role,
         active: b.active,
+        platform_admin: b.platform_admin,
     };
     let updated = block(move || state.admin.update_user(&user.actor, id, input)).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(updated)))
@@ -130,7 +131,9 @@ pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<
 
 /// Create an organization (platform admin).
 #[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), request_body = NameRequest, responses(
-    (status = 201, body = OrganizationDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    (status = 201, body = OrganizationDto), (status = 403, body = Problem),
+    (status = 409, body = Problem, description = "an organization of this name exists"),
+    (status = 422, body = Problem)))]
 #[post("/organizations")]
 pub async fn create_org(
     state: web::Data<AppState>,
@@ -138,19 +141,7 @@ pub async fn create_org(
     body: ApiJson<NameRequest>,
 ) -> ApiResult<HttpResponse> {
     let name = body.into_inner().name;
-    let org = block(
-        move || match state.admin.create_organization(&user.actor, &name) {
-            Err(servicedesk_core::Error::Internal(m)) if m.contains("Duplicate") => {
-                Err(servicedesk_core::Error::invalid(
-                    "name",
-                    "taken",
-                    "an organization of this name exists",
-                ))
-            }
-            other => other,
-        },
-    )
-    .await?;
+    let org = block(move || state.admin.create_organization(&user.actor, &name)).await?;
     Ok(HttpResponse::Created().json(OrganizationDto::from(org)))
 }
 
