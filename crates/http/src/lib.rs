@@ -154,7 +154,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::create_policy)
                 .service(sla::get_policy)
                 .service(sla::update_policy)
-                .service(audit::list),
+                .service(audit::list_audit_events),
         )
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("resource"))

@@ -46,7 +46,7 @@ impl Modify for BearerAuth {
         stream::stream,
         sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
-        audit::list,
+        audit::list_audit_events,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth),
@@ -120,6 +120,7 @@ mod tests {
             "/api/v1/calendars/{id}/business-minutes",
             "/api/v1/sla-policies",
             "/api/v1/sla-policies/{id}",
+            "/api/v1/audit-events",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

@@ -101,7 +101,7 @@ pub struct AuditEventQuery {
     (status = 404, body = Problem, description = "another organization (not the platform admin), or no such organization"),
     (status = 422, body = Problem), (status = 429, body = Problem)))]
 #[get("/audit-events")]
-pub async fn list(
+pub async fn list_audit_events(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<AuditEventQuery>,
