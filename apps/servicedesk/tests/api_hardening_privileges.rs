@@ -16,6 +16,7 @@ api_tests!(
     user_creator_cannot_create_an_admin_or_a_wider_role,
     user_updater_cannot_promote_or_demote_above_itself,
     custom_role_beyond_own_grants_is_refused,
+    custom_role_edit_is_bounded_by_the_editor,
     last_admin_of_an_org_cannot_be_demoted_or_deactivated,
     last_platform_admin_stays_and_the_flag_follows_the_admin_role,
     platform_admin_flag_is_granted_only_by_a_platform_admin,
@@ -420,4 +421,101 @@ fn concurrent_demotions_leave_an_admin(backend: Backend) {
             .count();
         assert_eq!(admins, 1, "one active admin is left: {left:?}");
     }
+}
+
+fn put(app: &TestApp, token: &str, path: &str, body: Value) -> Resp {
+    app.request("PUT", &api(path))
+        .bearer(token)
+        .json(&body)
+        .send()
+}
+
+fn role_grants(app: &TestApp, admin: &str, name: &str) -> Value {
+    let roles = app.get(admin, "/roles").body;
+    roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no role {name}"))["permissions"]
+        .clone()
+}
+
+fn custom_role_edit_is_bounded_by_the_editor(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let own_read = json!([{ "permission": "incident:read", "scope": "own" }]);
+    app.post(
+        &admin,
+        "/roles",
+        json!({ "name": "rolesmith", "permissions": [
+            { "permission": "role:manage", "scope": "org" },
+            { "permission": "role:read", "scope": "org" },
+            { "permission": "incident:read", "scope": "own" },
+        ]}),
+    )
+    .status_is(201);
+    app.post(
+        &admin,
+        "/roles",
+        json!({ "name": "helpdesk", "permissions": own_read }),
+    )
+    .status_is(201);
+    app.post(
+        &admin,
+        "/roles",
+        json!({ "name": "big", "permissions": [{ "permission": "incident:read", "scope": "org" }] }),
+    )
+    .status_is(201);
+    app.create_user(&admin, "rs@example.test", "Rs", "rolesmith", json!({}));
+    let rs = app.login("rs@example.test", PASSWORD).access;
+    let smith_before = role_grants(&app, &admin, "rolesmith");
+    let big_before = role_grants(&app, &admin, "big");
+
+    // Widening a role beyond one's own grants, one's own role included: 403, unchanged.
+    let wider = json!({ "permissions": [{ "permission": "incident:read", "scope": "org" }] });
+    put(&app, &rs, "/roles/helpdesk", wider.clone()).problem(403);
+    assert_eq!(role_grants(&app, &admin, "helpdesk"), own_read);
+    let mut self_escalation = smith_before.as_array().unwrap().clone();
+    self_escalation.push(json!({ "permission": "user:create", "scope": "org" }));
+    put(
+        &app,
+        &rs,
+        "/roles/rolesmith",
+        json!({ "permissions": self_escalation }),
+    )
+    .problem(403);
+    assert_eq!(role_grants(&app, &admin, "rolesmith"), smith_before);
+    // A role above the editor cannot be changed by it, not even narrowed.
+    put(&app, &rs, "/roles/big", json!({ "permissions": [] })).problem(403);
+    assert_eq!(role_grants(&app, &admin, "big"), big_before);
+    // Built-in and unknown roles are not custom roles of the organization.
+    put(&app, &admin, "/roles/admin", json!({ "permissions": [] })).problem(404);
+    put(&app, &admin, "/roles/nobody", json!({ "permissions": [] })).problem(404);
+    put(
+        &app,
+        &admin,
+        "/roles/helpdesk",
+        json!({ "permissions": [{ "permission": "no:such" }] }),
+    )
+    .problem(422);
+
+    // Within the ceiling the edit goes through, and is audited.
+    let within = json!({ "permissions": [
+        { "permission": "incident:read", "scope": "own" },
+        { "permission": "role:read", "scope": "org" },
+    ]});
+    let r = put(&app, &rs, "/roles/helpdesk", within);
+    r.status_is(200);
+    assert_eq!(r.body["permissions"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        role_grants(&app, &admin, "helpdesk")
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    put(&app, &admin, "/roles/big", json!({ "permissions": [] })).status_is(200);
+    let events = app.get(&admin, "/audit-events?action=role.update").body;
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "{events}");
 }

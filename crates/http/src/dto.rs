@@ -374,6 +374,13 @@ pub struct CreateRoleRequest {
     pub permissions: Vec<GrantDto>,
 }
 
+/// `PUT /roles/{name}`: the role's new grants (replacing the old ones).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateRoleRequest {
+    /// Permissions with scopes.
+    pub permissions: Vec<GrantDto>,
+}
+
 // ---- incidents ----
 
 /// `POST /incidents`.

@@ -114,6 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(admin::add_member)
                 .service(admin::list_roles)
                 .service(admin::create_role)
+                .service(admin::update_role)
                 .service(admin::permissions)
                 .service(incidents::list)
                 .service(incidents::create)

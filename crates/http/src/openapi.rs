@@ -34,7 +34,7 @@ impl Modify for BearerAuth {
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
-        admin::list_roles, admin::create_role, admin::permissions,
+        admin::list_roles, admin::create_role, admin::update_role, admin::permissions,
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
@@ -121,6 +121,7 @@ mod tests {
             "/api/v1/sla-policies",
             "/api/v1/sla-policies/{id}",
             "/api/v1/audit-events",
+            "/api/v1/roles/{name}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

@@ -120,6 +120,27 @@ impl AdminStore for Store {
         .map_err(|e| e.into_store("organization"))
     }
 
+    fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
+        let grants = serde_json::to_string(&role.grants)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            let changed = diesel::update(
+                roles::table
+                    .filter(roles::org_id.eq(org.to_string()))
+                    .filter(roles::name.eq(&role.name)),
+            )
+            .set(roles::grants.eq(&grants))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("role").into());
+            }
+            crate::audit::append(conn, audit)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("role"))
+    }
+
     fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError> {
         roles::table
             .filter(roles::org_id.eq(org.to_string()))

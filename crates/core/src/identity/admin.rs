@@ -768,6 +768,52 @@ impl Administration {
         }
     }
 
+    /// Replaces the grants of the custom role `name` (RBAC-3). The privilege ceiling holds
+    /// both ways: the actor must hold every grant the role has now and every grant it gets
+    /// (editing a role changes what all its holders may do).
+    ///
+    /// # Errors
+    /// `Forbidden` without `role:manage` or for a grant beyond the actor's own; `NotFound`
+    /// for a role that is not a custom role of the organization (built-in roles are fixed);
+    /// `Invalid` for unknown or repeated permissions.
+    pub fn update_role(
+        &self,
+        actor: &Actor,
+        name: &str,
+        grants: &[(String, Scope)],
+    ) -> Result<Role> {
+        allow(
+            actor,
+            ResourceKind::Role,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
+        let current = self
+            .admin
+            .roles(actor.org_id())?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or(Error::NotFound { entity: "role" })?;
+        let role = Role::custom_from_strs(name, grants)
+            .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
+        within_ceiling(actor, &current)?;
+        within_ceiling(actor, &role)?;
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "role.update".into(),
+            target_kind: "role".into(),
+            target_id: role.name.clone(),
+            at: self.clock.now(),
+            detail: serde_json::json!({
+                "grants": { "from": current.grants(), "to": role.grants() },
+            }),
+        };
+        self.admin.update_role(actor.org_id(), &role, &audit)?;
+        Ok(role)
+    }
+
     /// Built-in and custom roles of the actor's organization.
     ///
     /// # Errors

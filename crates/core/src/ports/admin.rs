@@ -66,6 +66,13 @@ pub trait AdminStore: Send + Sync {
     /// `Duplicate{field:"name"}` when the organization has a role of that name.
     fn create_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError>;
 
+    /// Replaces the grants of the custom role `role.name` of `org`, with `audit` in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// `NotFound` when the organization has no custom role of that name.
+    fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError>;
+
     /// The custom roles of `org`, by name.
     ///
     /// # Errors

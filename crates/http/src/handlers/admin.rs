@@ -1,6 +1,6 @@
 //! Users, organizations, teams, roles and permissions.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use servicedesk_core::identity::{NewTeam, NewUser, UpdateUser};
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
 use servicedesk_core::rbac::Scope;
@@ -211,6 +211,33 @@ pub async fn create_role(
         .collect();
     let role = block(move || state.admin.create_role(&user.actor, &b.name, &grants)).await?;
     Ok(HttpResponse::Created().json(RoleDto::from(role)))
+}
+
+/// Replace a custom role's permissions (its holders' access changes at once). Bounded by
+/// the caller's own grants, before and after.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
+    params(("name" = String, Path, description = "a custom role's name", max_length = 64)),
+    request_body = UpdateRoleRequest, responses(
+    (status = 200, body = RoleDto), (status = 401, body = Problem),
+    (status = 403, body = Problem, description = "no role:manage, or a grant beyond the caller's own"),
+    (status = 404, body = Problem, description = "no custom role of this name (built-in roles are fixed)"),
+    (status = 422, body = Problem)))]
+#[put("/roles/{name}")]
+pub async fn update_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    name: web::Path<String>,
+    body: ApiJson<UpdateRoleRequest>,
+) -> ApiResult<HttpResponse> {
+    let name = name.into_inner();
+    let grants: Vec<(String, Scope)> = body
+        .into_inner()
+        .permissions
+        .into_iter()
+        .map(|g| (g.permission, g.scope.into()))
+        .collect();
+    let role = block(move || state.admin.update_role(&user.actor, &name, &grants)).await?;
+    Ok(HttpResponse::Ok().json(RoleDto::from(role)))
 }
 
 /// Every permission (`resource:action`) a role can grant.
