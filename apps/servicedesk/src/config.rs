@@ -25,10 +25,16 @@ pub struct Config {
     pub mail_from: String,
     /// Public base URL for links in mails.
     pub public_url: String,
-    /// HMAC key(s) for access tokens.
+    /// The HMAC key that signs access tokens (key id [`Config::jwt_kid`]).
     pub jwt_secret: Vec<u8>,
-    /// Key for sealing TOTP secrets at rest.
+    /// The key id of `jwt_secret`, written in each token's header.
+    pub jwt_kid: String,
+    /// Older JWT keys `(kid, secret)` that still verify tokens but sign none (rotation).
+    pub jwt_retired: Vec<(String, Vec<u8>)>,
+    /// The key that seals TOTP and webhook secrets at rest (32 bytes).
     pub secret_key: Vec<u8>,
+    /// Older sealing keys that still open what they sealed (rotation).
+    pub secret_keys_retired: Vec<Vec<u8>>,
     /// Requests per minute per user (0 = off).
     pub rate_limit_per_minute: u32,
     /// Allowed CORS origins.
@@ -89,6 +95,19 @@ fn parse_env<T: std::str::FromStr>(name: &str, default: T) -> Result<T> {
     }
 }
 
+/// The database URL: the flag's value, else `DATABASE_URL`, else the SQLite file in
+/// `SERVICEDESK_DATA_DIR` (default `servicedesk-data/servicedesk.db`). Creates nothing.
+pub fn database_url(flag: Option<String>) -> String {
+    let data_dir =
+        PathBuf::from(env("SERVICEDESK_DATA_DIR").unwrap_or_else(|| "servicedesk-data".into()));
+    flag.or_else(|| env("DATABASE_URL")).unwrap_or_else(|| {
+        data_dir
+            .join("servicedesk.db")
+            .to_string_lossy()
+            .into_owned()
+    })
+}
+
 impl Config {
     /// Reads the environment; `database_url` and `bind` may be overridden by flags.
     ///
@@ -105,8 +124,16 @@ impl Config {
                     .to_string_lossy()
                     .into_owned()
             });
-        let jwt_secret = key("SERVICEDESK_JWT_SECRET", &data_dir, "jwt.key")?;
-        let secret_key = key("SERVICEDESK_SECRET_KEY", &data_dir, "secret-box.key")?;
+        let mut jwt = jwt_keys(&env, &data_dir)?.into_iter();
+        let (jwt_kid, jwt_secret) = jwt
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("the JWT key ring is empty"))?;
+        let jwt_retired: Vec<(String, Vec<u8>)> = jwt.collect();
+        let mut sealing = sealing_keys(&env, &data_dir)?.into_iter();
+        let secret_key = sealing
+            .next()
+            .ok_or_else(|| anyhow::anyhow!("no sealing key"))?;
+        let secret_keys_retired: Vec<Vec<u8>> = sealing.collect();
         Ok(Self {
             database_url,
             bind: bind
@@ -122,7 +149,10 @@ impl Config {
             public_url: env("SERVICEDESK_PUBLIC_URL")
                 .unwrap_or_else(|| "http://localhost:8080".into()),
             jwt_secret,
+            jwt_kid,
+            jwt_retired,
             secret_key,
+            secret_keys_retired,
             rate_limit_per_minute: parse_env("SERVICEDESK_RATE_LIMIT_PER_MINUTE", 600)?,
             cors_origins: env("SERVICEDESK_CORS_ORIGINS")
                 .map(|v| {
@@ -168,29 +198,163 @@ impl Config {
     }
 }
 
-/// A 32-byte key: from the environment (base64), else from `data_dir/file`, created with
-/// random bytes on first start. Several PostgreSQL-backed processes must share the same
-/// keys: set the variables there.
-fn key(var: &str, data_dir: &std::path::Path, file: &str) -> Result<Vec<u8>> {
-    if let Some(v) = env(var) {
-        let bytes = STANDARD
-            .decode(v.trim())
-            .with_context(|| format!("{var} must be base64"))?;
-        anyhow::ensure!(bytes.len() >= 32, "{var} must hold at least 32 bytes");
-        return Ok(bytes);
+/// Shortest JWT key, bytes (HS256).
+pub const MIN_JWT_KEY_LEN: usize = 32;
+/// Length of a sealing key, bytes (XChaCha20-Poly1305).
+pub const SEALING_KEY_LEN: usize = 32;
+/// The key id of a single JWT key given by `SERVICEDESK_JWT_SECRET` or the generated file.
+pub const DEFAULT_JWT_KID: &str = "k1";
+
+/// The entries of a key list: one per line or comma, blank ones and `#` comments skipped.
+fn entries(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['\n', ','])
+        .map(str::trim)
+        .filter(|e| !e.is_empty() && !e.starts_with('#'))
+}
+
+fn decode(source: &str, what: &str, text: &str) -> Result<Vec<u8>> {
+    STANDARD
+        .decode(text.trim())
+        .map_err(|_| anyhow::anyhow!("{source}: {what} is not base64"))
+}
+
+/// Parses a JWT key ring: `kid:base64` entries (see [`entries`]), the first signs, all
+/// verify. `source` names where the text came from, for the error.
+///
+/// # Errors
+/// An entry without `kid:`, a bad key id (1..=64 of `A-Za-z0-9._-`), a repeated key id, a
+/// key that is not base64 or shorter than [`MIN_JWT_KEY_LEN`] bytes, or no entry at all.
+pub fn parse_jwt_keys(text: &str, source: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    for entry in entries(text) {
+        let (kid, key) = entry
+            .split_once(':')
+            .ok_or_else(|| anyhow::anyhow!("{source}: each entry is kid:base64"))?;
+        let kid = kid.trim();
+        anyhow::ensure!(
+            !kid.is_empty()
+                && kid.len() <= 64
+                && kid
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+            "{source}: key id {kid:?} must be 1 to 64 of A-Z a-z 0-9 . _ -"
+        );
+        anyhow::ensure!(
+            out.iter().all(|(k, _)| k != kid),
+            "{source}: key id {kid:?} appears twice"
+        );
+        let bytes = decode(source, &format!("key {kid:?}"), key)?;
+        anyhow::ensure!(
+            bytes.len() >= MIN_JWT_KEY_LEN,
+            "{source}: key {kid:?} is {} bytes; at least {MIN_JWT_KEY_LEN} are required",
+            bytes.len()
+        );
+        out.push((kid.to_owned(), bytes));
     }
+    anyhow::ensure!(!out.is_empty(), "{source}: no key");
+    Ok(out)
+}
+
+/// Parses sealing keys: base64 entries (see [`entries`]), each exactly
+/// [`SEALING_KEY_LEN`] bytes; the first seals, all open.
+///
+/// # Errors
+/// A key that is not base64 or of the wrong length, or no entry at all.
+pub fn parse_sealing_keys(text: &str, source: &str) -> Result<Vec<Vec<u8>>> {
+    let mut out = Vec::new();
+    for (i, entry) in entries(text).enumerate() {
+        let bytes = decode(source, &format!("key {}", i + 1), entry)?;
+        anyhow::ensure!(
+            bytes.len() == SEALING_KEY_LEN,
+            "{source}: key {} is {} bytes; a sealing key is exactly {SEALING_KEY_LEN}",
+            i + 1,
+            bytes.len()
+        );
+        out.push(bytes);
+    }
+    anyhow::ensure!(!out.is_empty(), "{source}: no key");
+    Ok(out)
+}
+
+fn read_file(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// The JWT key ring, first key signing: `SERVICEDESK_JWT_KEYS` (`kid:base64` entries),
+/// else the file named by `SERVICEDESK_JWT_KEYS_FILE` (one entry per line), else
+/// `SERVICEDESK_JWT_SECRET` (one base64 key, id `k1`), else `data_dir/jwt.key` (id `k1`),
+/// generated on first start with mode 0600. `var` reads a variable (the environment).
+///
+/// # Errors
+/// As [`parse_jwt_keys`]; a file that cannot be read or created.
+pub fn jwt_keys(
+    var: &dyn Fn(&str) -> Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    if let Some(text) = var("SERVICEDESK_JWT_KEYS") {
+        return parse_jwt_keys(&text, "SERVICEDESK_JWT_KEYS");
+    }
+    if let Some(path) = var("SERVICEDESK_JWT_KEYS_FILE") {
+        let path = std::path::PathBuf::from(path);
+        return parse_jwt_keys(&read_file(&path)?, &path.display().to_string());
+    }
+    let (text, source) = match var("SERVICEDESK_JWT_SECRET") {
+        Some(v) => (v, "SERVICEDESK_JWT_SECRET".to_owned()),
+        None => key_file(data_dir, "jwt.key")?,
+    };
+    parse_jwt_keys(&format!("{DEFAULT_JWT_KID}:{}", text.trim()), &source)
+}
+
+/// The sealing keys, first sealing: `SERVICEDESK_SECRET_KEYS` (base64 entries), else the
+/// file named by `SERVICEDESK_SECRET_KEYS_FILE`, else `SERVICEDESK_SECRET_KEY` (one key),
+/// else `data_dir/secret-box.key`, generated on first start with mode 0600.
+///
+/// # Errors
+/// As [`parse_sealing_keys`]; a file that cannot be read or created.
+pub fn sealing_keys(
+    var: &dyn Fn(&str) -> Option<String>,
+    data_dir: &std::path::Path,
+) -> Result<Vec<Vec<u8>>> {
+    if let Some(text) = var("SERVICEDESK_SECRET_KEYS") {
+        return parse_sealing_keys(&text, "SERVICEDESK_SECRET_KEYS");
+    }
+    if let Some(path) = var("SERVICEDESK_SECRET_KEYS_FILE") {
+        let path = std::path::PathBuf::from(path);
+        return parse_sealing_keys(&read_file(&path)?, &path.display().to_string());
+    }
+    let (text, source) = match var("SERVICEDESK_SECRET_KEY") {
+        Some(v) => (v, "SERVICEDESK_SECRET_KEY".to_owned()),
+        None => key_file(data_dir, "secret-box.key")?,
+    };
+    parse_sealing_keys(&text, &source)
+}
+
+/// The base64 text of `data_dir/file` and its path, the file created (32 random bytes,
+/// owner-only mode 0600 on Unix) when missing. Several PostgreSQL-backed processes must
+/// share the same keys: set the variables there.
+fn key_file(data_dir: &std::path::Path, file: &str) -> Result<(String, String)> {
     let path = data_dir.join(file);
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        return STANDARD
-            .decode(text.trim())
-            .with_context(|| format!("{} is not base64", path.display()));
+    let source = path.display().to_string();
+    if path.exists() {
+        return Ok((read_file(&path)?, source));
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let bytes: Vec<u8> = (0..2)
         .flat_map(|_| uuid::Uuid::new_v4().into_bytes())
         .collect();
-    std::fs::write(&path, STANDARD.encode(&bytes))
+    let text = STANDARD.encode(&bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(&path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(&mut f, text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(bytes)
+    Ok((text, source))
 }

@@ -68,6 +68,34 @@ pub struct Built {
     pub feed: Arc<dyn LiveFeed>,
 }
 
+/// Seals every stored TOTP and webhook secret that only a retired sealing key opens again
+/// with the current key (`servicedesk keys reseal`). Values the current key opens are left
+/// alone; a value no key opens is an error (a key is missing from the ring).
+///
+/// # Errors
+/// A bad key, an unreachable database, or a secret no configured key opens.
+pub fn reseal_secrets(config: &Config) -> Result<servicedesk_store::Resealed> {
+    use servicedesk_core::ports::{CryptoError, SecretBox};
+    let ring = AeadSecretBox::with_retired(&config.secret_key, &config.secret_keys_retired)
+        .map_err(|e| anyhow::anyhow!("secret key: {e}"))?;
+    let store = Store::open(&config.database_url, 1).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open {}: {e}",
+            config::redact_url(&config.database_url)
+        )
+    })?;
+    let reseal = |sealed: &str| -> std::result::Result<Option<String>, CryptoError> {
+        if ring.needs_reseal(sealed) {
+            return ring.seal(&ring.open(sealed)?).map(Some);
+        }
+        // The current key opens it (nothing to do) or no key does (say so).
+        ring.open(sealed).map(|_| None)
+    };
+    store
+        .reseal_secrets(&reseal)
+        .map_err(|e| anyhow::anyhow!("reseal: {e}"))
+}
+
 /// Opens the database (migrating it), wires every adapter and use case, and creates the
 /// first organization and admin on an empty database.
 ///
@@ -115,15 +143,12 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         registration_org,
         ..AuthSettings::default()
     };
-    let tokens = JwtIssuer::new(
-        "servicedesk",
-        "servicedesk-api",
-        vec![("k1".to_owned(), config.jwt_secret.clone())],
-        "k1",
-    )
-    .map_err(|e| anyhow::anyhow!("JWT key: {e}"))?;
+    let mut jwt_ring = vec![(config.jwt_kid.clone(), config.jwt_secret.clone())];
+    jwt_ring.extend(config.jwt_retired.iter().cloned());
+    let tokens = JwtIssuer::new("servicedesk", "servicedesk-api", jwt_ring, &config.jwt_kid)
+        .map_err(|e| anyhow::anyhow!("JWT key: {e}"))?;
     let secrets = Arc::new(
-        AeadSecretBox::new(&config.secret_key[..32])
+        AeadSecretBox::with_retired(&config.secret_key, &config.secret_keys_retired)
             .map_err(|e| anyhow::anyhow!("secret key: {e}"))?,
     );
     let auth = Authenticator::new(
@@ -255,6 +280,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         admin,
         notifications,
         sla,
+        audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),

@@ -49,6 +49,34 @@ enum Command {
         #[arg(long, env = "SERVICEDESK_NEW_USER_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Key maintenance.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// The hash-chained audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Seal every stored TOTP and webhook secret again with the current sealing key (the
+    /// first of SERVICEDESK_SECRET_KEYS); afterwards the retired keys can be dropped.
+    Reseal,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute every organization's hash chain (or one's, with --org); exits non-zero
+    /// naming the first entry whose hash or link does not hold.
+    Verify {
+        /// Only this organization's chain.
+        #[arg(long)]
+        org: Option<uuid::Uuid>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -113,11 +141,51 @@ fn main() -> Result<()> {
             println!("created {} ({})", user.email, user.id);
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify { org },
+        } => audit_verify(
+            &servicedesk::config::database_url(cli.database_url),
+            org.map(servicedesk_core::ids::OrgId),
+        ),
+        Command::Keys {
+            command: KeysCommand::Reseal,
+        } => {
+            let config = Config::from_env(cli.database_url, None)?;
+            let done = servicedesk::reseal_secrets(&config)?;
+            println!(
+                "resealed {} TOTP secret(s) and {} webhook secret(s) with the current key",
+                done.totp, done.webhooks
+            );
+            Ok(())
+        }
         Command::Serve { bind, demo } => {
             let config = Config::from_env(cli.database_url, bind)?;
             serve(config, demo)
         }
     }
+}
+
+/// `servicedesk audit verify`: prints one line per intact chain; the first broken one is
+/// the error (exit status 1).
+fn audit_verify(database_url: &str, org: Option<servicedesk_core::ids::OrgId>) -> Result<()> {
+    let store = std::sync::Arc::new(
+        servicedesk_store::Store::connect(database_url, 1).map_err(|e| anyhow!("{e}"))?,
+    );
+    let trail = servicedesk_core::identity::AuditTrail::new(store.clone(), store);
+    let checks = trail.verify_all(org).map_err(|e| anyhow!("{e}"))?;
+    for (org, check) in checks {
+        match check {
+            servicedesk_core::ports::AuditCheck::Intact { entries } => {
+                println!("organization {org}: {entries} audit entries, chain intact");
+            }
+            servicedesk_core::ports::AuditCheck::Broken { seq, reason } => {
+                return Err(anyhow!(
+                    "organization {org}: audit entry {seq} is broken: {reason}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[actix_web::main]

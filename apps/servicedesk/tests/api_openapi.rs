@@ -50,6 +50,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/v1/roles", "get"),
     ("/api/v1/roles", "post"),
     ("/api/v1/permissions", "get"),
+    ("/api/v1/audit-events", "get"),
+    ("/api/v1/roles/{name}", "put"),
     ("/api/v1/incidents", "get"),
     ("/api/v1/incidents", "post"),
     ("/api/v1/incidents/{id}", "get"),

@@ -72,6 +72,14 @@ pub enum Error {
     /// A dependency failed (database down, …). The message is for logs, not clients.
     #[error("internal error: {0}")]
     Internal(String),
+    /// A thing with this unique value exists already (409); nothing was written.
+    #[error("{entity} with this {field} exists already")]
+    Duplicate {
+        /// What was created.
+        entity: &'static str,
+        /// The field that must be unique.
+        field: &'static str,
+    },
 }
 
 impl Error {

@@ -246,6 +246,9 @@ pub struct UpdateUserRequest {
     pub role: Option<String>,
     /// Activate / deactivate.
     pub active: Option<bool>,
+    /// Grant or withdraw the platform admin flag: only a platform admin may send it, and
+    /// `true` needs the admin role. Dropped when the user loses the admin role.
+    pub platform_admin: Option<bool>,
 }
 
 /// Pagination of user lists.
@@ -385,6 +388,13 @@ pub struct CreateRoleRequest {
     /// Name (lower-case letters, digits, `-`, `_`).
     #[schema(schema_with = fields::role_name)]
     pub name: String,
+    /// Permissions with scopes.
+    pub permissions: Vec<GrantDto>,
+}
+
+/// `PUT /roles/{name}`: the role's new grants (replacing the old ones).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateRoleRequest {
     /// Permissions with scopes.
     pub permissions: Vec<GrantDto>,
 }

@@ -35,7 +35,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
-use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
+use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream};
 use crate::middleware::{Metrics, RateLimit};
 
 /// Default largest JSON body (PLT-7).
@@ -53,6 +53,8 @@ pub struct AppState {
     pub notifications: Notifications,
     /// SLA settings: calendars and policies.
     pub sla: SlaSettings,
+    /// The audit log.
+    pub audit: servicedesk_core::identity::AuditTrail,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
     /// Request counters.
@@ -113,6 +115,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(admin::add_member)
                 .service(admin::list_roles)
                 .service(admin::create_role)
+                .service(admin::update_role)
                 .service(admin::permissions)
                 .service(incidents::list)
                 .service(incidents::create)
@@ -152,7 +155,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::list_policies)
                 .service(sla::create_policy)
                 .service(sla::get_policy)
-                .service(sla::update_policy),
+                .service(sla::update_policy)
+                .service(audit::list_audit_events),
         )
         .default_service(web::to(fallback::unmatched));
 }

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, auth, incidents, notifications, ops, sla, stream};
+use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream};
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
 
@@ -35,7 +35,7 @@ impl Modify for BearerAuth {
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
-        admin::list_roles, admin::create_role, admin::permissions,
+        admin::list_roles, admin::create_role, admin::update_role, admin::permissions,
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
@@ -47,6 +47,7 @@ impl Modify for BearerAuth {
         stream::stream,
         sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
+        audit::list_audit_events,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth, &ProblemResponses, &UuidPatterns),
@@ -58,6 +59,7 @@ impl Modify for BearerAuth {
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
         (name = "stream", description = "The live feed (WebSocket)"),
         (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
+        (name = "audit", description = "The hash-chained audit log"),
     )
 )]
 pub struct ApiDoc;
@@ -119,6 +121,8 @@ mod tests {
             "/api/v1/calendars/{id}/business-minutes",
             "/api/v1/sla-policies",
             "/api/v1/sla-policies/{id}",
+            "/api/v1/audit-events",
+            "/api/v1/roles/{name}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

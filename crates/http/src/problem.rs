@@ -192,6 +192,12 @@ impl From<Error> for ApiError {
                 )
             },
             Error::Internal(msg) => return Self::internal(msg),
+            Error::Duplicate { .. } => Problem::new(
+                StatusCode::CONFLICT,
+                "duplicate",
+                "Already exists",
+                e.to_string(),
+            ),
         };
         Self::new(p)
     }

@@ -38,6 +38,7 @@
 
 mod actor;
 mod builtin;
+mod ceiling;
 mod decision;
 mod error;
 mod permission;
@@ -46,6 +47,7 @@ mod scope;
 
 pub use actor::{Actor, ResourceRef};
 pub use builtin::BuiltinRole;
+pub use ceiling::{covers, uncovered};
 pub use decision::{AllowReason, Decision, DenyReason, decide, widest_scope};
 pub use error::RbacError;
 pub use permission::{Action, Permission, ResourceKind};

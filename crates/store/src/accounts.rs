@@ -81,6 +81,73 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, TxError> {
     serde_json::to_string(value).map_err(|e| TxError::Store(StoreError::Unavailable(e.to_string())))
 }
 
+/// Whether a stored `roles` JSON list names the built-in admin role.
+fn names_admin(roles: &str) -> bool {
+    serde_json::from_str::<Vec<String>>(roles).is_ok_and(|r| r.iter().any(|n| n == "admin"))
+}
+
+/// Refuses an update that would leave organization `org` without an active admin, or the
+/// installation without an active platform admin.
+///
+/// Runs first in the update's transaction. Its first statement takes the organization's
+/// `admin_guard` counter row (a write: PostgreSQL's row lock, SQLite's write lock), so of
+/// two concurrent updates in one organization the second waits for the first to commit and
+/// then counts what it left. Taking the last platform admin away additionally locks the rows
+/// of every platform admin (a no-op update) before counting the others, which serializes
+/// demotions across organizations.
+fn guard_last_admins(
+    conn: &mut DbConn,
+    org: &str,
+    id: &str,
+    after: &Account,
+) -> Result<(), TxError> {
+    crate::counters::next(conn, org, "admin_guard")?;
+    let Some((roles, active, platform_admin)) = users::table
+        .filter(users::org_id.eq(org))
+        .filter(users::id.eq(id))
+        .select((users::roles, users::active, users::platform_admin))
+        .first::<(String, bool, bool)>(conn)
+        .optional()?
+    else {
+        return Ok(());
+    };
+    let stays_admin = after.user.active && after.user.roles.iter().any(|r| r == "admin");
+    if active && names_admin(&roles) && !stays_admin {
+        let others: Vec<String> = users::table
+            .filter(users::org_id.eq(org))
+            .filter(users::id.ne(id))
+            .filter(users::active.eq(true))
+            .filter(users::roles.like("%\"admin\"%"))
+            .select(users::roles)
+            .load(conn)?;
+        if !others.iter().any(|r| names_admin(r)) {
+            return Err(StoreError::Refused(
+                "the last active admin of the organization cannot be demoted or deactivated".into(),
+            )
+            .into());
+        }
+    }
+    if active && platform_admin && !(after.user.active && after.platform_admin) {
+        // A no-op update: its only effect is the row locks on every platform admin.
+        diesel::update(users::table.filter(users::platform_admin.eq(true)))
+            .set(users::platform_admin.eq(true))
+            .execute(conn)?;
+        let others: i64 = users::table
+            .filter(users::id.ne(id))
+            .filter(users::platform_admin.eq(true))
+            .filter(users::active.eq(true))
+            .select(count_star())
+            .first(conn)?;
+        if others == 0 {
+            return Err(StoreError::Refused(
+                "the last active platform admin cannot be demoted or deactivated".into(),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl AccountStore for Store {
     fn user_count(&self) -> Result<u64, StoreError> {
         let n: i64 = users::table
@@ -154,6 +221,7 @@ impl AccountStore for Store {
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
+            guard_last_admins(conn, &org, &id, account)?;
             let changed = diesel::update(
                 users::table
                     .filter(users::org_id.eq(&org))
@@ -162,6 +230,7 @@ impl AccountStore for Store {
             )
             .set((
                 users::name.eq(&u.name),
+                users::platform_admin.eq(account.platform_admin),
                 users::roles.eq(encode(&u.roles)?),
                 users::active.eq(u.active),
                 users::password_hash.eq(&account.password_hash),

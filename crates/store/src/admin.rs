@@ -14,8 +14,12 @@ use crate::schema::{organizations, roles, teams};
 use crate::time::{db, utc};
 
 impl AdminStore for Store {
-    fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError> {
-        Store::create_organization(self, org)
+    fn create_organization(
+        &self,
+        org: &Organization,
+        audit: &AuditRecord,
+    ) -> Result<Organization, StoreError> {
+        self.create_organization_audited(org, Some(audit))
     }
 
     fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
@@ -71,8 +75,8 @@ impl AdminStore for Store {
         })
     }
 
-    fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
-        Store::create_team(self, team)
+    fn create_team(&self, team: &Team, audit: &AuditRecord) -> Result<Team, StoreError> {
+        self.create_team_audited(team, Some(audit))
     }
 
     fn teams(&self, org: OrgId) -> Result<Vec<Team>, StoreError> {
@@ -86,24 +90,55 @@ impl AdminStore for Store {
             .collect()
     }
 
-    fn add_team_member(&self, org: OrgId, team: TeamId, user: UserId) -> Result<(), StoreError> {
-        Store::add_team_member(self, org, team, user)
+    fn add_team_member(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        self.add_team_member_audited(org, team, user, Some(audit))
     }
 
-    fn create_role(&self, org: OrgId, role: &Role) -> Result<(), StoreError> {
+    fn create_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        diesel::insert_into(roles::table)
-            .values((
-                roles::org_id.eq(org.to_string()),
-                roles::id.eq(uuid::Uuid::now_v7().to_string()),
-                roles::name.eq(&role.name),
-                roles::grants.eq(grants),
-                roles::created_at.eq(db(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)),
-            ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("organization"))?;
-        Ok(())
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            diesel::insert_into(roles::table)
+                .values((
+                    roles::org_id.eq(org.to_string()),
+                    roles::id.eq(uuid::Uuid::now_v7().to_string()),
+                    roles::name.eq(&role.name),
+                    roles::grants.eq(&grants),
+                    roles::created_at.eq(db(audit.at)),
+                ))
+                .execute(conn)?;
+            crate::audit::append(conn, audit)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))
+    }
+
+    fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
+        let grants = serde_json::to_string(&role.grants)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            let changed = diesel::update(
+                roles::table
+                    .filter(roles::org_id.eq(org.to_string()))
+                    .filter(roles::name.eq(&role.name)),
+            )
+            .set(roles::grants.eq(&grants))
+            .execute(conn)?;
+            if changed == 0 {
+                return Err(StoreError::NotFound("role").into());
+            }
+            crate::audit::append(conn, audit)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("role"))
     }
 
     fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError> {

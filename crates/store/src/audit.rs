@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{OrgId, UserId};
-use servicedesk_core::ports::{AuditCheck, AuditEntry, AuditLog, StoreError};
+use servicedesk_core::ports::{AuditCheck, AuditEntry, AuditLog, AuditQuery, StoreError};
 use sha2::{Digest, Sha256};
 
 use crate::Store;
@@ -127,6 +127,46 @@ impl AuditLog for Store {
             .filter(audit_events::org_id.eq(org.to_string()))
             .filter(audit_events::seq.gt(after_seq))
             .order(audit_events::seq.asc())
+            .limit(i64::from(limit))
+            .load::<AuditRow>(&mut *conn)
+            .map_err(map("audit entry"))?
+            .into_iter()
+            .map(AuditRow::into_entry)
+            .collect()
+    }
+
+    fn search(
+        &self,
+        org: OrgId,
+        query: &AuditQuery,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut conn = self.db.conn()?;
+        let mut q = audit_events::table
+            .filter(audit_events::org_id.eq(org.to_string()))
+            .into_boxed();
+        if let Some(actor) = query.actor {
+            q = q.filter(audit_events::actor_id.eq(actor.to_string()));
+        }
+        if let Some(action) = &query.action {
+            q = q.filter(audit_events::action.eq(action.clone()));
+        }
+        if let Some(kind) = &query.target_kind {
+            q = q.filter(audit_events::target_kind.eq(kind.clone()));
+        }
+        if let Some(id) = &query.target_id {
+            q = q.filter(audit_events::target_id.eq(id.clone()));
+        }
+        if let Some(from) = query.from {
+            q = q.filter(audit_events::at.ge(db(from)));
+        }
+        if let Some(to) = query.to {
+            q = q.filter(audit_events::at.lt(db(to)));
+        }
+        if let Some(before) = query.before_seq {
+            q = q.filter(audit_events::seq.lt(before));
+        }
+        q.order(audit_events::seq.desc())
             .limit(i64::from(limit))
             .load::<AuditRow>(&mut *conn)
             .map_err(map("audit entry"))?

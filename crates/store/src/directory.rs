@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use servicedesk_core::entities::{Organization, Team, User};
+use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
 use servicedesk_core::ports::{Directory, StoreError};
 
@@ -55,7 +56,13 @@ fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
-fn insert_membership(conn: &mut DbConn, org: &str, team: &str, user: &str) -> Result<(), TxError> {
+/// Inserts the membership unless it exists; `true` when it was inserted.
+fn insert_membership(
+    conn: &mut DbConn,
+    org: &str,
+    team: &str,
+    user: &str,
+) -> Result<bool, TxError> {
     if !user_in_org(conn, org, user)? {
         return Err(TxError::Store(StoreError::NotFound("user")));
     }
@@ -83,7 +90,7 @@ fn insert_membership(conn: &mut DbConn, org: &str, team: &str, user: &str) -> Re
                 other => TxError::Diesel(other),
             })?;
     }
-    Ok(())
+    Ok(!exists)
 }
 
 impl Store {
@@ -92,15 +99,31 @@ impl Store {
     /// # Errors
     /// `Duplicate{field:"name"}` when the name is taken.
     pub fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError> {
-        diesel::insert_into(organizations::table)
-            .values((
-                organizations::id.eq(org.id.to_string()),
-                organizations::name.eq(&org.name),
-                organizations::settings.eq("{}"),
-                organizations::created_at.eq(db(org.created_at)),
-            ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("organization"))?;
+        self.create_organization_audited(org, None)
+    }
+
+    /// [`Store::create_organization`] with an audit record in the same transaction.
+    pub(crate) fn create_organization_audited(
+        &self,
+        org: &Organization,
+        audit: Option<&AuditRecord>,
+    ) -> Result<Organization, StoreError> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            diesel::insert_into(organizations::table)
+                .values((
+                    organizations::id.eq(org.id.to_string()),
+                    organizations::name.eq(&org.name),
+                    organizations::settings.eq("{}"),
+                    organizations::created_at.eq(db(org.created_at)),
+                ))
+                .execute(conn)?;
+            if let Some(audit) = audit {
+                crate::audit::append(conn, audit)?;
+            }
+            Ok(())
+        })
+        .map_err(|e| e.into_store("organization"))?;
         Ok(Organization {
             created_at: crate::time::utc(db(org.created_at)),
             ..org.clone()
@@ -148,6 +171,15 @@ impl Store {
     /// `Duplicate{field:"name"}` when the organization has a team of that name; `NotFound`
     /// when the organization or the manager does not exist (in that organization).
     pub fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
+        self.create_team_audited(team, None)
+    }
+
+    /// [`Store::create_team`] with an audit record in the same transaction.
+    pub(crate) fn create_team_audited(
+        &self,
+        team: &Team,
+        audit: Option<&AuditRecord>,
+    ) -> Result<Team, StoreError> {
         let mut conn = self.db.conn()?;
         let org = team.org_id.to_string();
         conn.transaction::<_, TxError, _>(|conn| {
@@ -159,6 +191,9 @@ impl Store {
             diesel::insert_into(teams::table)
                 .values(TeamRow::from_team(team))
                 .execute(conn)?;
+            if let Some(audit) = audit {
+                crate::audit::append(conn, audit)?;
+            }
             Ok(())
         })
         .map_err(|e| e.into_store("organization"))?;
@@ -175,9 +210,26 @@ impl Store {
         team: TeamId,
         user: UserId,
     ) -> Result<(), StoreError> {
+        self.add_team_member_audited(org, team, user, None)
+    }
+
+    /// [`Store::add_team_member`] with an audit record in the same transaction, appended
+    /// only when the membership is new.
+    pub(crate) fn add_team_member_audited(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+        audit: Option<&AuditRecord>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.db.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
-            insert_membership(conn, &org.to_string(), &team.to_string(), &user.to_string())
+            let added =
+                insert_membership(conn, &org.to_string(), &team.to_string(), &user.to_string())?;
+            if added && let Some(audit) = audit {
+                crate::audit::append(conn, audit)?;
+            }
+            Ok(())
         })
         .map_err(|e| e.into_store("team"))
     }

@@ -31,6 +31,7 @@ mod notifications;
 mod outbox;
 mod rows;
 mod schema;
+mod secrets;
 mod sessions;
 mod sla_admin;
 mod sla_catalog;
@@ -42,6 +43,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager};
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
+pub use secrets::Resealed;
 use servicedesk_core::ports::StoreError;
 
 /// The store: a pool to one database and the port implementations over it.

@@ -48,6 +48,8 @@ pub struct UpdateUser {
     pub role: Option<String>,
     /// Activate or deactivate.
     pub active: Option<bool>,
+    /// Grant or withdraw the platform admin flag (platform admins only; needs the admin role).
+    pub platform_admin: Option<bool>,
 }
 
 /// Input of [`Administration::create_team`].
@@ -94,6 +96,104 @@ fn allow(
     }
 }
 
+/// Whether the actor holds the built-in admin role.
+fn is_admin(actor: &Actor) -> bool {
+    actor
+        .roles()
+        .iter()
+        .any(|r| r.builtin_kind() == Some(BuiltinRole::Admin))
+}
+
+/// The privilege ceiling: `Forbidden` unless the actor may hand out `role` — the built-in
+/// admin role only by an admin, any other role only when every grant of it is held by the
+/// actor at an equal or wider scope.
+fn within_ceiling(actor: &Actor, role: &Role) -> Result<()> {
+    if role.builtin_kind() == Some(BuiltinRole::Admin) {
+        if is_admin(actor) {
+            return Ok(());
+        }
+        return Err(Error::Forbidden {
+            reason: "only an admin grants or withdraws the admin role".into(),
+        });
+    }
+    let missing = servicedesk_rbac::uncovered(role.grants(), actor.roles());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = missing
+        .iter()
+        .map(|g| format!("{} ({})", g.permission, g.scope))
+        .collect();
+    Err(Error::Forbidden {
+        reason: format!(
+            "the role {} grants what you do not hold yourself: {}",
+            role.name,
+            list.join(", ")
+        ),
+    })
+}
+
+/// The audit record of a new organization, first in its own chain.
+fn org_audit(actor: Option<&Actor>, org: &Organization) -> AuditRecord {
+    AuditRecord {
+        org_id: org.id,
+        actor_id: actor.map(Actor::user_id),
+        action: "organization.create".into(),
+        target_kind: "organization".into(),
+        target_id: org.id.to_string(),
+        at: org.created_at,
+        detail: serde_json::json!({ "name": org.name }),
+    }
+}
+
+/// The audit record of a user write: the fields that changed, before and after (never a
+/// password hash or a second-factor secret).
+fn user_audit(
+    actor: Option<&Actor>,
+    action: &str,
+    before: Option<&Account>,
+    after: &Account,
+    at: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    let view = |a: &Account| {
+        serde_json::json!({
+            "email": a.user.email,
+            "name": a.user.name,
+            "roles": a.user.roles,
+            "active": a.user.active,
+            "platform_admin": a.platform_admin,
+            "team_ids": a.user.team_ids,
+        })
+    };
+    let now = view(after);
+    let detail = match before.map(view) {
+        None => now,
+        Some(was) => {
+            let mut changed = serde_json::Map::new();
+            if let (Some(was), Some(now)) = (was.as_object(), now.as_object()) {
+                for (key, value) in now {
+                    if was.get(key) != Some(value) {
+                        changed.insert(
+                            key.clone(),
+                            serde_json::json!({ "from": was.get(key), "to": value }),
+                        );
+                    }
+                }
+            }
+            serde_json::Value::Object(changed)
+        }
+    };
+    AuditRecord {
+        org_id: after.user.org_id,
+        actor_id: actor.map(Actor::user_id),
+        action: action.into(),
+        target_kind: "user".into(),
+        target_id: after.user.id.to_string(),
+        at,
+        detail,
+    }
+}
+
 impl Administration {
     /// Wires the use cases.
     pub fn new(
@@ -128,7 +228,15 @@ impl Administration {
             name,
             created_at: self.clock.now(),
         };
-        Ok(self.admin.create_organization(&org)?)
+        let audit = org_audit(Some(actor), &org);
+        match self.admin.create_organization(&org, &audit) {
+            Ok(org) => Ok(org),
+            Err(StoreError::Duplicate { .. }) => Err(Error::Duplicate {
+                entity: "organization",
+                field: "name",
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The organizations the actor may see: all for the platform admin, else its own.
@@ -229,11 +337,15 @@ impl Administration {
             .find(|o| o.name == org_name)
         {
             Some(org) => org,
-            None => self.admin.create_organization(&Organization {
-                id: OrgId(self.ids.new_id()),
-                name: org_name.to_owned(),
-                created_at: now,
-            })?,
+            None => {
+                let org = Organization {
+                    id: OrgId(self.ids.new_id()),
+                    name: org_name.to_owned(),
+                    created_at: now,
+                };
+                self.admin
+                    .create_organization(&org, &org_audit(None, &org))?
+            }
         };
         let account = Account {
             user: User {
@@ -256,14 +368,17 @@ impl Administration {
             mfa: MfaState::default(),
             version: 1,
         };
-        let created = self
-            .accounts
-            .create_account(&account, &WriteSet::default())?;
+        let write = WriteSet {
+            audit: vec![user_audit(None, "user.bootstrap", None, &account, now)],
+            ..WriteSet::default()
+        };
+        let created = self.accounts.create_account(&account, &write)?;
         Ok(Some((org, created.user)))
     }
 
     /// Creates a user (verified: an admin vouches for the address). Only the platform admin
-    /// may name another organization.
+    /// may name another organization. The role is bounded by the actor's own grants (the
+    /// privilege ceiling; the built-in admin role only by an admin).
     ///
     /// # Errors
     /// `Invalid` for bad fields, an unknown role or team, a taken address; `Forbidden`;
@@ -294,15 +409,17 @@ impl Administration {
         {
             errors.push(e);
         }
-        if let Err(e) = self.check_role(org, &input.role) {
-            errors.push(e);
-        }
-        let (Some(email), Some(name)) = (email, name) else {
+        let role = self
+            .resolve_role(org, &input.role)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let (Some(email), Some(name), Some(role)) = (email, name, role) else {
             return Err(Error::Invalid(errors));
         };
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
+        within_ceiling(actor, &role)?;
         let now = self.clock.now();
         let account = Account {
             user: User {
@@ -310,7 +427,7 @@ impl Administration {
                 org_id: org,
                 email,
                 name,
-                roles: vec![input.role],
+                roles: vec![role.name],
                 team_ids: input.team_ids,
                 active: true,
                 created_at: now,
@@ -325,7 +442,11 @@ impl Administration {
             mfa: MfaState::default(),
             version: 1,
         };
-        match self.accounts.create_account(&account, &WriteSet::default()) {
+        let write = WriteSet {
+            audit: vec![user_audit(Some(actor), "user.create", None, &account, now)],
+            ..WriteSet::default()
+        };
+        match self.accounts.create_account(&account, &write) {
             Ok(a) => Ok(a.user),
             Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
                 "email",
@@ -341,12 +462,19 @@ impl Administration {
         }
     }
 
-    fn check_role(&self, org: OrgId, role: &str) -> std::result::Result<(), FieldError> {
-        if BuiltinRole::from_str(role).is_ok() {
-            return Ok(());
+    /// The built-in or custom role named `role` in `org`.
+    fn resolve_role(&self, org: OrgId, role: &str) -> std::result::Result<Role, FieldError> {
+        if let Ok(builtin) = BuiltinRole::from_str(role) {
+            return Ok(Role::builtin(builtin));
         }
         match self.admin.roles(org) {
-            Ok(roles) if roles.iter().any(|r| r.name == role) => Ok(()),
+            Ok(roles) => roles.into_iter().find(|r| r.name == role).ok_or_else(|| {
+                FieldError::new(
+                    "role",
+                    "unknown",
+                    "must be admin, manager, agent, requester or a custom role",
+                )
+            }),
             _ => Err(FieldError::new(
                 "role",
                 "unknown",
@@ -386,7 +514,13 @@ impl Administration {
         Ok(self.accounts.account(actor.org_id(), id)?.user)
     }
 
-    /// Changes a user's name, role or active flag.
+    /// Changes a user's name, role, active flag or platform admin flag.
+    ///
+    /// The privilege ceiling holds: changing a role or the active flag needs the actor to
+    /// hold the user's current role and the new one (the built-in admin role: only admins);
+    /// `platform_admin` is granted or withdrawn only by a platform admin and is dropped when
+    /// the user loses the admin role. The store refuses to demote or deactivate the last
+    /// active admin of the organization or the last platform admin.
     ///
     /// # Errors
     /// `Invalid`; `Forbidden`; `NotFound`; `Conflict` when changed concurrently.
@@ -400,9 +534,16 @@ impl Administration {
         )?;
         let self_service =
             id == actor.user_id() && actor.scope(ResourceKind::User, Action::Manage).is_none();
-        if self_service && (input.role.is_some() || input.active.is_some()) {
+        let privileged =
+            input.role.is_some() || input.active.is_some() || input.platform_admin.is_some();
+        if self_service && privileged {
             return Err(Error::Forbidden {
                 reason: "only administrators change roles or deactivate users".into(),
+            });
+        }
+        if input.platform_admin.is_some() && !actor.platform_admin {
+            return Err(Error::Forbidden {
+                reason: "only a platform admin grants or withdraws platform_admin".into(),
             });
         }
         if input == UpdateUser::default() {
@@ -418,24 +559,79 @@ impl Administration {
             .map(|n| validate::name("name", n))
             .transpose()
             .map_err(|e| Error::Invalid(vec![e]))?;
-        if let Some(role) = &input.role {
-            self.check_role(actor.org_id(), role)
-                .map_err(|e| Error::Invalid(vec![e]))?;
-        }
+        let new_role = input
+            .role
+            .as_deref()
+            .map(|role| self.resolve_role(actor.org_id(), role))
+            .transpose()
+            .map_err(|e| Error::Invalid(vec![e]))?;
         let account = self.accounts.account(actor.org_id(), id)?;
+        if privileged {
+            // The ceiling both ways: the actor must hold what the user holds now (no
+            // demoting or deactivating someone above you) and what the user is given.
+            for current in &account.user.roles {
+                if let Ok(role) = self.resolve_role(actor.org_id(), current) {
+                    within_ceiling(actor, &role)?;
+                }
+            }
+            if let Some(role) = &new_role {
+                within_ceiling(actor, role)?;
+            }
+        }
         let mut updated = account.clone();
         if let Some(name) = name {
             updated.user.name = name;
         }
-        if let Some(role) = input.role {
-            updated.user.roles = vec![role];
+        if let Some(role) = new_role {
+            updated.user.roles = vec![role.name];
         }
         if let Some(active) = input.active {
             updated.user.active = active;
         }
+        let stays_admin = updated
+            .user
+            .roles
+            .iter()
+            .any(|r| r == BuiltinRole::Admin.name());
+        match input.platform_admin {
+            Some(true) if !stays_admin => {
+                return Err(Error::invalid(
+                    "platform_admin",
+                    "requires_admin",
+                    "only a user with the admin role can be a platform admin",
+                ));
+            }
+            Some(flag) => updated.platform_admin = flag,
+            // Demoted from admin: the platform flag goes with the role.
+            None if !stays_admin => updated.platform_admin = false,
+            None => {}
+        }
+        let action = if updated.user.active != account.user.active {
+            if updated.user.active {
+                "user.activate"
+            } else {
+                "user.deactivate"
+            }
+        } else if updated.user.roles != account.user.roles
+            || updated.platform_admin != account.platform_admin
+        {
+            "user.role_change"
+        } else {
+            "user.update"
+        };
+        let write = WriteSet {
+            audit: vec![user_audit(
+                Some(actor),
+                action,
+                Some(&account),
+                &updated,
+                self.clock.now(),
+            )],
+            ..WriteSet::default()
+        };
         Ok(self
             .accounts
-            .update_account(&updated, account.version, &WriteSet::default())?
+            .update_account(&updated, account.version, &write)?
             .user)
     }
 
@@ -459,7 +655,16 @@ impl Administration {
             manager_id: input.manager_id,
             created_at: self.clock.now(),
         };
-        match self.admin.create_team(&team) {
+        let audit = AuditRecord {
+            org_id: team.org_id,
+            actor_id: Some(actor.user_id()),
+            action: "team.create".into(),
+            target_kind: "team".into(),
+            target_id: team.id.to_string(),
+            at: team.created_at,
+            detail: serde_json::json!({ "name": team.name, "manager_id": team.manager_id }),
+        };
+        match self.admin.create_team(&team, &audit) {
             Ok(t) => Ok(t),
             Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
                 "name",
@@ -500,7 +705,19 @@ impl Administration {
             actor.org_id(),
             None,
         )?;
-        match self.admin.add_team_member(actor.org_id(), team, user) {
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "team.member_add".into(),
+            target_kind: "team".into(),
+            target_id: team.to_string(),
+            at: self.clock.now(),
+            detail: serde_json::json!({ "user_id": user }),
+        };
+        match self
+            .admin
+            .add_team_member(actor.org_id(), team, user, &audit)
+        {
             Err(StoreError::NotFound("user")) => {
                 Err(Error::invalid("user_id", "unknown", "no such user"))
             }
@@ -508,10 +725,13 @@ impl Administration {
         }
     }
 
-    /// Creates a custom role from `resource:action` permissions with scopes (RBAC-3).
+    /// Creates a custom role from `resource:action` permissions with scopes (RBAC-3). The
+    /// privilege ceiling holds: every grant must be held by the actor at an equal or wider
+    /// scope.
     ///
     /// # Errors
-    /// `Invalid` for a bad name or unknown permissions; `Forbidden` without `role:manage`.
+    /// `Invalid` for a bad name or unknown permissions; `Forbidden` without `role:manage` or
+    /// for a grant beyond the actor's own.
     pub fn create_role(
         &self,
         actor: &Actor,
@@ -527,7 +747,17 @@ impl Administration {
         )?;
         let role = Role::custom_from_strs(name, grants)
             .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
-        match self.admin.create_role(actor.org_id(), &role) {
+        within_ceiling(actor, &role)?;
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "role.create".into(),
+            target_kind: "role".into(),
+            target_id: role.name.clone(),
+            at: self.clock.now(),
+            detail: serde_json::json!({ "grants": role.grants() }),
+        };
+        match self.admin.create_role(actor.org_id(), &role, &audit) {
             Ok(()) => Ok(role),
             Err(StoreError::Duplicate { .. }) => Err(Error::invalid(
                 "name",
@@ -536,6 +766,52 @@ impl Administration {
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Replaces the grants of the custom role `name` (RBAC-3). The privilege ceiling holds
+    /// both ways: the actor must hold every grant the role has now and every grant it gets
+    /// (editing a role changes what all its holders may do).
+    ///
+    /// # Errors
+    /// `Forbidden` without `role:manage` or for a grant beyond the actor's own; `NotFound`
+    /// for a role that is not a custom role of the organization (built-in roles are fixed);
+    /// `Invalid` for unknown or repeated permissions.
+    pub fn update_role(
+        &self,
+        actor: &Actor,
+        name: &str,
+        grants: &[(String, Scope)],
+    ) -> Result<Role> {
+        allow(
+            actor,
+            ResourceKind::Role,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
+        let current = self
+            .admin
+            .roles(actor.org_id())?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or(Error::NotFound { entity: "role" })?;
+        let role = Role::custom_from_strs(name, grants)
+            .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
+        within_ceiling(actor, &current)?;
+        within_ceiling(actor, &role)?;
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "role.update".into(),
+            target_kind: "role".into(),
+            target_id: role.name.clone(),
+            at: self.clock.now(),
+            detail: serde_json::json!({
+                "grants": { "from": current.grants(), "to": role.grants() },
+            }),
+        };
+        self.admin.update_role(actor.org_id(), &role, &audit)?;
+        Ok(role)
     }
 
     /// Built-in and custom roles of the actor's organization.

@@ -6,6 +6,7 @@
 //! Error messages are generic where detail would reveal whether an account exists (AUTH-7).
 
 mod admin;
+mod audit;
 mod authenticate;
 mod login;
 mod mfa;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 pub use admin::{Administration, NewTeam, NewUser, UpdateUser};
+pub use audit::{AuditPage, AuditTrail, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE};
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
 pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};

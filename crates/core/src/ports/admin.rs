@@ -11,11 +11,16 @@ use crate::ports::StoreError;
 /// Organizations, teams and custom roles.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait AdminStore: Send + Sync {
-    /// Creates an organization.
+    /// Creates an organization, with `audit` (appended to the new organization's chain) in
+    /// the same transaction.
     ///
     /// # Errors
     /// `Duplicate{field:"name"}` when the name is taken.
-    fn create_organization(&self, org: &Organization) -> Result<Organization, StoreError>;
+    fn create_organization(
+        &self,
+        org: &Organization,
+        audit: &AuditRecord,
+    ) -> Result<Organization, StoreError>;
 
     /// Every organization, by name.
     ///
@@ -29,11 +34,11 @@ pub trait AdminStore: Send + Sync {
     /// `NotFound` when it does not exist.
     fn organization(&self, id: OrgId) -> Result<Organization, StoreError>;
 
-    /// Creates a team.
+    /// Creates a team, with `audit` in the same transaction.
     ///
     /// # Errors
     /// `Duplicate{field:"name"}`; `NotFound` when the manager is not in the organization.
-    fn create_team(&self, team: &Team) -> Result<Team, StoreError>;
+    fn create_team(&self, team: &Team, audit: &AuditRecord) -> Result<Team, StoreError>;
 
     /// Teams of `org`, by name.
     ///
@@ -41,17 +46,32 @@ pub trait AdminStore: Send + Sync {
     /// `Unavailable` when the store fails.
     fn teams(&self, org: OrgId) -> Result<Vec<Team>, StoreError>;
 
-    /// Adds `user` to `team` (no-op when already a member).
+    /// Adds `user` to `team`, with `audit` in the same transaction (no-op, and no audit
+    /// record, when already a member).
     ///
     /// # Errors
     /// `NotFound` when the team or the user is not in `org`.
-    fn add_team_member(&self, org: OrgId, team: TeamId, user: UserId) -> Result<(), StoreError>;
+    fn add_team_member(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
 
-    /// Stores a custom role of `org`.
+    /// Stores a custom role of `org` created at `audit.at`, with `audit` in the same
+    /// transaction.
     ///
     /// # Errors
     /// `Duplicate{field:"name"}` when the organization has a role of that name.
-    fn create_role(&self, org: OrgId, role: &Role) -> Result<(), StoreError>;
+    fn create_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError>;
+
+    /// Replaces the grants of the custom role `role.name` of `org`, with `audit` in the same
+    /// transaction.
+    ///
+    /// # Errors
+    /// `NotFound` when the organization has no custom role of that name.
+    fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError>;
 
     /// The custom roles of `org`, by name.
     ///

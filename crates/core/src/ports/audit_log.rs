@@ -1,11 +1,31 @@
 //! Reading and verifying the tamper-evident audit log (AUD-1). Records are appended by the
 //! store inside each write's transaction (see [`WriteSet`](crate::ports::WriteSet)).
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::events::AuditRecord;
-use crate::ids::OrgId;
+use crate::ids::{OrgId, UserId};
 use crate::ports::StoreError;
+
+/// What [`AuditLog::search`] looks for; absent fields match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Only records of this actor.
+    pub actor: Option<UserId>,
+    /// Only this action (`user.update`, …).
+    pub action: Option<String>,
+    /// Only this kind of target (`user`, `team`, …).
+    pub target_kind: Option<String>,
+    /// Only this target id.
+    pub target_id: Option<String>,
+    /// Only records at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only records before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Only entries with a sequence number below this one (the cursor of the next page).
+    pub before_seq: Option<i64>,
+}
 
 /// One stored audit record with its place in the organization's hash chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +69,17 @@ pub trait AuditLog: Send + Sync {
         &self,
         org: OrgId,
         after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Up to `limit` entries of `org` matching `query`, newest first.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn search(
+        &self,
+        org: OrgId,
+        query: &AuditQuery,
         limit: u32,
     ) -> Result<Vec<AuditEntry>, StoreError>;
 

@@ -23,7 +23,7 @@ mod webhook;
 
 pub use accounts::{Account, AccountStore, MfaState, Rotation, SessionStore, Throttle, TokenKind};
 pub use admin::AdminStore;
-pub use audit_log::{AuditCheck, AuditEntry, AuditLog};
+pub use audit_log::{AuditCheck, AuditEntry, AuditLog, AuditQuery};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use delivery::{DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice};
 pub use directory::Directory;

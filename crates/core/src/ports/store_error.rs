@@ -25,6 +25,10 @@ pub enum StoreError {
     /// The database could not be reached or failed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The write would break a rule the store guards atomically (the last active admin of
+    /// an organization, the last platform admin); nothing was written.
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 impl From<StoreError> for Error {
@@ -36,6 +40,7 @@ impl From<StoreError> for Error {
                 Error::invalid(field, "duplicate", format!("{field} is already in use"))
             }
             StoreError::Unavailable(msg) => Error::Internal(msg),
+            StoreError::Refused(reason) => Error::Forbidden { reason },
         }
     }
 }

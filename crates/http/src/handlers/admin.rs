@@ -1,6 +1,6 @@
 //! Users, organizations, teams, roles and permissions.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use servicedesk_core::identity::{NewTeam, NewUser, UpdateUser};
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
 use servicedesk_core::rbac::Scope;
@@ -109,6 +109,7 @@ pub async fn update_user(
         name: b.name,
         role: b.role,
         active: b.active,
+        platform_admin: b.platform_admin,
     };
     let updated = block(move || state.admin.update_user(&user.actor, id, input)).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(updated)))
@@ -128,7 +129,9 @@ pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<
 
 /// Create an organization (platform admin).
 #[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), request_body = NameRequest, responses(
-    (status = 201, body = OrganizationDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    (status = 201, body = OrganizationDto), (status = 403, body = Problem),
+    (status = 409, body = Problem, description = "an organization of this name exists"),
+    (status = 422, body = Problem)))]
 #[post("/organizations")]
 pub async fn create_org(
     state: web::Data<AppState>,
@@ -136,19 +139,7 @@ pub async fn create_org(
     body: ApiJson<NameRequest>,
 ) -> ApiResult<HttpResponse> {
     let name = body.into_inner().name;
-    let org = block(
-        move || match state.admin.create_organization(&user.actor, &name) {
-            Err(servicedesk_core::Error::Internal(m)) if m.contains("Duplicate") => {
-                Err(servicedesk_core::Error::invalid(
-                    "name",
-                    "taken",
-                    "an organization of this name exists",
-                ))
-            }
-            other => other,
-        },
-    )
-    .await?;
+    let org = block(move || state.admin.create_organization(&user.actor, &name)).await?;
     Ok(HttpResponse::Created().json(OrganizationDto::from(org)))
 }
 
@@ -218,6 +209,33 @@ pub async fn create_role(
         .collect();
     let role = block(move || state.admin.create_role(&user.actor, &b.name, &grants)).await?;
     Ok(HttpResponse::Created().json(RoleDto::from(role)))
+}
+
+/// Replace a custom role's permissions (its holders' access changes at once). Bounded by
+/// the caller's own grants, before and after.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
+    params(("name" = String, Path, description = "a custom role's name", max_length = 64)),
+    request_body = UpdateRoleRequest, responses(
+    (status = 200, body = RoleDto), (status = 401, body = Problem),
+    (status = 403, body = Problem, description = "no role:manage, or a grant beyond the caller's own"),
+    (status = 404, body = Problem, description = "no custom role of this name (built-in roles are fixed)"),
+    (status = 422, body = Problem)))]
+#[put("/roles/{name}")]
+pub async fn update_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    name: web::Path<String>,
+    body: ApiJson<UpdateRoleRequest>,
+) -> ApiResult<HttpResponse> {
+    let name = name.into_inner();
+    let grants: Vec<(String, Scope)> = body
+        .into_inner()
+        .permissions
+        .into_iter()
+        .map(|g| (g.permission, g.scope.into()))
+        .collect();
+    let role = block(move || state.admin.update_role(&user.actor, &name, &grants)).await?;
+    Ok(HttpResponse::Ok().json(RoleDto::from(role)))
 }
 
 /// Every permission (`resource:action`) a role can grant.

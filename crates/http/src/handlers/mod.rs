@@ -1,6 +1,7 @@
 //! Route handlers: extract, call a use case on the blocking pool, map the answer.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod incidents;
 pub mod notifications;
