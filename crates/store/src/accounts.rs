@@ -108,7 +108,7 @@ impl AccountStore for Store {
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(users::table)
                 .values((
                     users::id.eq(&id),
@@ -153,7 +153,7 @@ impl AccountStore for Store {
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let changed = diesel::update(
                 users::table
                     .filter(users::org_id.eq(&org))

@@ -116,7 +116,7 @@ impl Store {
         let mut conn = self.db.conn()?;
         let org = user.org_id.to_string();
         let id = user.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let roles = serde_json::to_string(&user.roles)
                 .map_err(|e| TxError::Store(StoreError::Unavailable(e.to_string())))?;
             diesel::insert_into(users::table)
@@ -150,7 +150,7 @@ impl Store {
     pub fn create_team(&self, team: &Team) -> Result<Team, StoreError> {
         let mut conn = self.db.conn()?;
         let org = team.org_id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             if let Some(manager) = team.manager_id
                 && !user_in_org(conn, &org, &manager.to_string())?
             {
@@ -176,7 +176,7 @@ impl Store {
         user: UserId,
     ) -> Result<(), StoreError> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             insert_membership(conn, &org.to_string(), &team.to_string(), &user.to_string())
         })
         .map_err(|e| e.into_store("team"))

@@ -78,7 +78,7 @@ impl Store {
     ) -> Result<Created<Incident>, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
-        let result = conn.transaction::<_, TxError, _>(|conn| {
+        let result = crate::db::write_tx(&mut conn, |conn| {
             // The counter update comes first: on SQLite a transaction that starts with a write
             // queues on the write lock instead of failing on a stale read snapshot.
             let number = counters::next(conn, &org_s, "incident")?;
@@ -204,7 +204,7 @@ impl IncidentStore for Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let id = incident.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mut row = IncidentRow::from_incident(incident)?;
             row.version = expected_version + 1;
             let changed = diesel::update(
@@ -537,7 +537,7 @@ impl IncidentStore for Store {
         }
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let number = counters::next(conn, &org_s, "task")?;
             let parents: i64 = incidents::table
                 .filter(incidents::org_id.eq(&org_s))
@@ -594,7 +594,7 @@ impl IncidentStore for Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let id = task.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mut row = TaskRow::from_task(task);
             row.version = expected_version + 1;
             let changed = diesel::update(
