@@ -91,7 +91,6 @@ impl Incidents {
             ..IncidentContext::default()
         };
         self.apply_move(
-            actor,
             &mut incident,
             IncidentAction::Assign,
             &ctx,

@@ -10,6 +10,7 @@ use crate::entities::{Incident, Task, Title};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
 use crate::ids::{TaskId, UserId};
+use crate::ports::StoreError;
 use crate::priority::Priority;
 use crate::usecases::access::{Deleted, precheck_kind};
 use crate::usecases::record::Record;
@@ -100,7 +101,20 @@ impl Incidents {
             task_id: task.id,
         });
         let write = record.finish("task.create", "task", task.id.to_string());
-        let stored = self.store.create_task(actor.org_id(), &task, &write)?;
+        let stored = self
+            .store
+            .create_task(actor.org_id(), &task, &write)
+            .map_err(|e| match e {
+                // The parent was resolved, closed or cancelled after it was read above.
+                StoreError::Conflict {
+                    entity: "incident", ..
+                } => Error::IllegalTransition {
+                    message: "the incident stopped being worked meanwhile; it takes no new tasks"
+                        .into(),
+                    legal_actions: Vec::new(),
+                },
+                other => other.into(),
+            })?;
         Ok(Outcome {
             value: stored,
             events: write.events,
