@@ -184,6 +184,10 @@ impl Store {
 }
 
 impl Directory for Store {
+    fn custom_roles(&self, org: OrgId) -> Result<Vec<servicedesk_core::rbac::Role>, StoreError> {
+        servicedesk_core::ports::AdminStore::roles(self, org)
+    }
+
     fn user(&self, org: OrgId, id: UserId) -> Result<User, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();

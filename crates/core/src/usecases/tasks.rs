@@ -121,12 +121,25 @@ impl Incidents {
         })
     }
 
-    /// The tasks under an incident, oldest first.
+    /// The tasks under an incident, oldest first. Tasks are internal work: they need
+    /// `task:read` (requesters hold none). The incident is loaded first, so one the actor
+    /// may not read (another organization's, another requester's) stays `NotFound`, as
+    /// everywhere; one they may read answers `Forbidden` without `task:read`.
     ///
     /// # Errors
-    /// `NotFound` when the incident is not visible to the actor.
+    /// `NotFound` when the incident is not visible to the actor; `Forbidden` without
+    /// `task:read` on the incident's tasks.
     pub fn tasks(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<Task>> {
         let parent = self.load(actor, r, Deleted::Hidden)?;
+        if !crate::visibility::allowed(actor, Action::Read, &task_resource(&parent, None)) {
+            return Err(Error::Forbidden {
+                reason: if actor.scope(ResourceKind::Task, Action::Read).is_some() {
+                    "task:read does not reach this incident's tasks".into()
+                } else {
+                    "no role grants task:read".into()
+                },
+            });
+        }
         Ok(self.store.tasks(actor.org_id(), parent.id)?)
     }
 
