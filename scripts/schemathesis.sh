@@ -38,5 +38,5 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH=scripts/schemathesis \
   --max-examples "${SD_SCHEMATHESIS_EXAMPLES:-25}" \
   --seed "${SD_SCHEMATHESIS_SEED:-20261201}" \
   --generation-database none \
-  --workers 2 \
+  --workers 1 \
   --no-color "$@"

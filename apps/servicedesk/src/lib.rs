@@ -271,7 +271,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock.clone(),
         config.retention,
     );
-    let auto_close = AutoCloser::new(store.clone(), store.clone(), clock, ids);
+    let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock);
 
     let probe = store.clone();
     let state = web::Data::new(AppState {

@@ -500,8 +500,12 @@ fn stream_sends_each_user_only_what_they_may_see(backend: Backend) {
     assert_eq!(s_agent.next_item(), marker_r2);
     assert_eq!(s_agent.next_item(), marker_r1);
 
+    // Internal work on r1's own ticket (assignment, SLA) is staff-only: not sent to r1.
+    for kind in ["incident.assigned", "sla.breached", "task.created"] {
+        feed.publish(&item_of(&org, &i1, kind, false)).unwrap();
+    }
     // The raw frame is a text frame holding the FeedItem JSON, field for field.
-    let raw_item = item_of(&org, &i1, "incident.assigned", false);
+    let raw_item = item_of(&org, &i1, "incident.updated", false);
     feed.publish(&raw_item).unwrap();
     let text = loop {
         match s_r1.ws.read().unwrap() {
@@ -639,7 +643,7 @@ fn postgres_two_servers_share_the_feed() {
     b.stop();
     let frame = on_b.close_frame().expect("a close frame");
     assert_eq!(frame.code, CloseCode::Away);
-    let last = item_of(&org, &mine, "incident.assigned", false);
+    let last = item_of(&org, &mine, "incident.updated", false);
     app.running().feed.publish(&last).unwrap();
     assert_eq!(on_a.next_item(), last);
 }

@@ -58,10 +58,10 @@ impl Actor {
         servicedesk_rbac::widest_scope(&self.access, Permission::new(resource, action))
     }
 
-    /// True for people who work tickets (they may write internal notes), as opposed to
-    /// requesters. Their public replies count as the first response.
+    /// True for people who work tickets, as opposed to requesters: the one definition in
+    /// [`crate::visibility::is_staff`] (`incident:read` at group or organization scope).
+    /// Their public replies count as the first response.
     pub fn is_staff(&self) -> bool {
-        self.scope(ResourceKind::Incident, Action::CommentInternal)
-            .is_some()
+        crate::visibility::is_staff(self)
     }
 }

@@ -4,47 +4,42 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::json;
-use servicedesk_lifecycle::StateMachine;
-use servicedesk_lifecycle::incident::{
-    Incident as IncidentMachine, IncidentAction, IncidentContext,
-};
+use chrono::TimeDelta;
 
-use crate::entities::{HistoryEntry, Incident};
-use crate::error::Result;
-use crate::events::{AuditRecord, DomainEvent, EventPayload};
-use crate::ids::{EventId, HistoryId};
-use crate::ports::{AdminStore, Clock, IdGenerator, IncidentStore, StoreError, WriteSet};
+use crate::error::{Error, Result};
+use crate::ports::{AdminStore, Clock, IncidentStore};
+use crate::usecases::Incidents;
 
 /// Closes resolved incidents whose organization's delay has passed.
 #[derive(Clone)]
 pub struct AutoCloser {
+    incidents: Incidents,
     store: Arc<dyn IncidentStore>,
     admin: Arc<dyn AdminStore>,
     clock: Arc<dyn Clock>,
-    ids: Arc<dyn IdGenerator>,
 }
 
 impl AutoCloser {
-    /// An auto-closer over its ports.
+    /// An auto-closer over its ports. The close itself is the incident use cases' lifecycle
+    /// move ([`Incidents::close_resolved`]), so clocks, the next due instant, history and
+    /// events are the same as for a user's close.
     pub fn new(
+        incidents: Incidents,
         store: Arc<dyn IncidentStore>,
         admin: Arc<dyn AdminStore>,
         clock: Arc<dyn Clock>,
-        ids: Arc<dyn IdGenerator>,
     ) -> Self {
         Self {
+            incidents,
             store,
             admin,
             clock,
-            ids,
         }
     }
 
     /// Closes up to `batch` incidents per organization; returns how many closed. An
-    /// incident changed meanwhile (reopened, commented) is left for the next sweep, and one
-    /// with open tasks stays resolved (closing needs them done).
+    /// incident changed meanwhile (reopened, commented, a task added) is left for the next
+    /// sweep, and one with open tasks stays resolved (closing needs them done).
     ///
     /// # Errors
     /// `Internal` when the store fails.
@@ -57,87 +52,30 @@ impl AutoCloser {
             };
             let cutoff = now - TimeDelta::days(i64::from(days));
             for incident in self.store.resolved_before(org.id, cutoff, batch)? {
-                match self.close(incident, days, now) {
-                    Ok(true) => closed += 1,
-                    Ok(false) | Err(StoreError::Conflict { .. } | StoreError::NotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
+                match self.incidents.close_resolved(incident, days) {
+                    Ok(Some(_)) => closed += 1,
+                    Ok(None) | Err(Error::Conflict { .. } | Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e),
                 }
             }
         }
         Ok(closed)
     }
-
-    fn close(
-        &self,
-        mut incident: Incident,
-        days: u32,
-        now: DateTime<Utc>,
-    ) -> std::result::Result<bool, StoreError> {
-        let open_tasks = self.store.open_task_count(incident.org_id, incident.id)?;
-        let ctx = IncidentContext {
-            has_assignee: incident.assignee_id.is_some(),
-            actor_can_take: false,
-            resolution_code: incident.resolution_code.clone(),
-            resolution_notes: incident.resolution_notes.clone(),
-            open_tasks,
-        };
-        let Ok(moved) = IncidentMachine::transition(incident.status, IncidentAction::Close, &ctx)
-        else {
-            return Ok(false);
-        };
-        let from = incident.status;
-        incident.status = moved.to;
-        incident.closed_at = Some(now);
-        incident.updated_at = now;
-        let mut write = WriteSet::default();
-        write.history.push(HistoryEntry {
-            id: HistoryId(self.ids.new_id()),
-            org_id: incident.org_id,
-            incident_id: incident.id,
-            actor_id: None,
-            at: now,
-            field: "status".into(),
-            old_value: Some(from.to_string()),
-            new_value: Some(moved.to.to_string()),
-        });
-        write.events.push(DomainEvent {
-            id: EventId(self.ids.new_id()),
-            org_id: incident.org_id,
-            occurred_at: now,
-            actor_id: None,
-            payload: EventPayload::IncidentStatusChanged {
-                incident_id: incident.id,
-                from: from.to_string(),
-                to: moved.to.to_string(),
-                action: "auto_close".into(),
-            },
-        });
-        write.audit.push(AuditRecord {
-            org_id: incident.org_id,
-            actor_id: None,
-            action: "incident.auto_close".into(),
-            target_kind: "incident".into(),
-            target_id: incident.id.to_string(),
-            at: now,
-            detail: json!({ "after_days": days }),
-        });
-        let version = incident.version;
-        self.store
-            .update(incident.org_id, &incident, version, &write)?;
-        Ok(true)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use servicedesk_lifecycle::incident::IncidentState;
+    use chrono::{DateTime, Utc};
+    use servicedesk_lifecycle::incident::{IncidentAction, IncidentState};
 
     use super::*;
-    use crate::entities::{OrgSettings, Organization};
-    use crate::ports::{FixedClock, MockAdminStore, MockIncidentStore, UuidV7Generator};
-    use crate::usecases::tests::fixture::{ORG, incident, t0};
+    use crate::entities::{Incident, OrgSettings, Organization};
+    use crate::events::EventPayload;
+    use crate::ports::{MockAdminStore, MockIncidentStore, StoreError, WriteSet};
+    use crate::usecases::TransitionRequest;
+    use crate::usecases::tests::fixture::{Fx, ORG, incident, last, requester, t0};
 
-    fn closer(store: MockIncidentStore, days: Option<u32>, now: DateTime<Utc>) -> AutoCloser {
+    fn admin(days: Option<u32>) -> MockAdminStore {
         let mut admin = MockAdminStore::new();
         admin.expect_organizations().returning(|| {
             Ok(vec![Organization {
@@ -151,69 +89,157 @@ mod tests {
                 auto_close_days: days,
             })
         });
-        AutoCloser::new(
-            Arc::new(store),
-            Arc::new(admin),
-            Arc::new(FixedClock::new(now)),
-            Arc::new(UuidV7Generator),
-        )
+        admin
     }
 
+    /// Resolved at t0 with both clocks still running and a pending due instant, so a
+    /// close that skips the lifecycle's clock effects shows.
     fn resolved() -> Incident {
         let mut i = incident(IncidentState::Resolved);
         i.resolved_at = Some(t0());
         i.resolution_code = Some("fixed".into());
         i.resolution_notes = Some("rebooted".into());
+        i.next_sla_due_at = Some(t0() + TimeDelta::hours(1));
         i
     }
 
+    fn closer(
+        fx: Fx,
+        listed: MockIncidentStore,
+        days: Option<u32>,
+        now: DateTime<Utc>,
+    ) -> AutoCloser {
+        fx.clock.set(now);
+        let clock = fx.clock.clone();
+        AutoCloser::new(fx.build(), Arc::new(listed), Arc::new(admin(days)), clock)
+    }
+
+    fn listing(incidents: Vec<Incident>) -> MockIncidentStore {
+        let mut listed = MockIncidentStore::new();
+        listed
+            .expect_resolved_before()
+            .returning(move |_, _, _| Ok(incidents.clone()));
+        listed
+    }
+
     #[test]
-    fn resolved_incidents_close_after_the_delay() {
+    fn auto_close_is_the_same_lifecycle_move_as_a_users_close() {
         let now = t0() + TimeDelta::days(7);
-        let mut store = MockIncidentStore::new();
-        store
+        // A user's close at `now`.
+        let (mut by_user, user_written) = Fx::new().holding(resolved()).accepting_updates();
+        by_user
+            .store
+            .expect_open_task_count()
+            .returning(|_, _| Ok(0));
+        by_user.clock.set(now);
+        by_user
+            .build()
+            .transition(
+                &requester(),
+                resolved().id.into(),
+                None,
+                TransitionRequest::new(IncidentAction::Close),
+            )
+            .unwrap();
+        let (user_row, _, user_write) = last(&user_written);
+
+        // The sweep at `now`, five days after the resolution.
+        let (mut by_system, system_written) = Fx::new().accepting_updates();
+        by_system
+            .store
+            .expect_open_task_count()
+            .returning(|_, _| Ok(0));
+        let mut listed = MockIncidentStore::new();
+        listed
             .expect_resolved_before()
             .withf(move |org, cutoff, _| *org == ORG && *cutoff == now - TimeDelta::days(5))
             .returning(|_, _, _| Ok(vec![resolved()]));
-        store.expect_open_task_count().returning(|_, _| Ok(0));
-        store
-            .expect_update()
-            .withf(move |_, i: &Incident, _, w| {
-                i.status == IncidentState::Closed
-                    && i.closed_at == Some(now)
-                    && matches!(
-                        &w.events[0].payload,
-                        EventPayload::IncidentStatusChanged { action, to, .. }
-                            if action == "auto_close" && to == "closed"
-                    )
-                    && w.audit[0].action == "incident.auto_close"
-            })
-            .times(1)
-            .returning(|_, i, v, _| {
-                Ok(Incident {
-                    version: v + 1,
-                    ..i.clone()
-                })
-            });
-        assert_eq!(closer(store, Some(5), now).sweep(50).unwrap(), 1);
+        assert_eq!(
+            closer(by_system, listed, Some(5), now).sweep(50).unwrap(),
+            1
+        );
+        let (system_row, version, system_write) = last(&system_written);
+
+        assert_eq!(version, resolved().version, "guarded by the version read");
+        assert_eq!(system_row.status, IncidentState::Closed);
+        assert_eq!(system_row.closed_at, Some(now));
+        assert_eq!(system_row.updated_at, now);
+        assert_eq!(
+            system_row.sla, user_row.sla,
+            "clocks stop as on a user's close"
+        );
+        assert!(
+            system_row
+                .sla
+                .as_ref()
+                .is_some_and(|s| !s.resolution.is_running()),
+            "the resolution clock stopped"
+        );
+        assert_eq!(system_row.next_sla_due_at, user_row.next_sla_due_at);
+        assert_eq!(system_row.next_sla_due_at, None, "nothing is due any more");
+        assert_eq!(system_row, user_row, "the stored incident is the same");
+
+        let strip = |w: &WriteSet| {
+            (
+                w.history
+                    .iter()
+                    .map(|h| (h.field.clone(), h.old_value.clone(), h.new_value.clone()))
+                    .collect::<Vec<_>>(),
+                w.events.iter().map(|e| e.kind()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(strip(&system_write), strip(&user_write));
+        assert!(system_write.history.iter().all(|h| h.actor_id.is_none()));
+        assert!(system_write.events.iter().all(|e| e.actor_id.is_none()));
+        assert!(matches!(
+            &system_write.events[0].payload,
+            EventPayload::IncidentStatusChanged { action, from, to, .. }
+                if action == "auto_close" && from == "resolved" && to == "closed"
+        ));
+        assert_eq!(system_write.audit.len(), 1);
+        assert_eq!(system_write.audit[0].action, "incident.auto_close");
+        assert_eq!(system_write.audit[0].actor_id, None);
+        assert_eq!(system_write.audit[0].detail["after_days"], 5);
     }
 
     #[test]
     fn organizations_without_the_setting_are_not_touched() {
-        // A bare mock panics on any store call.
-        let store = MockIncidentStore::new();
-        assert_eq!(closer(store, None, t0()).sweep(50).unwrap(), 0);
+        // Bare mocks panic on any store call.
+        let fx = Fx::bare();
+        assert_eq!(
+            closer(fx, MockIncidentStore::new(), None, t0())
+                .sweep(50)
+                .unwrap(),
+            0
+        );
     }
 
     #[test]
     fn open_tasks_keep_an_incident_resolved() {
-        let mut store = MockIncidentStore::new();
-        store
-            .expect_resolved_before()
-            .returning(|_, _, _| Ok(vec![resolved()]));
-        store.expect_open_task_count().returning(|_, _| Ok(2));
+        let mut fx = Fx::new();
+        fx.store.expect_open_task_count().returning(|_, _| Ok(2));
+        let listed = listing(vec![resolved()]);
         assert_eq!(
-            closer(store, Some(1), t0() + TimeDelta::days(2))
+            closer(fx, listed, Some(1), t0() + TimeDelta::days(2))
+                .sweep(50)
+                .unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn an_incident_changed_meanwhile_is_left_for_the_next_sweep() {
+        let mut fx = Fx::new();
+        fx.store.expect_open_task_count().returning(|_, _| Ok(0));
+        fx.store.expect_update().returning(|_, _, _, _| {
+            Err(StoreError::Conflict {
+                entity: "incident",
+                current: 4,
+            })
+        });
+        let listed = listing(vec![resolved()]);
+        assert_eq!(
+            closer(fx, listed, Some(1), t0() + TimeDelta::days(2))
                 .sweep(50)
                 .unwrap(),
             0

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servicedesk_rbac::{Action, Decision, ResourceKind, ResourceRef};
+use servicedesk_rbac::{ResourceKind, ResourceRef};
 
 use crate::actor::Actor;
 use crate::entities::Incident;
@@ -90,9 +90,11 @@ impl FeedItem {
         })
     }
 
-    /// Whether `actor` may see this item: same organization, read access to the ticket
-    /// (an unassigned-team ticket is in the triage queue of every team member), and the
-    /// internal-note permission for work notes.
+    /// Whether `actor` may see this item: the rule the notification router applies too
+    /// ([`crate::visibility::may_see_event`]): same organization, read access to the
+    /// ticket (an unassigned-team ticket is in the triage queue of every team member), the
+    /// internal-note permission for work notes, staff for internal work (assignment,
+    /// escalation, SLA warnings and breaches), `task:read` for task events.
     pub fn visible_to(&self, actor: &Actor) -> bool {
         if actor.org_id() != self.org_id {
             return false;
@@ -104,14 +106,6 @@ impl FeedItem {
             assignee_id: self.ticket.assignee_id.map(|u| u.0),
             team_id: self.ticket.team_id.map(|t| t.0),
         };
-        let allowed = |action| match actor.decide(action, &resource) {
-            Decision::Allow(_) => true,
-            Decision::Deny(servicedesk_rbac::DenyReason::OutOfScope {
-                scope: servicedesk_rbac::Scope::Group,
-                ..
-            }) => self.ticket.team_id.is_none() && !actor.team_ids().is_empty(),
-            Decision::Deny(_) => false,
-        };
-        allowed(Action::Read) && (!self.internal || allowed(Action::CommentInternal))
+        crate::visibility::may_see_event(actor, &resource, &self.kind, self.internal)
     }
 }

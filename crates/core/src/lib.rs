@@ -27,6 +27,7 @@ pub mod ports;
 pub mod priority;
 pub mod sla_settings;
 pub mod usecases;
+pub mod visibility;
 
 pub use actor::Actor;
 pub use error::{Error, FieldError, Result};

@@ -11,10 +11,15 @@
 //! PostgreSQL the publisher is the store's `NOTIFY` bridge, and each process's listener
 //! hands what it hears to [`FeedHub::publish_local`].
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
+use servicedesk_core::Actor;
 use servicedesk_core::feed::FeedItem;
+use servicedesk_core::ids::UserId;
 use servicedesk_core::ports::{DeliveryError, LiveFeed};
 use tokio::sync::broadcast;
 
@@ -49,6 +54,29 @@ enum Frame {
 pub struct FeedHub {
     tx: broadcast::Sender<Frame>,
     closed: AtomicBool,
+    /// Open sockets per user in this process.
+    open: Arc<Mutex<HashMap<UserId, usize>>>,
+    /// The last re-check of each token, shared by every socket using it.
+    checks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Check>>>>>,
+}
+
+/// One shared re-check of a token: when it ran and what it found (`None`: no longer
+/// valid).
+#[derive(Debug, Clone)]
+struct Check {
+    at: Instant,
+    actor: Option<Actor>,
+}
+
+/// What a token re-check found.
+#[derive(Debug, Clone)]
+pub enum Recheck {
+    /// Still valid: the actor as it is now (roles and teams re-read).
+    Valid(Actor),
+    /// Revoked, expired, or the user is gone or deactivated.
+    Invalid,
+    /// The check could not run (the store is down): keep what you have.
+    Unknown,
 }
 
 impl Default for FeedHub {
@@ -68,7 +96,93 @@ impl FeedHub {
         Self {
             tx,
             closed: AtomicBool::new(false),
+            open: Arc::default(),
+            checks: Mutex::default(),
         }
+    }
+
+    /// Open sockets one user may hold in one server process; the next upgrade answers 429.
+    pub const MAX_SOCKETS_PER_USER: usize = 10;
+
+    /// How long one token re-check serves every socket holding that token.
+    pub const RECHECK_TTL: Duration = Duration::from_secs(15);
+
+    /// A subscription counted against `user`'s sockets; `None` when they already hold
+    /// [`FeedHub::MAX_SOCKETS_PER_USER`] in this process. The slot is given back when the
+    /// subscription is dropped (the socket closed).
+    pub fn subscribe_for(&self, user: UserId) -> Option<Subscription> {
+        {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            let n = open.entry(user).or_insert(0);
+            if *n >= Self::MAX_SOCKETS_PER_USER {
+                return None;
+            }
+            *n += 1;
+        }
+        let mut s = self.subscribe();
+        s.slot = Some(Slot {
+            open: self.open.clone(),
+            user,
+        });
+        Some(s)
+    }
+
+    /// How many sockets `user` holds in this process.
+    pub fn sockets_of(&self, user: UserId) -> usize {
+        self.open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&user)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Re-checks `token` for a socket, sharing the answer: every socket holding the same
+    /// token within [`FeedHub::RECHECK_TTL`] uses one check (`verify`: the store queries
+    /// of a sign-in check), and concurrent ticks wait for the one in flight instead of
+    /// running their own. Keyed by the token, not the user, so a revoked session is never
+    /// hidden behind another session's answer.
+    pub async fn recheck<F, Fut>(&self, token: &str, verify: F) -> Recheck
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Recheck>,
+    {
+        let entry = {
+            let mut checks = self.checks.lock().unwrap_or_else(PoisonError::into_inner);
+            // Forget the checks nobody used for a while (their sockets are gone).
+            checks.retain(|_, e| {
+                Arc::strong_count(e) > 1
+                    || e.try_lock().map_or(true, |c| {
+                        c.as_ref()
+                            .is_some_and(|c| c.at.elapsed() < Self::RECHECK_TTL * 4)
+                    })
+            });
+            checks.entry(token.to_owned()).or_default().clone()
+        };
+        let mut last = entry.lock().await;
+        if let Some(c) = last.as_ref()
+            && c.at.elapsed() < Self::RECHECK_TTL
+        {
+            return c.actor.clone().map_or(Recheck::Invalid, Recheck::Valid);
+        }
+        let found = verify().await;
+        match &found {
+            Recheck::Valid(actor) => {
+                *last = Some(Check {
+                    at: Instant::now(),
+                    actor: Some(actor.clone()),
+                });
+            }
+            Recheck::Invalid => {
+                *last = Some(Check {
+                    at: Instant::now(),
+                    actor: None,
+                });
+            }
+            // Not cached: the next tick tries again.
+            Recheck::Unknown => {}
+        }
+        found
     }
 
     /// Sends `item` to the subscribers of this process only. Never blocks and never fails:
@@ -96,6 +210,7 @@ impl FeedHub {
         Subscription {
             rx: self.tx.subscribe(),
             closed: self.closed.load(Ordering::SeqCst),
+            slot: None,
         }
     }
 
@@ -138,6 +253,26 @@ pub enum Next {
 pub struct Subscription {
     rx: broadcast::Receiver<Frame>,
     closed: bool,
+    slot: Option<Slot>,
+}
+
+/// A user's socket slot, given back on drop.
+#[derive(Debug)]
+struct Slot {
+    open: Arc<Mutex<HashMap<UserId, usize>>>,
+    user: UserId,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = open.get_mut(&self.user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.user);
+            }
+        }
+    }
 }
 
 impl Subscription {
@@ -323,5 +458,70 @@ mod tests {
         assert!(matches!(b.try_next(), Next::Closed));
         let system = actix_web::rt::System::new();
         assert!(system.block_on(async { matches!(b.next().await, Next::Closed) }));
+    }
+
+    #[test]
+    fn a_user_holds_at_most_ten_sockets_and_gets_a_slot_back_when_one_closes() {
+        let hub = FeedHub::default();
+        let (ada, bob) = (UserId(Uuid::now_v7()), UserId(Uuid::now_v7()));
+        let mut held: Vec<_> = (0..FeedHub::MAX_SOCKETS_PER_USER)
+            .map(|_| hub.subscribe_for(ada).expect("within the limit"))
+            .collect();
+        assert_eq!(hub.sockets_of(ada), 10);
+        assert!(hub.subscribe_for(ada).is_none(), "the 11th is refused");
+        assert!(hub.subscribe_for(bob).is_some(), "another user is not limited");
+        held.pop();
+        assert_eq!(hub.sockets_of(ada), 9);
+        held.push(hub.subscribe_for(ada).expect("a slot came back"));
+        drop(held);
+        assert_eq!(hub.sockets_of(ada), 0);
+    }
+
+    #[test]
+    fn sockets_holding_one_token_share_one_recheck_per_interval() {
+        use std::sync::atomic::AtomicUsize;
+        let hub = Arc::new(FeedHub::default());
+        let actor = Actor::new(UserId(Uuid::now_v7()), OrgId(Uuid::now_v7()), vec![], vec![]);
+        let runs = Arc::new(AtomicUsize::new(0));
+        let system = actix_web::rt::System::new();
+        let check = |token: &'static str, answer: Recheck| {
+            let (hub, runs) = (hub.clone(), runs.clone());
+            async move {
+                hub.recheck(token, || async move {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    // A slow store: the other sockets' ticks arrive meanwhile.
+                    actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+                    answer
+                })
+                .await
+            }
+        };
+        // Ten sockets of one token tick at once: one check.
+        let found = system.block_on(async {
+            let ticks: Vec<_> = (0..10)
+                .map(|_| actix_web::rt::spawn(check("t1", Recheck::Valid(actor.clone()))))
+                .collect();
+            let mut found = Vec::new();
+            for t in ticks {
+                found.push(t.await.unwrap());
+            }
+            found
+        });
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "one check for ten sockets");
+        assert!(found.iter().all(|f| matches!(f, Recheck::Valid(_))));
+        // Later ticks within the interval reuse it; another token (session) is checked.
+        system.block_on(check("t1", Recheck::Invalid));
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        let other = system.block_on(check("t2", Recheck::Invalid));
+        assert!(matches!(other, Recheck::Invalid));
+        assert_eq!(runs.load(Ordering::SeqCst), 2);
+        // A revoked token's answer is shared too; a store failure is not cached.
+        assert!(matches!(
+            system.block_on(check("t2", Recheck::Valid(actor.clone()))),
+            Recheck::Invalid
+        ));
+        system.block_on(check("t3", Recheck::Unknown));
+        system.block_on(check("t3", Recheck::Unknown));
+        assert_eq!(runs.load(Ordering::SeqCst), 4, "unknown answers are retried");
     }
 }

@@ -175,7 +175,7 @@ impl AccountStore for Store {
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(users::table)
                 .values((
                     users::id.eq(&id),
@@ -220,7 +220,7 @@ impl AccountStore for Store {
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             guard_last_admins(conn, &org, &id, account)?;
             let changed = diesel::update(
                 users::table

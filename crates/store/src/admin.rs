@@ -8,7 +8,7 @@ use servicedesk_core::ports::{AdminStore, StoreError};
 use servicedesk_rbac::{Grant, Role};
 
 use crate::Store;
-use crate::error::{TxError, corrupt, map};
+use crate::error::{corrupt, map};
 use crate::rows::{TeamRow, parse};
 use crate::schema::{organizations, roles, teams};
 use crate::time::{db, utc};
@@ -44,7 +44,7 @@ impl AdminStore for Store {
         let text = serde_json::to_string(settings)
             .map_err(|e| StoreError::Unavailable(format!("cannot encode: {e}")))?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let changed =
                 diesel::update(organizations::table.filter(organizations::id.eq(id.to_string())))
                     .set(organizations::settings.eq(&text))
@@ -104,7 +104,7 @@ impl AdminStore for Store {
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(roles::table)
                 .values((
                     roles::org_id.eq(org.to_string()),
@@ -124,7 +124,7 @@ impl AdminStore for Store {
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let changed = diesel::update(
                 roles::table
                     .filter(roles::org_id.eq(org.to_string()))

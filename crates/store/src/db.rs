@@ -3,13 +3,16 @@
 use std::path::Path;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{self, ManageConnection, PooledConnection};
+use diesel::r2d2::{self, ManageConnection, PooledConnection, R2D2Connection};
+use diesel::result::Error as DieselError;
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, ConnectionError, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use servicedesk_core::ports::StoreError;
+
+use crate::error::TxError;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
@@ -98,8 +101,80 @@ impl ManageConnection for Manager {
             .map_err(ConnectError::Setup)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// Called when a connection goes back to the pool. The pool does not test connections
+    /// on checkout (see [`Database::connect`]); a connection is replaced instead when
+    /// diesel marks it broken: left inside a transaction, or (PostgreSQL) a query found
+    /// the server gone (libpq's transaction status turns unknown, which diesel records as
+    /// a broken transaction manager).
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+/// How many times a write transaction is tried while SQLite answers "database is locked".
+const BUSY_ATTEMPTS: u32 = 5;
+
+/// Runs `f` in one write transaction. On SQLite it is `BEGIN IMMEDIATE`: the write lock is
+/// taken (queuing behind `busy_timeout`) before the first read, so a transaction that
+/// reads and then writes cannot fail on a stale snapshot (`SQLITE_BUSY_SNAPSHOT`, which
+/// SQLite answers at once, without waiting). A busy answer that still gets through is
+/// retried up to [`BUSY_ATTEMPTS`] times with a short growing pause. On PostgreSQL it is
+/// a plain transaction (row locks and the version checks order writers there).
+///
+/// `f` may run more than once, so it must not consume what it captured.
+pub(crate) fn write_tx<T, F>(conn: &mut DbConn, mut f: F) -> Result<T, TxError>
+where
+    F: FnMut(&mut DbConn) -> Result<T, TxError>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let result = match conn {
+            DbConn::Postgresql(_) => conn.transaction::<_, TxError, _>(&mut f),
+            DbConn::Sqlite(_) => immediate(conn, &mut f),
+        };
+        match result {
+            Err(TxError::Diesel(e)) if is_busy(&e) && attempt < BUSY_ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE … COMMIT` on a SQLite connection behind the enum. The transaction
+/// state lives in the inner connection, so beginning on the inner one and committing or
+/// rolling back through the enum's manager (which delegates to it) is one transaction.
+fn immediate<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, TxError>,
+) -> Result<T, TxError> {
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(user_error) => {
+            match <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(user_error),
+                Err(rollback_error) => Err(rollback_error.into()),
+            }
+        }
+    }
+}
+
+/// SQLite's "database is locked" (`SQLITE_BUSY`, including a busy snapshot) or "database
+/// table is locked" (`SQLITE_LOCKED`).
+pub(crate) fn is_busy(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            m.contains("database is locked") || m.contains("database table is locked")
+        }
+        _ => false,
     }
 }
 
@@ -135,8 +210,13 @@ impl Database {
         manager
             .connect()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        // No `SELECT 1` round trip before every checkout (r2d2's default): it doubles the
+        // statements of the many one-query reads. A connection that died is replaced when
+        // a query on it fails instead (`has_broken`): that one call answers `Unavailable`
+        // (503, retry), and the next checkout gets a fresh connection.
         let pool = r2d2::Pool::builder()
             .max_size(max_connections.max(1))
+            .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;

@@ -109,7 +109,7 @@ impl Store {
         audit: Option<&AuditRecord>,
     ) -> Result<Organization, StoreError> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(organizations::table)
                 .values((
                     organizations::id.eq(org.id.to_string()),
@@ -139,7 +139,7 @@ impl Store {
         let mut conn = self.db.conn()?;
         let org = user.org_id.to_string();
         let id = user.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let roles = serde_json::to_string(&user.roles)
                 .map_err(|e| TxError::Store(StoreError::Unavailable(e.to_string())))?;
             diesel::insert_into(users::table)
@@ -182,7 +182,7 @@ impl Store {
     ) -> Result<Team, StoreError> {
         let mut conn = self.db.conn()?;
         let org = team.org_id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             if let Some(manager) = team.manager_id
                 && !user_in_org(conn, &org, &manager.to_string())?
             {
@@ -223,7 +223,7 @@ impl Store {
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let added =
                 insert_membership(conn, &org.to_string(), &team.to_string(), &user.to_string())?;
             if added && let Some(audit) = audit {
@@ -236,6 +236,10 @@ impl Store {
 }
 
 impl Directory for Store {
+    fn custom_roles(&self, org: OrgId) -> Result<Vec<servicedesk_core::rbac::Role>, StoreError> {
+        servicedesk_core::ports::AdminStore::roles(self, org)
+    }
+
     fn user(&self, org: OrgId, id: UserId) -> Result<User, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();

@@ -9,6 +9,7 @@ use servicedesk_core::ports::{
     Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
     SortDirection, StoreError, Visibility, WriteSet,
 };
+use servicedesk_lifecycle::incident::IncidentState;
 use servicedesk_lifecycle::task::TaskState;
 
 use crate::Store;
@@ -78,7 +79,7 @@ impl Store {
     ) -> Result<Created<Incident>, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
-        let result = conn.transaction::<_, TxError, _>(|conn| {
+        let result = crate::db::write_tx(&mut conn, |conn| {
             // The counter update comes first: on SQLite a transaction that starts with a write
             // queues on the write lock instead of failing on a stale read snapshot.
             let number = counters::next(conn, &org_s, "incident")?;
@@ -204,7 +205,7 @@ impl IncidentStore for Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let id = incident.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mut row = IncidentRow::from_incident(incident)?;
             row.version = expected_version + 1;
             let changed = diesel::update(
@@ -223,6 +224,15 @@ impl IncidentStore for Store {
                     .first::<i64>(conn)
                     .optional()?;
                 return Err(stale_or_missing("incident", current));
+            }
+            // A closed incident has no open task. The use case counted them before this
+            // transaction; a task that came in since (its insert holds or held the row
+            // lock taken above) is seen now, and the close is refused as stale.
+            if incident.status == IncidentState::Closed && open_tasks(conn, &org_s, &id)? > 0 {
+                return Err(TxError::Store(StoreError::Conflict {
+                    entity: "incident",
+                    current: expected_version,
+                }));
             }
             persist(self, conn, write)?;
             Ok(row)
@@ -537,15 +547,34 @@ impl IncidentStore for Store {
         }
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let number = counters::next(conn, &org_s, "task")?;
-            let parents: i64 = incidents::table
+            // The parent must still be worked when the task lands, not only when the use
+            // case read it. The no-op update takes the parent's row lock on PostgreSQL (a
+            // resolve or close in flight is waited for, and then its new status is seen);
+            // SQLite's immediate transaction already holds the write lock. A close that
+            // took the lock first re-counts open tasks inside its own transaction.
+            let parent = incidents::table
                 .filter(incidents::org_id.eq(&org_s))
-                .filter(incidents::id.eq(task.incident_id.to_string()))
-                .select(count_star())
-                .first(conn)?;
-            if parents == 0 {
-                return Err(TxError::Store(StoreError::NotFound("incident")));
+                .filter(incidents::id.eq(task.incident_id.to_string()));
+            let active: Vec<String> = [
+                IncidentState::New,
+                IncidentState::Open,
+                IncidentState::InProgress,
+                IncidentState::OnHold,
+            ]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+            let locked = diesel::update(parent.clone().filter(incidents::status.eq_any(active)))
+                .set(incidents::version.eq(incidents::version))
+                .execute(conn)?;
+            if locked == 0 {
+                let current = parent
+                    .select(incidents::version)
+                    .first::<i64>(conn)
+                    .optional()?;
+                return Err(stale_or_missing("incident", current));
             }
             let mut row = TaskRow::from_task(task);
             row.number = number;
@@ -594,7 +623,7 @@ impl IncidentStore for Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let id = task.id.to_string();
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mut row = TaskRow::from_task(task);
             row.version = expected_version + 1;
             let changed = diesel::update(
@@ -620,6 +649,20 @@ impl IncidentStore for Store {
         .map_err(|e| e.into_store("task"))?
         .into_task()
     }
+}
+
+/// How many tasks of the incident are neither done nor cancelled.
+fn open_tasks(conn: &mut DbConn, org: &str, incident: &str) -> Result<i64, TxError> {
+    let open: Vec<String> = [TaskState::Open, TaskState::InProgress]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok(tasks::table
+        .filter(tasks::org_id.eq(org))
+        .filter(tasks::incident_id.eq(incident))
+        .filter(tasks::status.eq_any(open))
+        .select(count_star())
+        .first(conn)?)
 }
 
 /// Escapes LIKE wildcards so user text matches literally.

@@ -16,7 +16,7 @@ use servicedesk_core::ports::{
 
 use crate::Store;
 use crate::db::DbConn;
-use crate::error::{TxError, corrupt, map, stale_or_missing};
+use crate::error::{corrupt, map, stale_or_missing};
 use crate::rows::parse;
 use crate::schema::{deliveries, notification_preferences, notifications, users, webhooks};
 use crate::sla_catalog::json;
@@ -250,7 +250,7 @@ impl NotificationStore for Store {
     ) -> Result<(), StoreError> {
         let (org_s, user_s) = (org.to_string(), user.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let exists: i64 = users::table
                 .filter(users::org_id.eq(&org_s))
                 .filter(users::id.eq(&user_s))
@@ -286,7 +286,7 @@ impl NotificationStore for Store {
         let org_s = org.to_string();
         let now = routed.at;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mut new = 0u32;
             for n in &routed.notifications {
                 // Checked, not ON CONFLICT: the one writer of an event is the dispatcher
@@ -401,7 +401,7 @@ impl NotificationStore for Store {
     ) -> Result<InAppNotification, StoreError> {
         let (org_s, user_s, id_s) = (org.to_string(), user.to_string(), id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let mine = notifications::table
                 .filter(notifications::id.eq(&id_s))
                 .filter(notifications::org_id.eq(&org_s))
@@ -593,7 +593,7 @@ impl DeliveryQueue for Store {
     ) -> Result<DeliveryRecord, StoreError> {
         let (org_s, id_s) = (org.to_string(), id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let this = deliveries::table
                 .filter(deliveries::id.eq(&id_s))
                 .filter(deliveries::org_id.eq(&org_s));
@@ -652,7 +652,7 @@ impl WebhookStore for Store {
     fn create_webhook(&self, hook: &Webhook, audit: &AuditRecord) -> Result<Webhook, StoreError> {
         let row = WebhookRow::from_webhook(hook)?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(webhooks::table)
                 .values(&row)
                 .execute(conn)?;
@@ -671,7 +671,7 @@ impl WebhookStore for Store {
     ) -> Result<Webhook, StoreError> {
         let row = WebhookRow::from_webhook(hook)?;
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let this = webhooks::table
                 .filter(webhooks::org_id.eq(&row.org_id))
                 .filter(webhooks::id.eq(&row.id));
@@ -709,7 +709,7 @@ impl WebhookStore for Store {
     ) -> Result<(), StoreError> {
         let (org_s, id_s) = (org.to_string(), id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let gone = diesel::delete(
                 webhooks::table
                     .filter(webhooks::org_id.eq(&org_s))

@@ -87,7 +87,7 @@ impl Outbox for Store {
     fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError> {
         let id = id.to_string();
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, crate::error::TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let changed = diesel::update(outbox::table.filter(outbox::id.eq(&id)))
                 .set((
                     outbox::delivered_at.eq(db(at)),

@@ -23,7 +23,7 @@ impl SessionStore for Store {
     ) -> Result<String, StoreError> {
         let family = uuid::Uuid::now_v7().to_string();
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::insert_into(refresh_token_families::table)
                 .values((
                     refresh_token_families::id.eq(&family),
@@ -54,7 +54,7 @@ impl SessionStore for Store {
         expires_at: DateTime<Utc>,
     ) -> Result<Rotation, StoreError> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             // Marking the token used is the first statement: of two concurrent refreshes
             // with one token exactly one wins, the other sees it used (a replay).
             let won = diesel::update(
@@ -205,7 +205,7 @@ impl SessionStore for Store {
     ) -> Result<(), StoreError> {
         let (org, user) = (org.to_string(), user.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             diesel::delete(
                 user_tokens::table
                     .filter(user_tokens::user_id.eq(&user))
@@ -235,7 +235,7 @@ impl SessionStore for Store {
         now: DateTime<Utc>,
     ) -> Result<(OrgId, UserId), StoreError> {
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let used = diesel::update(
                 user_tokens::table
                     .filter(user_tokens::token_hash.eq(digest))

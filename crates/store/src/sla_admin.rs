@@ -218,7 +218,7 @@ impl SlaAdminStore for Store {
         let (zone, hours, holidays) = encode(&calendar.calendar)?;
         let (org, id) = (calendar.org_id.to_string(), calendar.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             lock(conn, &org)?;
             if calendar_name_taken(conn, &org, &calendar.name, &id)? {
                 return Err(duplicate_name());
@@ -252,7 +252,7 @@ impl SlaAdminStore for Store {
         let (zone, hours, holidays) = encode(&calendar.calendar)?;
         let (org, id) = (calendar.org_id.to_string(), calendar.id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             lock(conn, &org)?;
             let changed = diesel::update(
                 calendars::table
@@ -330,7 +330,7 @@ impl SlaAdminStore for Store {
             policy.record.calendar_id.to_string(),
         );
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             lock(conn, &org_s)?;
             require_calendar(conn, &org_s, &cal)?;
             if policy_name_taken(conn, &org_s, &p.name, &id)? {
@@ -379,7 +379,7 @@ impl SlaAdminStore for Store {
             policy.record.calendar_id.to_string(),
         );
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             lock(conn, &org_s)?;
             let changed = diesel::update(
                 sla_policies::table

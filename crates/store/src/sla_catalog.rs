@@ -7,7 +7,7 @@ use servicedesk_core::ports::{SlaCatalog, SlaPolicyRecord, StoreError};
 use servicedesk_sla::{Calendar, Escalation, PolicyConditions, SlaPolicy, WeeklyHours};
 
 use crate::Store;
-use crate::error::{TxError, corrupt, map};
+use crate::error::{corrupt, map};
 use crate::rows::parse;
 use crate::schema::{calendars, sla_policies};
 use crate::time::db;
@@ -93,7 +93,7 @@ impl Store {
         let zone = calendar.zone().name().to_owned();
         let (org_s, id_s) = (org.to_string(), id.to_string());
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let changed = diesel::update(
                 calendars::table
                     .filter(calendars::org_id.eq(&org_s))
@@ -148,7 +148,7 @@ impl Store {
             record.calendar_id.to_string(),
         );
         let mut conn = self.db.conn()?;
-        conn.transaction::<_, TxError, _>(|conn| {
+        crate::db::write_tx(&mut conn, |conn| {
             let values = (
                 sla_policies::name.eq(&p.name),
                 sla_policies::rank.eq(p.rank),

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use servicedesk_core::monitor::SlaMonitor;
-use servicedesk_core::ports::{FixedClock, IncidentStore, UuidV7Generator};
+use servicedesk_core::ports::{FixedClock, IncidentStore, UuidV7Generator, WriteSet};
 use servicedesk_store::Store;
 
 use common::*;
@@ -178,15 +178,20 @@ fn resolved_before_leaves_out_incidents_with_open_tasks(store: &Store) {
         inc.resolved_at = Some(mins(minutes));
         made.push(create(store, &inc));
     }
-    let mut open_task = incident(&a, a.requester, "with an open task");
-    open_task.status = IncidentState::Resolved;
-    open_task.resolved_at = Some(mins(1));
-    let open_task = create(store, &open_task);
+    // Tasks are added while the incident is worked (the store refuses them later), then
+    // it is resolved with the task still open.
+    let open_task = create(store, &incident(&a, a.requester, "with an open task"));
     create_task(
         store,
         &task(a.org, open_task.id, "Swap disk", mins(1)),
         a.agent,
     );
+    let mut resolved = open_task.clone();
+    resolved.status = IncidentState::Resolved;
+    resolved.resolved_at = Some(mins(1));
+    store
+        .update(a.org, &resolved, 1, &WriteSet::default())
+        .unwrap();
     let titles: Vec<String> = store
         .resolved_before(a.org, mins(60), 10)
         .unwrap()

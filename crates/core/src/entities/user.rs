@@ -23,10 +23,3 @@ pub struct User {
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
-
-impl User {
-    /// True when the user holds a staff role (anyone who works tickets rather than raising them).
-    pub fn is_staff(&self) -> bool {
-        self.roles.iter().any(|r| r != "requester")
-    }
-}

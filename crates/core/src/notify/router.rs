@@ -139,6 +139,25 @@ impl NotificationRouter {
             Ok(_) | Err(StoreError::NotFound(_)) => return Ok(()),
             Err(e) => return Err(e.into()),
         };
+        // The recipient rules pick people by their place on the ticket (requester,
+        // assignee, team, manager); whether they may see this is decided by what they
+        // hold now (roles change after assignment): read access to the ticket, the
+        // internal-note permission for a work note, staff for internal work. A requester
+        // never gets a work note.
+        let reader =
+            crate::visibility::actor_of(&user, || self.directory.custom_roles(event.org_id))?;
+        let internal = matches!(
+            event.payload,
+            EventPayload::CommentAdded { internal: true, .. }
+        );
+        if !crate::visibility::may_see_event(
+            &reader,
+            &crate::visibility::incident_resource(incident),
+            event.kind(),
+            internal,
+        ) {
+            return Ok(());
+        }
         let kind = event.kind();
         let (email, in_app) = self
             .store

@@ -65,6 +65,17 @@ fn router(
     hooks: Vec<Webhook>,
     store: MockNotificationStore,
 ) -> NotificationRouter {
+    router_as(incidents, prefs, hooks, store, &["agent"])
+}
+
+/// [`router`] with every user holding `roles`.
+fn router_as(
+    incidents: MockIncidentStore,
+    prefs: Vec<Preference>,
+    hooks: Vec<Webhook>,
+    store: MockNotificationStore,
+    roles: &'static [&'static str],
+) -> NotificationRouter {
     let mut directory = MockDirectory::new();
     directory
         .expect_team()
@@ -74,7 +85,7 @@ fn router(
         .returning(|_, _| Ok(vec![AGENT]));
     directory
         .expect_user()
-        .returning(|_, id| Ok(user(id, &["agent"], &[T1])));
+        .returning(move |_, id| Ok(user(id, roles, &[T1])));
     let mut store = store;
     store
         .expect_preferences()
@@ -335,4 +346,95 @@ fn each_delivery_is_settled_by_its_own_outcome() {
             dead: 3
         }
     );
+}
+
+/// A comment event on the fixture incident (assigned to AGENT) and the store holding it.
+fn commented(internal: bool) -> (DomainEvent, MockIncidentStore) {
+    let comment = crate::entities::Comment {
+        id: crate::ids::CommentId(uuid::Uuid::from_u128(0x77)),
+        org_id: ORG,
+        incident_id: INCIDENT,
+        author_id: crate::usecases::tests::fixture::ADMIN,
+        body: "the root cause is our firewall".into(),
+        internal,
+        created_at: t0(),
+    };
+    let event = DomainEvent {
+        id: EventId(uuid::Uuid::from_u128(98)),
+        org_id: ORG,
+        occurred_at: t0(),
+        actor_id: Some(crate::usecases::tests::fixture::ADMIN),
+        payload: EventPayload::CommentAdded {
+            incident_id: INCIDENT,
+            comment_id: comment.id,
+            internal,
+        },
+    };
+    let mut incidents = live_incident();
+    incidents
+        .expect_comments()
+        .returning(move |_, _| Ok(vec![comment.clone()]));
+    (event, incidents)
+}
+
+#[test]
+fn a_work_note_never_reaches_a_requester_even_as_the_assignee() {
+    // AGENT is the fixture incident's assignee but now holds only the requester role.
+    let (note, incidents) = commented(true);
+    let routed = router_as(
+        incidents,
+        Vec::new(),
+        Vec::new(),
+        MockNotificationStore::new(),
+        &["requester"],
+    )
+    .route(&note)
+    .unwrap();
+    assert!(
+        routed.notifications.is_empty(),
+        "{:?}",
+        routed.notifications
+    );
+    assert!(routed.deliveries.is_empty(), "{:?}", routed.deliveries);
+
+    // A public reply still reaches them: they may read the ticket they are assigned to.
+    let (reply, incidents) = commented(false);
+    let routed = router_as(
+        incidents,
+        Vec::new(),
+        Vec::new(),
+        MockNotificationStore::new(),
+        &["requester"],
+    )
+    .route(&reply)
+    .unwrap();
+    assert!(routed.notifications.iter().any(|n| n.user_id == AGENT));
+
+    // Staff get the work note.
+    let (note, incidents) = commented(true);
+    let routed = router(
+        incidents,
+        Vec::new(),
+        Vec::new(),
+        MockNotificationStore::new(),
+    )
+    .route(&note)
+    .unwrap();
+    assert!(routed.notifications.iter().any(|n| n.user_id == AGENT));
+}
+
+#[test]
+fn internal_work_is_not_routed_to_someone_who_is_not_staff() {
+    // An assignment notice to a user who lost their staff role.
+    let routed = router_as(
+        live_incident(),
+        Vec::new(),
+        Vec::new(),
+        MockNotificationStore::new(),
+        &["requester"],
+    )
+    .route(&assigned())
+    .unwrap();
+    assert!(routed.notifications.is_empty());
+    assert!(routed.deliveries.is_empty());
 }

@@ -3,6 +3,7 @@
 use crate::entities::{Team, User};
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::StoreError;
+use servicedesk_rbac::Role;
 
 /// Users and teams of an organization.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -24,4 +25,11 @@ pub trait Directory: Send + Sync {
     /// # Errors
     /// `Unavailable` when the store fails (an unknown team has no members).
     fn team_members(&self, org: OrgId, id: TeamId) -> Result<Vec<UserId>, StoreError>;
+
+    /// The custom roles of `org`, to resolve a user's role names into grants (what another
+    /// user may see or do: a recipient, an assignee).
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn custom_roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError>;
 }

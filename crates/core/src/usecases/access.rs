@@ -1,8 +1,6 @@
 //! Access checks shared by the use cases.
 
-use servicedesk_rbac::{
-    Action, AllowReason, Decision, DenyReason, ResourceKind, ResourceRef, Scope,
-};
+use servicedesk_rbac::{Action, Decision, ResourceKind, ResourceRef};
 
 use crate::actor::Actor;
 use crate::entities::Incident;
@@ -11,13 +9,7 @@ use crate::usecases::{IncidentRef, Incidents};
 
 /// The access view of an incident.
 pub(super) fn resource(incident: &Incident) -> ResourceRef {
-    ResourceRef {
-        kind: ResourceKind::Incident,
-        org_id: incident.org_id.0,
-        requester_id: Some(incident.requester_id.0),
-        assignee_id: incident.assignee_id.map(|u| u.0),
-        team_id: incident.team_id.map(|t| t.0),
-    }
+    crate::visibility::incident_resource(incident)
 }
 
 /// Refuses before any store call when no role grants `incident:<action>` at all.
@@ -42,18 +34,7 @@ pub(crate) fn precheck_kind(actor: &Actor, kind: ResourceKind, action: Action) -
 /// organization's triage queue that every team picks from, so a group-scoped grant of an
 /// actor who belongs to a team reaches it.
 pub(super) fn decide(actor: &Actor, action: Action, incident: &Incident) -> Decision {
-    match actor.decide(action, &resource(incident)) {
-        Decision::Deny(DenyReason::OutOfScope {
-            scope: Scope::Group,
-            ..
-        }) if incident.team_id.is_none() && !actor.team_ids().is_empty() => {
-            Decision::Allow(AllowReason::GroupScope {
-                role: "triage queue".into(),
-                team_id: None,
-            })
-        }
-        other => other,
-    }
+    crate::visibility::decide(actor, action, &resource(incident))
 }
 
 /// Refuses when the actor may not do `action` on this incident.

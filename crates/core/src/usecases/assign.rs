@@ -91,7 +91,6 @@ impl Incidents {
             ..IncidentContext::default()
         };
         self.apply_move(
-            actor,
             &mut incident,
             IncidentAction::Assign,
             &ctx,
@@ -136,12 +135,21 @@ impl Incidents {
                 "inactive",
                 "the user is deactivated",
             )),
-            Ok(user) if !user.is_staff() => Err(Error::invalid(
-                "assignee_id",
-                "not_staff",
-                "requesters cannot be assigned work",
-            )),
-            Ok(user) => Ok(user),
+            Ok(user) => {
+                let org = user.org_id;
+                let staff =
+                    crate::visibility::actor_of(&user, || self.directory.custom_roles(org))?
+                        .is_staff();
+                if staff {
+                    Ok(user)
+                } else {
+                    Err(Error::invalid(
+                        "assignee_id",
+                        "not_staff",
+                        "only staff (incident:read beyond their own tickets) can be assigned work",
+                    ))
+                }
+            }
             Err(StoreError::NotFound(_)) => {
                 Err(Error::invalid("assignee_id", "unknown", "no such user"))
             }

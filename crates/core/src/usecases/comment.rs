@@ -125,14 +125,20 @@ impl Incidents {
         Ok(comments)
     }
 
-    /// The field-change history of an incident, oldest first.
+    /// The field-change history of an incident, oldest first. Rows about internal work
+    /// (team, assignee, escalation, SLA bookkeeping, tasks:
+    /// [`crate::visibility::STAFF_ONLY_FIELDS`]) are shown to staff only.
     ///
     /// # Errors
     /// `NotFound` when the incident is not visible to the actor.
     pub fn history(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<HistoryEntry>> {
         let incident = self.load(actor, r, Deleted::Hidden)?;
-        self.store
+        let staff = actor.is_staff();
+        let mut rows = self
+            .store
             .history(actor.org_id(), incident.id)
-            .map_err(|e: StoreError| e.into())
+            .map_err(|e: StoreError| Error::from(e))?;
+        rows.retain(|h| staff || !crate::visibility::staff_only_field(&h.field));
+        Ok(rows)
     }
 }

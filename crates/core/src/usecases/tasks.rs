@@ -10,6 +10,7 @@ use crate::entities::{Incident, Task, Title};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
 use crate::ids::{TaskId, UserId};
+use crate::ports::StoreError;
 use crate::priority::Priority;
 use crate::usecases::access::{Deleted, precheck_kind};
 use crate::usecases::record::Record;
@@ -100,19 +101,45 @@ impl Incidents {
             task_id: task.id,
         });
         let write = record.finish("task.create", "task", task.id.to_string());
-        let stored = self.store.create_task(actor.org_id(), &task, &write)?;
+        let stored = self
+            .store
+            .create_task(actor.org_id(), &task, &write)
+            .map_err(|e| match e {
+                // The parent was resolved, closed or cancelled after it was read above.
+                StoreError::Conflict {
+                    entity: "incident", ..
+                } => Error::IllegalTransition {
+                    message: "the incident stopped being worked meanwhile; it takes no new tasks"
+                        .into(),
+                    legal_actions: Vec::new(),
+                },
+                other => other.into(),
+            })?;
         Ok(Outcome {
             value: stored,
             events: write.events,
         })
     }
 
-    /// The tasks under an incident, oldest first.
+    /// The tasks under an incident, oldest first. Tasks are internal work: they need
+    /// `task:read` (requesters hold none). The incident is loaded first, so one the actor
+    /// may not read (another organization's, another requester's) stays `NotFound`, as
+    /// everywhere; one they may read answers `Forbidden` without `task:read`.
     ///
     /// # Errors
-    /// `NotFound` when the incident is not visible to the actor.
+    /// `NotFound` when the incident is not visible to the actor; `Forbidden` without
+    /// `task:read` on the incident's tasks.
     pub fn tasks(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<Task>> {
         let parent = self.load(actor, r, Deleted::Hidden)?;
+        if !crate::visibility::allowed(actor, Action::Read, &task_resource(&parent, None)) {
+            return Err(Error::Forbidden {
+                reason: if actor.scope(ResourceKind::Task, Action::Read).is_some() {
+                    "task:read does not reach this incident's tasks".into()
+                } else {
+                    "no role grants task:read".into()
+                },
+            });
+        }
         Ok(self.store.tasks(actor.org_id(), parent.id)?)
     }
 

@@ -98,7 +98,6 @@ impl Incidents {
         let now = self.clock.now();
         let mut record = Record::new(actor, self.ids.as_ref(), incident.id, now);
         self.apply_move(
-            actor,
             &mut incident,
             request.action,
             &ctx,
@@ -121,11 +120,72 @@ impl Incidents {
         })
     }
 
+    /// Closes a resolved incident for the system (auto-close after `after_days`): the same
+    /// lifecycle move as a user's close ([`Incidents::apply_move`]: clocks stopped, next
+    /// due instant recomputed, `closed_at`, history, the status event), without an actor,
+    /// audited as `incident.auto_close`. `Ok(None)` when the incident may not close now
+    /// (no longer resolved, open tasks); the store refuses it, too, when a task or another
+    /// change came in after `incident` was read (`Conflict`).
+    ///
+    /// # Errors
+    /// `Conflict` or `NotFound` when the incident changed or went away meanwhile; store
+    /// failures.
+    pub fn close_resolved(
+        &self,
+        mut incident: Incident,
+        after_days: u32,
+    ) -> Result<Option<Incident>> {
+        if incident.status != IncidentState::Resolved {
+            return Ok(None);
+        }
+        let ctx = IncidentContext {
+            has_assignee: incident.assignee_id.is_some(),
+            actor_can_take: false,
+            resolution_code: incident.resolution_code.clone(),
+            resolution_notes: incident.resolution_notes.clone(),
+            open_tasks: self.store.open_task_count(incident.org_id, incident.id)?,
+        };
+        let calendar = self.calendar_of(&incident)?;
+        let now = self.clock.now();
+        let mut record = Record::system(incident.org_id, self.ids.as_ref(), incident.id, now);
+        match self.apply_move(
+            &mut incident,
+            IncidentAction::Close,
+            &ctx,
+            calendar.as_ref(),
+            &mut record,
+        ) {
+            Ok(()) => {}
+            Err(Error::IllegalTransition { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        incident.updated_at = now;
+        let mut detail = serde_json::Map::new();
+        detail.insert("after_days".into(), after_days.into());
+        let mut write = record.finish_with(
+            "incident.auto_close",
+            "incident",
+            incident.id.to_string(),
+            detail,
+        );
+        // The event says who closed it (docs/sla.md): `auto_close`, not a user's `close`.
+        for event in &mut write.events {
+            if let EventPayload::IncidentStatusChanged { action, .. } = &mut event.payload {
+                "auto_close".clone_into(action);
+            }
+        }
+        let version = incident.version;
+        let stored = self
+            .store
+            .update(incident.org_id, &incident, version, &write)?;
+        Ok(Some(stored))
+    }
+
     /// Runs the state machine and applies its effects to `incident`, recording history and
-    /// the status event. Shared by every use case that moves the lifecycle (assign too).
+    /// the status event. Shared by every use case that moves the lifecycle (assign, and
+    /// the system's auto-close too).
     pub(super) fn apply_move(
         &self,
-        actor: &Actor,
         incident: &mut Incident,
         action: IncidentAction,
         ctx: &IncidentContext,
@@ -138,8 +198,10 @@ impl Incidents {
         for effect in &moved.effects {
             match effect {
                 Effect::TakeOwnership => {
-                    record.field("assignee_id", incident.assignee_id, Some(actor.user_id()));
-                    incident.assignee_id = Some(actor.user_id());
+                    if let Some(taker) = record.actor_id() {
+                        record.field("assignee_id", incident.assignee_id, Some(taker));
+                        incident.assignee_id = Some(taker);
+                    }
                 }
                 Effect::RecordResolution => {
                     record.field(

@@ -367,7 +367,7 @@ pub async fn history(
 
 /// Tasks under an incident.
 #[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = [TaskDto]), (status = 404, body = Problem)))]
+    responses((status = 200, body = [TaskDto]), (status = 403, description = "No task:read (requesters)", body = Problem), (status = 404, body = Problem)))]
 #[get("/incidents/{id}/tasks")]
 pub async fn tasks(
     state: web::Data<AppState>,

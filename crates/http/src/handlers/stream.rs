@@ -4,8 +4,13 @@
 //! same way as on every other route. After the upgrade the socket receives one JSON text
 //! frame per ticket event the user may see ([`FeedItem::visible_to`]), is pinged every
 //! [`PING_INTERVAL`] (and closed when a ping goes unanswered for as long), has its token
-//! re-checked at each ping (logout, deactivation, role and team changes take effect), and
-//! is closed with code 1008 when the access token expires.
+//! re-checked at each ping (logout, deactivation, role and team changes take effect; one
+//! check per token every [`FeedHub::RECHECK_TTL`], shared by the sockets holding it), and
+//! is closed with code 1008 when the access token expires. A user holds at most
+//! [`FeedHub::MAX_SOCKETS_PER_USER`] sockets per server process (429 on the next upgrade).
+//!
+//! [`FeedHub::RECHECK_TTL`]: crate::feed::FeedHub::RECHECK_TTL
+//! [`FeedHub::MAX_SOCKETS_PER_USER`]: crate::feed::FeedHub::MAX_SOCKETS_PER_USER
 //!
 //! [`FeedItem::visible_to`]: servicedesk_core::feed::FeedItem::visible_to
 
@@ -21,7 +26,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::extract::{AuthUser, bearer_token};
-use crate::feed::{Next, Subscription};
+use crate::feed::{Next, Recheck, Subscription};
 use crate::problem::{ApiError, ApiResult, Problem};
 
 /// How often the server pings (and re-checks the token); a ping unanswered by the next one
@@ -85,12 +90,14 @@ pub struct FeedFrame {
 /// The live feed: a WebSocket pushing, as JSON text frames (`FeedFrame`), the ticket events
 /// of your organization that you may see. Authenticate with `Authorization: Bearer` or, from
 /// a browser, `?access_token=`. The server pings every 30 s and closes the socket (1008)
-/// when the access token expires: reconnect with a fresh one.
+/// when the access token expires: reconnect with a fresh one. At most 10 open sockets per
+/// user and server process: the next upgrade answers 429.
 #[utoipa::path(context_path = "/api/v1", tag = "stream", security(("bearer" = [])), params(StreamQuery),
     responses(
         (status = 101, description = "Switching Protocols: a WebSocket sending one JSON text frame per visible ticket event", body = FeedFrame),
         (status = 400, description = "Not a WebSocket upgrade request", body = Problem),
-        (status = 401, description = "Missing, invalid, expired or revoked token (no upgrade)", body = Problem)))]
+        (status = 401, description = "Missing, invalid, expired or revoked token (no upgrade)", body = Problem),
+        (status = 429, description = "The user already holds 10 open live-feed sockets on this server process (header `Retry-After`)", body = Problem)))]
 #[get("/stream")]
 pub async fn stream(
     req: HttpRequest,
@@ -106,13 +113,20 @@ pub async fn stream(
         return Err(Error::Unauthenticated.into());
     };
     let user = AuthUser::verify(&state, token.clone()).await?;
+    // Counted before the upgrade; the slot goes back when the socket's subscription is
+    // dropped (also when the upgrade below fails).
+    let Some(subscription) = state.feed.subscribe_for(user.actor.user_id()) else {
+        return Err(Error::RateLimited {
+            retry_after_secs: PING_INTERVAL.as_secs(),
+        }
+        .into());
+    };
     let (response, session, messages) = actix_ws::handle(&req, body).map_err(|_| {
         ApiError::bad_request("GET /api/v1/stream is a WebSocket: send an upgrade request")
     })?;
     let lifetime = (user.claims.expires_at - state.clock.now())
         .to_std()
         .unwrap_or(Duration::ZERO);
-    let subscription = state.feed.subscribe();
     actix_web::rt::spawn(serve(
         Connection {
             session,
@@ -175,14 +189,27 @@ async fn serve(mut c: Connection, lifetime: Duration) {
                 if awaiting_pong {
                     break reason(CloseCode::Away, "no answer to ping");
                 }
-                match AuthUser::verify(&c.state, c.token.clone()).await {
+                let state = c.state.clone();
+                let token = c.token.clone();
+                // One check per token and tick, shared by the user's sockets holding it.
+                let found = c.state.feed.recheck(&c.token, || async move {
+                    match AuthUser::verify(&state, token).await {
+                        Ok(user) => Recheck::Valid(user.actor),
+                        Err(e) if e.0.status == 401 => Recheck::Invalid,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "live feed: cannot re-check a token");
+                            Recheck::Unknown
+                        }
+                    }
+                }).await;
+                match found {
                     // Role and team changes apply from here on.
-                    Ok(user) => c.actor = user.actor,
-                    Err(e) if e.0.status == 401 => {
+                    Recheck::Valid(actor) => c.actor = actor,
+                    Recheck::Invalid => {
                         break reason(CloseCode::Policy, "access token no longer valid");
                     }
                     // The store is unavailable: keep the socket and the actor we have.
-                    Err(e) => tracing::warn!(error = %e, "live feed: cannot re-check a token"),
+                    Recheck::Unknown => {}
                 }
                 if c.session.ping(b"").await.is_err() {
                     return;

@@ -2,6 +2,7 @@ use chrono::TimeDelta;
 use servicedesk_lifecycle::incident::IncidentState;
 
 use super::fixture::*;
+use crate::actor::Actor;
 use crate::entities::Comment;
 use crate::error::Error;
 use crate::ids::CommentId;
@@ -150,4 +151,41 @@ fn history_is_read_through_the_visibility_check() {
         uc.history(&agent2(), ID).unwrap_err(),
         Error::NotFound { entity: "incident" }
     );
+}
+
+#[test]
+fn requesters_see_no_internal_history_rows() {
+    let row = |field: &str| crate::entities::HistoryEntry {
+        id: crate::ids::HistoryId(uuid::Uuid::now_v7()),
+        org_id: ORG,
+        incident_id: INCIDENT,
+        actor_id: Some(AGENT),
+        at: t0(),
+        field: field.into(),
+        old_value: None,
+        new_value: Some("x".into()),
+    };
+    let rows = vec![
+        row("status"),
+        row("team_id"),
+        row("assignee_id"),
+        row("escalation_level"),
+        row("sla_policy_id"),
+        row("task"),
+        row("priority"),
+    ];
+    let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
+    fx.store
+        .expect_history()
+        .returning(move |_, _| Ok(rows.clone()));
+    let uc = fx.build();
+    let fields = |a: Actor| {
+        uc.history(&a, ID)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.field)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fields(requester()), ["status", "priority"]);
+    assert_eq!(fields(agent()).len(), 7);
 }

@@ -142,3 +142,23 @@ fn tasks_move_through_their_lifecycle() {
         .unwrap_err();
     assert_eq!(err, Error::NotFound { entity: "task" });
 }
+
+#[test]
+fn requesters_may_not_list_tasks_not_even_of_their_own_incident() {
+    // The store is never asked for the tasks (no expectation set).
+    let fx = Fx::new().holding(incident(IncidentState::InProgress));
+    let err = fx.build().tasks(&requester(), ID).unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden { ref reason } if reason.contains("task:read")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn staff_list_tasks() {
+    let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
+    fx.store
+        .expect_tasks()
+        .returning(|_, _| Ok(vec![task(TaskState::Open)]));
+    assert_eq!(fx.build().tasks(&agent(), ID).unwrap().len(), 1);
+}
