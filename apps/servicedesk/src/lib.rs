@@ -225,7 +225,14 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             queue: store.clone(),
             webhooks: store.clone(),
             mailer,
-            sender: Arc::new(HttpWebhookSender::new(WebhookSettings::default())),
+            sender: Arc::new(
+                HttpWebhookSender::new(WebhookSettings {
+                    proxy: config.webhook_proxy.clone(),
+                    allow: config.webhook_allow.clone(),
+                    ..WebhookSettings::default()
+                })
+                .map_err(|e| anyhow::anyhow!("SERVICEDESK_WEBHOOK_PROXY: {e}"))?,
+            ),
             secrets: secrets.clone(),
             clock: clock.clone(),
         },
@@ -239,7 +246,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         tokens: Arc::new(RandomTokens),
         clock: clock.clone(),
         ids: ids.clone(),
-    });
+    })
+    .with_webhook_allow(config.webhook_allow.clone());
     let retention = Retention::new(
         store.clone(),
         store.clone(),

@@ -128,6 +128,8 @@ pub struct Options {
     pub retry_base_ms: i64,
     /// Attempts before a delivery is dead.
     pub max_attempts: u32,
+    /// `SERVICEDESK_WEBHOOK_ALLOW` (default `127.0.0.1`: the test receivers).
+    pub webhook_allow: String,
 }
 
 impl Default for Options {
@@ -141,6 +143,7 @@ impl Default for Options {
             clock: None,
             retry_base_ms: 5_000,
             max_attempts: 10,
+            webhook_allow: "127.0.0.1".into(),
         }
     }
 }
@@ -242,6 +245,11 @@ impl TestApp {
             max_attempts: options.max_attempts,
             auto_close_interval: Duration::from_secs(1),
             retention: servicedesk_core::notify::RetentionPolicy::default(),
+            webhook_allow: servicedesk_core::notify::WebhookAllowList::parse(
+                &options.webhook_allow,
+            )
+            .unwrap(),
+            webhook_proxy: None,
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -12,6 +12,7 @@
 //! - [`Notifications`] is what the API offers: the inbox, preferences, webhook endpoints,
 //!   and the delivery list with the admin's retry of dead letters.
 
+mod address;
 mod courier;
 mod feed;
 mod manage;
@@ -20,6 +21,7 @@ mod recipients;
 mod retention;
 mod router;
 
+pub use address::{AllowListError, WebhookAllowList, is_public};
 pub use courier::{Courier, CourierPorts};
 pub use feed::FeedPublisher;
 pub use manage::{
