@@ -306,7 +306,7 @@ impl Workers {
         let courier_worker = built.courier.clone();
         let courier = spawn_loop("courier", stop.clone(), move || {
             match courier_worker.run_once() {
-                Ok(round) => round.delivered + round.retried + round.dead > 0,
+                Ok(round) => round.delivered + round.retried + round.dead + round.lost > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "courier round failed");
                     false
@@ -352,7 +352,7 @@ impl Workers {
         });
         let outbox = spawn_loop("outbox", stop.clone(), move || {
             match dispatcher.run_once() {
-                Ok(round) => round.delivered + round.retried + round.dead > 0,
+                Ok(round) => round.delivered + round.retried + round.dead + round.lost > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox dispatcher round failed");
                     false

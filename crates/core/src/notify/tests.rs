@@ -332,7 +332,8 @@ fn each_delivery_is_settled_by_its_own_outcome() {
         Round {
             delivered: 1,
             retried: 1,
-            dead: 3
+            dead: 3,
+            lost: 0,
         }
     );
 }
