@@ -53,6 +53,9 @@ pub struct Config {
     /// comma-separated host names, `*.domain`, addresses and CIDR networks); empty means
     /// public addresses only.
     pub webhook_allow: servicedesk_core::notify::WebhookAllowList,
+    /// Courier threads and sends in flight per target (`SERVICEDESK_COURIER_WORKERS`,
+    /// `SERVICEDESK_COURIER_PER_TARGET`).
+    pub courier_limits: crate::courier_pool::CourierLimits,
     /// The HTTP proxy webhooks go through (`SERVICEDESK_WEBHOOK_PROXY`); none means direct
     /// connections (proxy environment variables are ignored).
     pub webhook_proxy: Option<String>,
@@ -172,6 +175,10 @@ impl Config {
             )
             .map_err(|e| anyhow::anyhow!("SERVICEDESK_WEBHOOK_ALLOW: {e}"))?,
             webhook_proxy: env("SERVICEDESK_WEBHOOK_PROXY"),
+            courier_limits: crate::courier_pool::CourierLimits {
+                workers: parse_env("SERVICEDESK_COURIER_WORKERS", 8usize)?.clamp(1, 256),
+                per_target: parse_env("SERVICEDESK_COURIER_PER_TARGET", 2usize)?.clamp(1, 64),
+            },
         })
     }
 

@@ -36,14 +36,15 @@ const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = ?1 WHERE id IN ( \
      AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY available_at, id LIMIT ?3) \
      RETURNING payload, attempts, available_at";
 
-/// Event kinds whose payload holds a secret (a mailed token).
-const SECRET_KINDS: [&str; 2] = [
+/// Event kinds whose payload holds a secret (a mailed token); their outbox messages and
+/// deliveries are scrubbed once delivered or dead.
+pub(crate) const SECRET_KINDS: [&str; 2] = [
     "user.email_verification_requested",
     "user.password_reset_requested",
 ];
 
 /// What a delivered secret-bearing payload becomes.
-const REDACTED: &str = "{\"redacted\":true}";
+pub(crate) const REDACTED: &str = "{\"redacted\":true}";
 
 impl Outbox for Store {
     fn claim(

@@ -130,6 +130,8 @@ pub struct Options {
     pub max_attempts: u32,
     /// `SERVICEDESK_WEBHOOK_ALLOW` (default `127.0.0.1`: the test receivers).
     pub webhook_allow: String,
+    /// `SERVICEDESK_SMTP_URL` when `mail` is off (e.g. a server that never answers).
+    pub smtp_url: Option<String>,
 }
 
 impl Default for Options {
@@ -144,6 +146,7 @@ impl Default for Options {
             retry_base_ms: 5_000,
             max_attempts: 10,
             webhook_allow: "127.0.0.1".into(),
+            smtp_url: None,
         }
     }
 }
@@ -230,7 +233,8 @@ impl TestApp {
             default_org: DEFAULT_ORG.into(),
             smtp_url: mailbox
                 .as_ref()
-                .map(|m| format!("smtp://127.0.0.1:{}", m.port)),
+                .map(|m| format!("smtp://127.0.0.1:{}", m.port))
+                .or_else(|| options.smtp_url.clone()),
             mail_from: "Servicedesk <noreply@servicedesk.test>".into(),
             public_url: "http://desk.example.test".into(),
             jwt_secret: random_bytes(48),
@@ -250,6 +254,7 @@ impl TestApp {
             )
             .unwrap(),
             webhook_proxy: None,
+            courier_limits: servicedesk::courier_pool::CourierLimits::default(),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
