@@ -55,6 +55,16 @@ pub struct Config {
     pub auto_close_interval: std::time::Duration,
     /// How long delivered mails / webhook posts and read notifications are kept.
     pub retention: servicedesk_core::notify::RetentionPolicy,
+    /// Non-public webhook targets the operator permits (`SERVICEDESK_WEBHOOK_ALLOW`:
+    /// comma-separated host names, `*.domain`, addresses and CIDR networks); empty means
+    /// public addresses only.
+    pub webhook_allow: servicedesk_core::notify::WebhookAllowList,
+    /// Courier threads and sends in flight per target (`SERVICEDESK_COURIER_WORKERS`,
+    /// `SERVICEDESK_COURIER_PER_TARGET`).
+    pub courier_limits: crate::courier_pool::CourierLimits,
+    /// The HTTP proxy webhooks go through (`SERVICEDESK_WEBHOOK_PROXY`); none means direct
+    /// connections (proxy environment variables are ignored).
+    pub webhook_proxy: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -66,6 +76,11 @@ impl std::fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(redact_url))
             .field("public_url", &self.public_url)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("webhook_allow", &self.webhook_allow)
+            .field(
+                "webhook_proxy",
+                &self.webhook_proxy.as_deref().map(redact_url),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -184,6 +199,15 @@ impl Config {
                 notifications: chrono::TimeDelta::days(
                     parse_env("SERVICEDESK_NOTIFICATION_RETENTION_DAYS", 90i64)?.max(1),
                 ),
+            },
+            webhook_allow: servicedesk_core::notify::WebhookAllowList::parse(
+                &env("SERVICEDESK_WEBHOOK_ALLOW").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("SERVICEDESK_WEBHOOK_ALLOW: {e}"))?,
+            webhook_proxy: env("SERVICEDESK_WEBHOOK_PROXY"),
+            courier_limits: crate::courier_pool::CourierLimits {
+                workers: parse_env("SERVICEDESK_COURIER_WORKERS", 8usize)?.clamp(1, 256),
+                per_target: parse_env("SERVICEDESK_COURIER_PER_TARGET", 2usize)?.clamp(1, 64),
             },
         })
     }

@@ -3,6 +3,7 @@
 //! the black-box tests start the same server on a free port.
 
 pub mod config;
+pub mod courier_pool;
 mod demo;
 pub use demo::DEMO_PASSWORD;
 mod mailer;
@@ -27,8 +28,8 @@ use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
 use servicedesk_core::notify::{
-    Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter, Notifications,
-    Retention, RouterPorts,
+    AccountMails, Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter,
+    Notifications, Retention, RouterPorts,
 };
 use servicedesk_core::ports::LiveFeed;
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
@@ -55,6 +56,8 @@ pub struct Built {
     pub monitor: SlaMonitor,
     /// Sends queued mails and webhook posts.
     pub courier: Courier,
+    /// How many sends the courier runs at once, in total and per target.
+    pub courier_limits: courier_pool::CourierLimits,
     /// Closes resolved incidents after each organization's delay.
     pub auto_close: AutoCloser,
     /// Time between two auto-close sweeps.
@@ -231,11 +234,14 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock: clock.clone(),
         ids: ids.clone(),
     });
-    // Account mails, then the live feed (latency matters there), then routing; routing and
-    // the feed are idempotent per event, so a retry caused by one never doubles the other's
-    // mails, and feed clients de-duplicate on the event id.
+    // Account mails (queued as deliveries: the courier sends them, never the dispatcher),
+    // then the live feed (latency matters there), then routing; all three are idempotent
+    // per event, so a retry caused by one never doubles the others' mails, and feed
+    // clients de-duplicate on the event id.
+    let account_mails =
+        AccountMails::new(notifier.clone(), store.clone(), clock.clone(), ids.clone());
     let handlers: Vec<Arc<dyn EventHandler>> = vec![
-        notifier,
+        Arc::new(account_mails),
         Arc::new(FeedPublisher::new(store.clone(), feed.clone())),
         Arc::new(router),
     ];
@@ -250,7 +256,14 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             queue: store.clone(),
             webhooks: store.clone(),
             mailer,
-            sender: Arc::new(HttpWebhookSender::new(WebhookSettings::default())),
+            sender: Arc::new(
+                HttpWebhookSender::new(WebhookSettings {
+                    proxy: config.webhook_proxy.clone(),
+                    allow: config.webhook_allow.clone(),
+                    ..WebhookSettings::default()
+                })
+                .map_err(|e| anyhow::anyhow!("SERVICEDESK_WEBHOOK_PROXY: {e}"))?,
+            ),
             secrets: secrets.clone(),
             clock: clock.clone(),
         },
@@ -264,7 +277,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         tokens: Arc::new(RandomTokens),
         clock: clock.clone(),
         ids: ids.clone(),
-    });
+    })
+    .with_webhook_allow(config.webhook_allow.clone());
     let retention = Retention::new(
         store.clone(),
         store.clone(),
@@ -294,6 +308,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         dispatcher,
         monitor,
         courier,
+        courier_limits: config.courier_limits,
         auto_close,
         auto_close_interval: config.auto_close_interval,
         retention,
@@ -321,16 +336,10 @@ impl Workers {
     pub fn start(built: &Built) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let (dispatcher, monitor) = (built.dispatcher.clone(), built.monitor.clone());
-        let courier_worker = built.courier.clone();
-        let courier = spawn_loop("courier", stop.clone(), move || {
-            match courier_worker.run_once() {
-                Ok(round) => round.delivered + round.retried + round.dead > 0,
-                Err(e) => {
-                    tracing::error!(error = %e, "courier round failed");
-                    false
-                }
-            }
-        });
+        // Sends run on their own threads, a few per target at most: one slow target
+        // never holds up the others.
+        let courier =
+            courier_pool::spawn(built.courier.clone(), built.courier_limits, stop.clone());
         let closer = built.auto_close.clone();
         let retention = built.retention.clone();
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
@@ -370,7 +379,7 @@ impl Workers {
         });
         let outbox = spawn_loop("outbox", stop.clone(), move || {
             match dispatcher.run_once() {
-                Ok(round) => round.delivered + round.retried + round.dead > 0,
+                Ok(round) => round.delivered + round.retried + round.dead + round.lost > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox dispatcher round failed");
                     false

@@ -54,6 +54,7 @@ fn serve(app: &TestApp) -> Serve {
         )
         .env("SERVICEDESK_RETRY_BASE_MS", "200")
         .env("SERVICEDESK_RATE_LIMIT_PER_MINUTE", "0")
+        .env("SERVICEDESK_WEBHOOK_ALLOW", "127.0.0.1")
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

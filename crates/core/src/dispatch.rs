@@ -54,6 +54,9 @@ pub struct Round {
     pub retried: u32,
     /// Messages moved to the dead-letter list.
     pub dead: u32,
+    /// Messages not settled because their lease had passed to another worker, which
+    /// settles them (handlers are idempotent per event, so nothing is doubled).
+    pub lost: u32,
 }
 
 /// Delivers outbox messages to handlers.
@@ -100,22 +103,31 @@ impl Dispatcher {
             let at = self.clock.now();
             match failure {
                 None => {
-                    self.outbox.complete(message.event.id, at)?;
-                    round.delivered += 1;
+                    if self
+                        .outbox
+                        .complete(message.event.id, message.lease_until, at)?
+                    {
+                        round.delivered += 1;
+                    } else {
+                        round.lost += 1;
+                    }
                 }
                 Some((handler, error)) => {
                     let attempts = message.attempts + 1;
                     let dead = matches!(error, DeliveryError::Permanent(_))
                         || attempts >= self.policy.max_attempts;
                     let text = format!("{handler}: {error}");
-                    self.outbox.fail(
+                    let settled = self.outbox.fail(
                         message.event.id,
+                        message.lease_until,
                         &text,
                         at,
                         at + self.policy.delay(message.attempts),
                         dead,
                     )?;
-                    if dead {
+                    if !settled {
+                        round.lost += 1;
+                    } else if dead {
                         round.dead += 1;
                     } else {
                         round.retried += 1;
@@ -148,6 +160,7 @@ mod tests {
             },
             attempts,
             available_at: at,
+            lease_until: at + TimeDelta::minutes(2),
         }
     }
 
@@ -184,31 +197,31 @@ mod tests {
         });
         outbox
             .expect_complete()
-            .withf(|id, _| id.0.as_u128() == 1)
+            .withf(|id, lease, _| id.0.as_u128() == 1 && *lease == message(1, 0).lease_until)
             .times(1)
-            .returning(|_, _| Ok(()));
+            .returning(|_, _, _| Ok(true));
         // Transient failure, first attempt: retried 5 s later.
         outbox
             .expect_fail()
-            .withf(|id, _, at, retry, dead| {
+            .withf(|id, _, _, at, retry, dead| {
                 id.0.as_u128() == 2 && !dead && *retry - *at == TimeDelta::seconds(5)
             })
             .times(1)
-            .returning(|_, _, _, _, _| Ok(()));
+            .returning(|_, _, _, _, _, _| Ok(true));
         // Third failure with max_attempts 3: dead letter.
         outbox
             .expect_fail()
-            .withf(|id, _, _, _, dead| id.0.as_u128() == 3 && *dead)
+            .withf(|id, _, _, _, _, dead| id.0.as_u128() == 3 && *dead)
             .times(1)
-            .returning(|_, _, _, _, _| Ok(()));
+            .returning(|_, _, _, _, _, _| Ok(true));
         // Permanent failure: dead at once.
         outbox
             .expect_fail()
-            .withf(|id, err, _, _, dead| {
+            .withf(|id, _, err, _, _, dead| {
                 id.0.as_u128() == 4 && *dead && err.contains("bad address")
             })
             .times(1)
-            .returning(|_, _, _, _, _| Ok(()));
+            .returning(|_, _, _, _, _, _| Ok(true));
         let round = dispatcher(outbox, |n| match n {
             1 => Ok(()),
             4 => Err(DeliveryError::Permanent("bad address".into())),
@@ -221,7 +234,39 @@ mod tests {
             Round {
                 delivered: 1,
                 retried: 1,
-                dead: 2
+                dead: 2,
+                lost: 0,
+            }
+        );
+    }
+
+    #[test]
+    fn a_message_whose_lease_passed_to_another_worker_is_not_counted_as_settled() {
+        let mut outbox = MockOutbox::new();
+        outbox
+            .expect_claim()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![message(1, 0), message(2, 0)]));
+        // The store refuses both settlements: another dispatcher re-claimed them.
+        outbox
+            .expect_complete()
+            .times(1)
+            .returning(|_, _, _| Ok(false));
+        outbox
+            .expect_fail()
+            .times(1)
+            .returning(|_, _, _, _, _, _| Ok(false));
+        let round = dispatcher(outbox, |n| match n {
+            1 => Ok(()),
+            _ => Err(DeliveryError::Retry("smtp down".into())),
+        })
+        .run_once()
+        .unwrap();
+        assert_eq!(
+            round,
+            Round {
+                lost: 2,
+                ..Round::default()
             }
         );
     }

@@ -6,6 +6,7 @@ use chrono::TimeDelta;
 use servicedesk_core::events::{DomainEvent, EventPayload};
 use servicedesk_core::identity::AuthSettings;
 use servicedesk_core::ids::IncidentId;
+use servicedesk_core::notify::AccountMailComposer;
 use servicedesk_core::ports::{
     DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice,
 };
@@ -119,12 +120,8 @@ impl std::fmt::Debug for MailNotifier {
     }
 }
 
-impl EventHandler for MailNotifier {
-    fn name(&self) -> &str {
-        "mail"
-    }
-
-    fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError> {
+impl AccountMailComposer for MailNotifier {
+    fn account_mail(&self, event: &DomainEvent) -> Option<Result<Mail, DeliveryError>> {
         let (kind, email, name, token) = match &event.payload {
             EventPayload::EmailVerificationRequested {
                 email, name, token, ..
@@ -132,12 +129,29 @@ impl EventHandler for MailNotifier {
             EventPayload::PasswordResetRequested {
                 email, name, token, ..
             } => (MailKind::PasswordReset, email, name, token),
-            _ => return Ok(()),
+            _ => return None,
         };
-        let mail = self
-            .compose(kind, email, name, token)
-            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
-        self.mailer.send(&mail)
+        Some(
+            self.compose(kind, email, name, token)
+                .map_err(|e| DeliveryError::Permanent(e.to_string())),
+        )
+    }
+}
+
+/// Sends account mails at once through the mailer. The `serve` binary queues them as
+/// deliveries instead ([`AccountMails`](servicedesk_core::notify::AccountMails) over this
+/// notifier as the [`AccountMailComposer`]), so a slow SMTP server never holds up the
+/// outbox dispatcher.
+impl EventHandler for MailNotifier {
+    fn name(&self) -> &str {
+        "mail"
+    }
+
+    fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError> {
+        match self.account_mail(event) {
+            None => Ok(()),
+            Some(mail) => self.mailer.send(&mail?),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{DeliveryId, NotificationId, OrgId, UserId, WebhookId};
 use servicedesk_core::ports::{
@@ -16,6 +16,7 @@ use servicedesk_core::ports::{
 
 use crate::Store;
 use crate::db::DbConn;
+use crate::error::TxError;
 use crate::error::{corrupt, map, stale_or_missing};
 use crate::rows::parse;
 use crate::schema::{deliveries, notification_preferences, notifications, users, webhooks};
@@ -206,18 +207,36 @@ struct ClaimedRow {
     attempts: i32,
 }
 
-const CLAIM_PG: &str = "UPDATE deliveries SET lease_until = $1 WHERE id IN ( \
-     SELECT id FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL \
-     AND available_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) \
-     ORDER BY available_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     AND (lease_until IS NULL OR lease_until <= $2) \
-     RETURNING id, org_id, payload, attempts";
+/// A delivery's concurrency key, as [`Delivery::target_key`] spells it.
+///
+/// [`Delivery::target_key`]: servicedesk_core::ports::Delivery::target_key
+const TARGET_KEY: &str = "(CASE WHEN channel = 'email' THEN 'email' ELSE 'webhook:' || target END)";
 
-const CLAIM_SQLITE: &str = "UPDATE deliveries SET lease_until = ?1 WHERE id IN ( \
-     SELECT id FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL \
-     AND available_at <= ?2 AND (lease_until IS NULL OR lease_until <= ?2) \
-     ORDER BY available_at, id LIMIT ?3) \
-     RETURNING id, org_id, payload, attempts";
+/// `$4` / `?4` is the comma-joined list of busy target keys (keys hold no comma).
+fn claim_sql(postgres: bool) -> String {
+    let busy = format!(
+        "(',' || {p4} || ',') NOT LIKE ('%,' || {TARGET_KEY} || ',%')",
+        p4 = if postgres { "$4" } else { "?4" }
+    );
+    if postgres {
+        format!(
+            "UPDATE deliveries SET lease_until = $1 WHERE id IN ( \
+             SELECT id FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL \
+             AND available_at <= $2 AND (lease_until IS NULL OR lease_until <= $2) AND {busy} \
+             ORDER BY available_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             AND (lease_until IS NULL OR lease_until <= $2) \
+             RETURNING id, org_id, payload, attempts"
+        )
+    } else {
+        format!(
+            "UPDATE deliveries SET lease_until = ?1 WHERE id IN ( \
+             SELECT id FROM deliveries WHERE delivered_at IS NULL AND dead_at IS NULL \
+             AND available_at <= ?2 AND (lease_until IS NULL OR lease_until <= ?2) AND {busy} \
+             ORDER BY available_at, id LIMIT ?3) \
+             RETURNING id, org_id, payload, attempts"
+        )
+    }
+}
 
 impl NotificationStore for Store {
     fn preferences(&self, org: OrgId, user: UserId) -> Result<Vec<Preference>, StoreError> {
@@ -425,21 +444,25 @@ impl DeliveryQueue for Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[String],
     ) -> Result<Vec<Delivery>, StoreError> {
         let mut conn = self.db.conn()?;
         let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
+        let busy = busy.join(",");
         // What the claim wrote, as read back: the value `hold` compares with.
         let lease_until = utc(lease);
         let rows: Vec<ClaimedRow> = match &mut *conn {
-            DbConn::Postgresql(c) => diesel::sql_query(CLAIM_PG)
+            DbConn::Postgresql(c) => diesel::sql_query(claim_sql(true))
                 .bind::<Timestamp, _>(lease)
                 .bind::<Timestamp, _>(now)
                 .bind::<BigInt, _>(limit)
+                .bind::<Text, _>(&busy)
                 .load(c),
-            DbConn::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
+            DbConn::Sqlite(c) => diesel::sql_query(claim_sql(false))
                 .bind::<Timestamp, _>(lease)
                 .bind::<Timestamp, _>(now)
                 .bind::<BigInt, _>(limit)
+                .bind::<Text, _>(&busy)
                 .load(c),
         }
         .map_err(map("delivery"))?;
@@ -479,45 +502,87 @@ impl DeliveryQueue for Store {
         Ok(changed == 1)
     }
 
-    fn delivered(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<(), StoreError> {
-        let changed = diesel::update(deliveries::table.filter(deliveries::id.eq(id.to_string())))
+    fn release(&self, id: DeliveryId, held_until: DateTime<Utc>) -> Result<bool, StoreError> {
+        let changed = diesel::update(
+            deliveries::table
+                .filter(deliveries::id.eq(id.to_string()))
+                .filter(deliveries::lease_until.eq(db(held_until)))
+                .filter(deliveries::delivered_at.is_null())
+                .filter(deliveries::dead_at.is_null()),
+        )
+        .set(deliveries::lease_until.eq(None::<NaiveDateTime>))
+        .execute(&mut *self.db.conn()?)
+        .map_err(map("delivery"))?;
+        Ok(changed == 1)
+    }
+
+    fn delivered(
+        &self,
+        id: DeliveryId,
+        held_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            let changed = diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(&id))
+                    .filter(deliveries::lease_until.eq(db(held_until)))
+                    .filter(deliveries::delivered_at.is_null())
+                    .filter(deliveries::dead_at.is_null()),
+            )
             .set((
                 deliveries::delivered_at.eq(db(at)),
                 deliveries::lease_until.eq(None::<NaiveDateTime>),
             ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("delivery"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound("delivery"))
-        } else {
-            Ok(())
-        }
+            .execute(conn)?;
+            if changed == 0 {
+                return delivery_lost_or_missing(conn, &id);
+            }
+            redact_delivery(conn, &id)?;
+            Ok(true)
+        })
+        .map_err(|e| e.into_store("delivery"))
     }
 
     fn failed(
         &self,
         id: DeliveryId,
+        held_until: DateTime<Utc>,
         error: &str,
         at: DateTime<Utc>,
         retry_at: DateTime<Utc>,
         dead: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let error: String = error.chars().take(1000).collect();
-        let changed = diesel::update(deliveries::table.filter(deliveries::id.eq(id.to_string())))
+        let id = id.to_string();
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            let changed = diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq(&id))
+                    .filter(deliveries::lease_until.eq(db(held_until)))
+                    .filter(deliveries::delivered_at.is_null())
+                    .filter(deliveries::dead_at.is_null()),
+            )
             .set((
                 deliveries::attempts.eq(deliveries::attempts + 1),
-                deliveries::last_error.eq(error),
+                deliveries::last_error.eq(&error),
                 deliveries::available_at.eq(db(retry_at)),
                 deliveries::lease_until.eq(None::<NaiveDateTime>),
                 deliveries::dead_at.eq(dead.then(|| db(at))),
             ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("delivery"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound("delivery"))
-        } else {
-            Ok(())
-        }
+            .execute(conn)?;
+            if changed == 0 {
+                return delivery_lost_or_missing(conn, &id);
+            }
+            if dead {
+                redact_delivery(conn, &id)?;
+            }
+            Ok(true)
+        })
+        .map_err(|e| e.into_store("delivery"))
     }
 
     fn purge_delivered(
@@ -603,7 +668,10 @@ impl DeliveryQueue for Store {
                 .optional()?
                 .ok_or(StoreError::NotFound("delivery"))?
                 .into_record()?;
-            if row.state != DeliveryState::Dead {
+            // A dead account mail lost its single-use link: the user asks for a new one.
+            if row.state != DeliveryState::Dead
+                || crate::outbox::SECRET_KINDS.contains(&row.kind.as_str())
+            {
                 return Err(StoreError::Conflict {
                     entity: "delivery",
                     current: i64::from(row.attempts),
@@ -626,6 +694,32 @@ impl DeliveryQueue for Store {
         })
         .map_err(|e| e.into_store("delivery"))
     }
+}
+
+/// Nothing was settled: the lease passed to another courier (or the delivery was settled
+/// already), which is `false`; or there is no such delivery.
+fn delivery_lost_or_missing(conn: &mut DbConn, id: &str) -> Result<bool, TxError> {
+    let exists: i64 = deliveries::table
+        .filter(deliveries::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        Err(StoreError::NotFound("delivery").into())
+    } else {
+        Ok(false)
+    }
+}
+
+/// Replaces the rendered mail of a token-bearing account mail (its link is the token).
+fn redact_delivery(conn: &mut DbConn, id: &str) -> Result<(), TxError> {
+    diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id))
+            .filter(deliveries::kind.eq_any(crate::outbox::SECRET_KINDS)),
+    )
+    .set(deliveries::payload.eq(crate::outbox::REDACTED))
+    .execute(conn)?;
+    Ok(())
 }
 
 impl WebhookStore for Store {

@@ -36,14 +36,15 @@ const CLAIM_SQLITE: &str = "UPDATE outbox SET lease_until = ?1 WHERE id IN ( \
      AND (lease_until IS NULL OR lease_until <= ?2) ORDER BY available_at, id LIMIT ?3) \
      RETURNING payload, attempts, available_at";
 
-/// Event kinds whose payload holds a secret (a mailed token).
-const SECRET_KINDS: [&str; 2] = [
+/// Event kinds whose payload holds a secret (a mailed token); their outbox messages and
+/// deliveries are scrubbed once delivered or dead.
+pub(crate) const SECRET_KINDS: [&str; 2] = [
     "user.email_verification_requested",
     "user.password_reset_requested",
 ];
 
 /// What a delivered secret-bearing payload becomes.
-const REDACTED: &str = "{\"redacted\":true}";
+pub(crate) const REDACTED: &str = "{\"redacted\":true}";
 
 impl Outbox for Store {
     fn claim(
@@ -54,6 +55,8 @@ impl Outbox for Store {
     ) -> Result<Vec<OutboxMessage>, StoreError> {
         let mut conn = self.db.conn()?;
         let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
+        // What the claim wrote, as read back: the value `complete` and `fail` compare with.
+        let lease_until = utc(lease);
         let rows: Vec<ClaimedRow> = match &mut *conn {
             DbConn::Postgresql(c) => diesel::sql_query(CLAIM_PG)
                 .bind::<Timestamp, _>(lease)
@@ -76,6 +79,7 @@ impl Outbox for Store {
                     event,
                     attempts: u32::try_from(r.attempts).unwrap_or(0),
                     available_at: utc(r.available_at),
+                    lease_until,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -84,28 +88,33 @@ impl Outbox for Store {
         Ok(messages)
     }
 
-    fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError> {
+    fn complete(
+        &self,
+        id: EventId,
+        lease_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
         let id = id.to_string();
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
-            let changed = diesel::update(outbox::table.filter(outbox::id.eq(&id)))
-                .set((
-                    outbox::delivered_at.eq(db(at)),
-                    outbox::lease_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(conn)?;
-            if changed == 0 {
-                return Err(StoreError::NotFound("outbox message").into());
-            }
-            // Mails that carry a single-use token keep it only until they are delivered.
-            diesel::update(
+            let changed = diesel::update(
                 outbox::table
                     .filter(outbox::id.eq(&id))
-                    .filter(outbox::kind.eq_any(SECRET_KINDS)),
+                    .filter(outbox::lease_until.eq(db(lease_until)))
+                    .filter(outbox::delivered_at.is_null())
+                    .filter(outbox::dead_at.is_null()),
             )
-            .set(outbox::payload.eq(REDACTED))
+            .set((
+                outbox::delivered_at.eq(db(at)),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+            ))
             .execute(conn)?;
-            Ok(())
+            if changed == 0 {
+                return lost_or_missing(conn, &id);
+            }
+            // Mails that carry a single-use token keep it only until they are delivered.
+            redact_secret(conn, &id)?;
+            Ok(true)
         })
         .map_err(|e| e.into_store("outbox message"))
     }
@@ -113,26 +122,67 @@ impl Outbox for Store {
     fn fail(
         &self,
         id: EventId,
+        lease_until: DateTime<Utc>,
         error: &str,
         at: DateTime<Utc>,
         retry_at: DateTime<Utc>,
         dead: bool,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
+        let id = id.to_string();
         let dead_at = dead.then(|| db(at));
-        let changed = diesel::update(outbox::table.filter(outbox::id.eq(id.to_string())))
+        let error: String = error.chars().take(1000).collect();
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            let changed = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(&id))
+                    .filter(outbox::lease_until.eq(db(lease_until)))
+                    .filter(outbox::delivered_at.is_null())
+                    .filter(outbox::dead_at.is_null()),
+            )
             .set((
                 outbox::attempts.eq(outbox::attempts + 1),
-                outbox::last_error.eq(error),
+                outbox::last_error.eq(&error),
                 outbox::available_at.eq(db(retry_at)),
                 outbox::lease_until.eq(None::<NaiveDateTime>),
                 outbox::dead_at.eq(dead_at),
             ))
-            .execute(&mut *self.db.conn()?)
-            .map_err(map("outbox message"))?;
-        if changed == 0 {
-            Err(StoreError::NotFound("outbox message"))
-        } else {
-            Ok(())
-        }
+            .execute(conn)?;
+            if changed == 0 {
+                return lost_or_missing(conn, &id);
+            }
+            // A dead letter is never sent: its single-use token has no use left.
+            if dead {
+                redact_secret(conn, &id)?;
+            }
+            Ok(true)
+        })
+        .map_err(|e| e.into_store("outbox message"))
     }
+}
+
+/// Nothing was settled: the lease passed to another claimer (or the message was settled
+/// already), which is `false`; or there is no such message.
+fn lost_or_missing(conn: &mut crate::db::DbConn, id: &str) -> Result<bool, crate::error::TxError> {
+    let exists: i64 = outbox::table
+        .filter(outbox::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if exists == 0 {
+        Err(StoreError::NotFound("outbox message").into())
+    } else {
+        Ok(false)
+    }
+}
+
+/// Replaces the payload of a token-bearing account mail.
+fn redact_secret(conn: &mut crate::db::DbConn, id: &str) -> Result<(), crate::error::TxError> {
+    diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::kind.eq_any(SECRET_KINDS)),
+    )
+    .set(outbox::payload.eq(REDACTED))
+    .execute(conn)?;
+    Ok(())
 }

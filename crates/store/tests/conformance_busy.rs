@@ -71,7 +71,7 @@ fn dead_deliveries(store: &Store, fx: &Fx, n: usize) -> Vec<DeliveryId> {
             },
         )
         .unwrap();
-    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), u32::try_from(n).unwrap())
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), u32::try_from(n).unwrap(), &[])
         .unwrap()
         .into_iter()
         .map(|d| d.id)
@@ -79,7 +79,7 @@ fn dead_deliveries(store: &Store, fx: &Fx, n: usize) -> Vec<DeliveryId> {
     assert_eq!(claimed.len(), n);
     for id in &claimed {
         store
-            .failed(*id, "HTTP 500", mins(2), mins(3), true)
+            .failed(*id, mins(3), "HTTP 500", mins(2), mins(3), true)
             .unwrap();
     }
     claimed

@@ -26,7 +26,9 @@ conformance!(
     inbox_and_preferences_stay_with_their_user,
     webhooks_are_versioned_and_deleting_one_kills_its_deliveries,
     team_members_are_listed,
-    retention_deletes_only_old_delivered_and_read_rows
+    retention_deletes_only_old_delivered_and_read_rows,
+    claims_leave_out_busy_targets_and_released_ones_come_back,
+    account_mail_deliveries_lose_their_link_once_settled
 );
 
 fn audit_of(org: OrgId, action: &str) -> AuditRecord {
@@ -149,7 +151,7 @@ fn routing_an_event_twice_adds_nothing(store: &Store) {
         1
     );
     // The payload survives the round trip.
-    let claimed = DeliveryQueue::claim(store, mins(0), mins(2), 10).unwrap();
+    let claimed = DeliveryQueue::claim(store, mins(0), mins(2), 10, &[]).unwrap();
     assert_eq!(claimed.len(), 2);
     assert!(
         claimed
@@ -167,10 +169,10 @@ fn deliveries_are_claimed_once_and_settled(store: &Store) {
     store
         .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
         .unwrap();
-    let first = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    let first = DeliveryQueue::claim(store, mins(1), mins(3), 10, &[]).unwrap();
     assert_eq!(first.len(), 2);
     assert!(
-        DeliveryQueue::claim(store, mins(1), mins(3), 10)
+        DeliveryQueue::claim(store, mins(1), mins(3), 10, &[])
             .unwrap()
             .is_empty(),
         "leased rows are not handed out twice"
@@ -193,17 +195,36 @@ fn deliveries_are_claimed_once_and_settled(store: &Store) {
             .unwrap()
     );
     let (a, b) = (first[0].id, first[1].id);
-    store.delivered(a, mins(1)).unwrap();
-    store
-        .failed(b, "smtp down", mins(1), mins(10), false)
-        .unwrap();
+    assert!(store.delivered(a, mins(4), mins(1)).unwrap());
     assert!(
-        DeliveryQueue::claim(store, mins(5), mins(6), 10)
+        !store.delivered(a, mins(4), mins(2)).unwrap(),
+        "settled once"
+    );
+    assert!(
+        !store
+            .failed(
+                b,
+                first[1].lease_until,
+                "smtp down",
+                mins(1),
+                mins(10),
+                false
+            )
+            .unwrap(),
+        "the lease was re-taken until mins(4): the claim's lease no longer settles"
+    );
+    assert!(
+        store
+            .failed(b, mins(4), "smtp down", mins(1), mins(10), false)
+            .unwrap()
+    );
+    assert!(
+        DeliveryQueue::claim(store, mins(5), mins(6), 10, &[])
             .unwrap()
             .is_empty(),
         "the failed one waits for its retry time; the delivered one never comes back"
     );
-    let again = DeliveryQueue::claim(store, mins(10), mins(12), 10).unwrap();
+    let again = DeliveryQueue::claim(store, mins(10), mins(12), 10, &[]).unwrap();
     assert_eq!(again.len(), 1);
     assert!(
         !store.hold(b, first[1].lease_until, mins(13)).unwrap(),
@@ -224,7 +245,18 @@ fn deliveries_are_claimed_once_and_settled(store: &Store) {
         .unwrap();
     assert_eq!(pending.len(), 1);
     assert_eq!(pending[0].last_error.as_deref(), Some("smtp down"));
-    assert_not_found("settle unknown", store.delivered(new_id(), mins(1)));
+    assert_not_found(
+        "settle unknown",
+        store.delivered(new_id(), mins(1), mins(1)),
+    );
+    // The courier whose lease expired and was re-claimed cannot settle either.
+    assert!(!store.delivered(b, first[1].lease_until, mins(11)).unwrap());
+    assert!(
+        !store
+            .failed(b, mins(4), "late", mins(11), mins(12), true)
+            .unwrap()
+    );
+    assert!(store.delivered(b, again[0].lease_until, mins(11)).unwrap());
 }
 
 fn only_dead_deliveries_are_retried(store: &Store) {
@@ -233,15 +265,24 @@ fn only_dead_deliveries_are_retried(store: &Store) {
     store
         .save_routed(fx.org, &routed(&fx, new_id(), new_id()))
         .unwrap();
-    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10, &[]).unwrap();
     let id = claimed[0].id;
     assert!(matches!(
         store.retry(fx.org, id, mins(2), &audit_of(fx.org, "delivery.retry")),
         Err(StoreError::Conflict { .. })
     ));
-    store
-        .failed(id, "HTTP 500", mins(2), mins(3), true)
-        .unwrap();
+    assert!(
+        store
+            .failed(
+                id,
+                claimed[0].lease_until,
+                "HTTP 500",
+                mins(2),
+                mins(3),
+                true
+            )
+            .unwrap()
+    );
     let dead = store
         .deliveries(
             fx.org,
@@ -256,7 +297,7 @@ fn only_dead_deliveries_are_retried(store: &Store) {
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].id, id);
     assert!(
-        DeliveryQueue::claim(store, mins(100), mins(101), 10)
+        DeliveryQueue::claim(store, mins(100), mins(101), 10, &[])
             .unwrap()
             .iter()
             .all(|d| d.id != id),
@@ -277,7 +318,7 @@ fn only_dead_deliveries_are_retried(store: &Store) {
     assert_eq!(back.state, DeliveryState::Pending);
     assert_eq!(back.attempts, 0);
     assert!(
-        DeliveryQueue::claim(store, mins(4), mins(6), 10)
+        DeliveryQueue::claim(store, mins(4), mins(6), 10, &[])
             .unwrap()
             .iter()
             .any(|d| d.id == id)
@@ -414,15 +455,18 @@ fn retention_deletes_only_old_delivered_and_read_rows(store: &Store) {
     store
         .save_routed(other.org, &routed(&other, new_id(), new_id()))
         .unwrap();
-    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10).unwrap();
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10, &[]).unwrap();
     assert_eq!(claimed.len(), 4);
     // Delivered at +10 (two, one per org), delivered at +100, dead at +10.
-    store.delivered(claimed[0].id, mins(10)).unwrap();
-    store.delivered(claimed[1].id, mins(10)).unwrap();
-    store.delivered(claimed[2].id, mins(100)).unwrap();
-    store
-        .failed(claimed[3].id, "gone", mins(10), mins(11), true)
-        .unwrap();
+    let lease = claimed[0].lease_until;
+    assert!(store.delivered(claimed[0].id, lease, mins(10)).unwrap());
+    assert!(store.delivered(claimed[1].id, lease, mins(10)).unwrap());
+    assert!(store.delivered(claimed[2].id, lease, mins(100)).unwrap());
+    assert!(
+        store
+            .failed(claimed[3].id, lease, "gone", mins(10), mins(11), true)
+            .unwrap()
+    );
     assert_eq!(
         store.purge_delivered(mins(50), 1).unwrap(),
         1,
@@ -471,4 +515,125 @@ fn retention_deletes_only_old_delivered_and_read_rows(store: &Store) {
         1,
         "unread ones stay"
     );
+}
+
+fn claims_leave_out_busy_targets_and_released_ones_come_back(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let webhook: WebhookId = new_id();
+    store
+        .save_routed(fx.org, &routed(&fx, new_id(), webhook))
+        .unwrap();
+    let key = format!("webhook:{webhook}");
+    // The webhook's target is busy: only the mail is handed out.
+    let first =
+        DeliveryQueue::claim(store, mins(1), mins(3), 10, std::slice::from_ref(&key)).unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].target_key(), "email");
+    // Both busy: nothing.
+    assert!(
+        DeliveryQueue::claim(store, mins(1), mins(3), 10, &["email".into(), key.clone()])
+            .unwrap()
+            .is_empty()
+    );
+    // Mail busy (and leased anyway): the webhook.
+    let second = DeliveryQueue::claim(store, mins(1), mins(3), 10, &["email".into()]).unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].target_key(), key);
+    // Released unsent: claimable again at once, no attempt counted; a stale lease cannot
+    // release it again.
+    assert!(store.release(first[0].id, first[0].lease_until).unwrap());
+    assert!(!store.release(first[0].id, first[0].lease_until).unwrap());
+    let again = DeliveryQueue::claim(store, mins(1), mins(3), 10, &[]).unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, first[0].id);
+    assert_eq!(again[0].attempts, 0);
+}
+
+#[derive(diesel::QueryableByName)]
+struct PayloadRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    payload: String,
+}
+
+fn account_mail_deliveries_lose_their_link_once_settled(store: &Store) {
+    use diesel::RunQueryDsl;
+    let fx = org_fixture(store, "A");
+    let link = |token: &str| DeliveryPayload::Email {
+        mail: Mail {
+            to: "r@example.org".into(),
+            to_name: "R".into(),
+            subject: "Reset your password".into(),
+            text: format!("https://desk.example.org/reset?token={token}"),
+            html: format!("<a href=\"https://desk.example.org/reset?token={token}\">reset</a>"),
+        },
+    };
+    let routed = Routed {
+        at: mins(0),
+        notifications: Vec::new(),
+        deliveries: ["DELIVERED-TOKEN", "DEAD-TOKEN", "RETRY-TOKEN"]
+            .iter()
+            .map(|token| NewDelivery {
+                id: new_id(),
+                event_id: new_id(),
+                kind: "user.password_reset_requested".into(),
+                target: fx.requester.to_string(),
+                payload: link(token),
+            })
+            .collect(),
+    };
+    store.save_routed(fx.org, &routed).unwrap();
+    let payloads = |store: &Store| -> Vec<String> {
+        let mut conn = store.database().conn().unwrap();
+        diesel::sql_query("SELECT payload FROM deliveries")
+            .load::<PayloadRow>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.payload)
+            .collect()
+    };
+    let claimed = DeliveryQueue::claim(store, mins(1), mins(3), 10, &[]).unwrap();
+    assert_eq!(claimed.len(), 3);
+    let mut dead_id = None;
+    for d in &claimed {
+        let DeliveryPayload::Email { mail } = &d.payload else {
+            panic!("a mail");
+        };
+        if mail.text.contains("DELIVERED-TOKEN") {
+            assert!(store.delivered(d.id, d.lease_until, mins(2)).unwrap());
+        } else if mail.text.contains("DEAD-TOKEN") {
+            assert!(
+                store
+                    .failed(d.id, d.lease_until, "smtp: 550", mins(2), mins(3), true)
+                    .unwrap()
+            );
+            dead_id = Some(d.id);
+        } else {
+            assert!(
+                store
+                    .failed(d.id, d.lease_until, "smtp: 451", mins(2), mins(3), false)
+                    .unwrap()
+            );
+        }
+    }
+    let after = payloads(store);
+    for gone in ["DELIVERED-TOKEN", "DEAD-TOKEN"] {
+        assert!(
+            !after.iter().any(|p| p.contains(gone)),
+            "{gone} still stored: {after:?}"
+        );
+    }
+    assert!(
+        after.iter().any(|p| p.contains("RETRY-TOKEN")),
+        "a mail still to be sent keeps its link"
+    );
+    // The dead account mail cannot be put back (its link is gone): 409.
+    assert!(matches!(
+        store.retry(
+            fx.org,
+            dead_id.unwrap(),
+            mins(4),
+            &audit_of(fx.org, "delivery.retry")
+        ),
+        Err(StoreError::Conflict { .. })
+    ));
 }

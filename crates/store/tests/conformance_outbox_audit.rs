@@ -22,6 +22,8 @@ conformance!(
     outbox_limit_and_unknown_ids,
     outbox_claims_are_exclusive_across_threads,
     outbox_mail_tokens_are_scrubbed_once_delivered,
+    outbox_settling_needs_the_claimers_lease,
+    outbox_dead_lettered_mail_tokens_are_scrubbed,
     audit_entries_form_a_chain_per_org,
     audit_altered_row_is_named,
     audit_every_field_is_covered_by_the_hash,
@@ -86,13 +88,24 @@ fn outbox_claim_lease_complete_fail_and_dead(store: &Store) {
     assert_eq!(ids(&again), set([e1, e2, e3, e4]));
 
     // Settle: e1 delivered, e2 retried later, e3 dead; e4 stays leased until far(10).
-    store.complete(e1, far(6)).unwrap();
-    store
-        .fail(e2, "smtp: 451 try later", far(6), far(120), false)
-        .unwrap();
-    store
-        .fail(e3, "webhook: 410 gone", far(6), far(30), true)
-        .unwrap();
+    assert!(store.complete(e1, far(10), far(6)).unwrap());
+    assert!(
+        store
+            .fail(e2, far(10), "smtp: 451 try later", far(6), far(120), false)
+            .unwrap()
+    );
+    assert!(
+        store
+            .fail(e3, far(10), "webhook: 410 gone", far(6), far(30), true)
+            .unwrap()
+    );
+    // Settled messages cannot be settled again.
+    assert!(!store.complete(e1, far(10), far(7)).unwrap());
+    assert!(
+        !store
+            .fail(e3, far(10), "again", far(7), far(8), true)
+            .unwrap()
+    );
 
     assert!(
         store.claim(far(7), far(8), 10).unwrap().is_empty(),
@@ -119,16 +132,18 @@ fn outbox_claim_lease_complete_fail_and_dead(store: &Store) {
     assert_eq!(m2.available_at, far(120));
 
     // A second failure counts again.
-    store
-        .fail(e2, "smtp: 451 still", far(121), far(200), false)
-        .unwrap();
-    store.complete(e4, far(121)).unwrap();
+    assert!(
+        store
+            .fail(e2, far(125), "smtp: 451 still", far(121), far(200), false)
+            .unwrap()
+    );
+    assert!(store.complete(e4, far(300), far(121)).unwrap());
     assert!(store.claim(far(150), far(155), 10).unwrap().is_empty());
     let at_200 = store.claim(far(200), far(205), 10).unwrap();
     assert_eq!(ids(&at_200), set([e2]));
     assert_eq!(at_200[0].attempts, 2);
     assert_eq!(at_200[0].available_at, far(200));
-    store.complete(e2, far(201)).unwrap();
+    assert!(store.complete(e2, far(205), far(201)).unwrap());
 
     // Delivered and dead messages never come back.
     assert!(
@@ -173,14 +188,14 @@ fn outbox_limit_and_unknown_ids(store: &Store) {
     assert_eq!(seen, written);
 
     let unknown: EventId = new_id();
-    assert_not_found("complete unknown", store.complete(unknown, far(1)));
+    assert_not_found("complete unknown", store.complete(unknown, far(10), far(1)));
     assert_not_found(
         "fail unknown",
-        store.fail(unknown, "x", far(1), far(2), false),
+        store.fail(unknown, far(10), "x", far(1), far(2), false),
     );
     assert_not_found(
         "fail unknown dead",
-        store.fail(unknown, "x", far(1), far(2), true),
+        store.fail(unknown, far(10), "x", far(1), far(2), true),
     );
 }
 
@@ -549,7 +564,7 @@ fn outbox_mail_tokens_are_scrubbed_once_delivered(store: &Store) {
         matches!(&msg.event.payload, EventPayload::PasswordResetRequested { token, .. } if token == "SECRET-TOKEN-123")
     );
     for m in &claimed {
-        store.complete(m.event.id, far(1)).unwrap();
+        assert!(store.complete(m.event.id, m.lease_until, far(1)).unwrap());
     }
     let after = payloads(store);
     assert!(
@@ -559,5 +574,109 @@ fn outbox_mail_tokens_are_scrubbed_once_delivered(store: &Store) {
     assert!(
         after.iter().any(|p| p.contains("incident")),
         "other delivered events keep their payload"
+    );
+}
+
+fn outbox_settling_needs_the_claimers_lease(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let inc = incident(&fx, fx.requester, "Slow dispatcher");
+    let w = create_write(&inc, fx.requester);
+    store.create(fx.org, &inc, &w, None).unwrap();
+    let id = w.events[0].id;
+
+    // Worker A claims with a short lease and stalls past it; worker B re-claims.
+    let a = store.claim(far(0), far(5), 10).unwrap();
+    let a = a.iter().find(|m| m.event.id == id).unwrap().clone();
+    assert_eq!(a.lease_until, far(5));
+    let b = store.claim(far(6), far(60), 10).unwrap();
+    let b = b.iter().find(|m| m.event.id == id).unwrap().clone();
+    assert_eq!(b.lease_until, far(60));
+
+    // A's settlements are refused and change nothing: neither complete nor fail.
+    assert!(!store.complete(id, a.lease_until, far(7)).unwrap());
+    assert!(
+        !store
+            .fail(id, a.lease_until, "late", far(7), far(8), true)
+            .unwrap()
+    );
+    assert!(
+        !store
+            .fail(id, a.lease_until, "late", far(7), far(8), false)
+            .unwrap()
+    );
+    // Still B's: hidden from claims until B's lease ends, not dead, not delivered.
+    assert!(store.claim(far(30), far(31), 10).unwrap().is_empty());
+
+    // B fails it (retry), and A's stale lease still cannot complete the new attempt.
+    assert!(
+        store
+            .fail(id, b.lease_until, "smtp: 451", far(8), far(100), false)
+            .unwrap()
+    );
+    assert!(
+        !store.complete(id, b.lease_until, far(9)).unwrap(),
+        "settled twice"
+    );
+    let c = store.claim(far(100), far(110), 10).unwrap();
+    let c = c.iter().find(|m| m.event.id == id).unwrap().clone();
+    assert_eq!(c.attempts, 1, "A's refused failures did not count");
+    assert!(!store.complete(id, a.lease_until, far(101)).unwrap());
+    assert!(store.complete(id, c.lease_until, far(101)).unwrap());
+    assert!(store.claim(far(1_000), far(1_001), 10).unwrap().is_empty());
+}
+
+fn outbox_dead_lettered_mail_tokens_are_scrubbed(store: &Store) {
+    use diesel::RunQueryDsl;
+    let fx = org_fixture(store, "A");
+    let inc = incident(&fx, fx.requester, "carrier");
+    let mut w = create_write(&inc, fx.requester);
+    for (n, token) in ["DEAD-TOKEN-1", "RETRY-TOKEN-2"].into_iter().enumerate() {
+        w.events.push(event(
+            fx.org,
+            Some(fx.requester),
+            inc.created_at + TimeDelta::seconds(n as i64),
+            EventPayload::EmailVerificationRequested {
+                user_id: fx.requester,
+                email: "r@example.org".into(),
+                name: "R".into(),
+                token: token.into(),
+            },
+        ));
+    }
+    store.create(fx.org, &inc, &w, None).unwrap();
+    let payloads = |store: &Store| -> Vec<String> {
+        let mut conn = store.database().conn().unwrap();
+        diesel::sql_query("SELECT payload FROM outbox")
+            .load::<PayloadRow>(&mut *conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.payload)
+            .collect()
+    };
+    let claimed = store.claim(far(0), far(5), 10).unwrap();
+    for m in &claimed {
+        let token = match &m.event.payload {
+            EventPayload::EmailVerificationRequested { token, .. } => Some(token.as_str()),
+            _ => None,
+        };
+        let dead = token != Some("RETRY-TOKEN-2");
+        assert!(
+            store
+                .fail(m.event.id, m.lease_until, "smtp: 550", far(1), far(2), dead)
+                .unwrap()
+        );
+    }
+    let after = payloads(store);
+    assert!(
+        !after.iter().any(|p| p.contains("DEAD-TOKEN-1")),
+        "a dead-lettered mail no longer holds its token: {after:?}"
+    );
+    assert!(
+        after.iter().any(|p| p.contains("RETRY-TOKEN-2")),
+        "a mail still to be retried keeps its token"
+    );
+    assert!(
+        after.iter().any(|p| p.contains("incident")),
+        "other dead events keep their payload"
     );
 }

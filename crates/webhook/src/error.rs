@@ -30,3 +30,10 @@ pub enum SignatureError {
     #[error("signature does not match the body")]
     Mismatch,
 }
+
+/// The configured webhook proxy (`SERVICEDESK_WEBHOOK_PROXY`) is not a usable proxy URL
+/// (`http://host:port`, optionally with credentials). The URL itself is not repeated: it
+/// may hold a password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the webhook proxy is not a usable proxy URL (http://host:port)")]
+pub struct InvalidProxy;

@@ -5,7 +5,10 @@
 //!   blocking; rustls with ring and compiled-in root certificates), mapping the outcome to
 //!   [`DeliveryError`](servicedesk_core::ports::DeliveryError): 2xx is delivered; 408, 425,
 //!   429, 5xx and network failures are `Retry`; other answers and unusable URLs are
-//!   `Permanent`. Redirects are not followed.
+//!   `Permanent`. Redirects are not followed. Names are resolved through the
+//!   [`HostResolver`] port and only addresses the operator's allow-list permits (public
+//!   ones by default) are connected to, the very addresses that were checked; the
+//!   target's answer body is never read, stored or shown.
 //! - [`render`] builds the body for each
 //!   [`WebhookFormat`](servicedesk_core::ports::WebhookFormat): Servicedesk's JSON
 //!   envelope, a Slack incoming-webhook message or a Teams `MessageCard`.
@@ -38,14 +41,16 @@
 
 mod error;
 mod render;
+mod resolver;
 mod sender;
 mod signature;
 mod text;
 
-pub use error::SignatureError;
+pub use error::{InvalidProxy, SignatureError};
 pub use render::render;
+pub use resolver::{HostResolver, SystemResolver};
 pub use sender::{
-    HEADER_DELIVERY, HEADER_EVENT, HEADER_SIGNATURE, HttpWebhookSender, MAX_RESPONSE_BODY,
+    HEADER_DELIVERY, HEADER_EVENT, HEADER_SIGNATURE, HttpWebhookSender, REFUSED_NON_PUBLIC,
     USER_AGENT, WebhookSettings,
 };
 pub use signature::{DEFAULT_TOLERANCE, sign, verify};

@@ -128,6 +128,10 @@ pub struct Options {
     pub retry_base_ms: i64,
     /// Attempts before a delivery is dead.
     pub max_attempts: u32,
+    /// `SERVICEDESK_WEBHOOK_ALLOW` (default `127.0.0.1`: the test receivers).
+    pub webhook_allow: String,
+    /// `SERVICEDESK_SMTP_URL` when `mail` is off (e.g. a server that never answers).
+    pub smtp_url: Option<String>,
 }
 
 impl Default for Options {
@@ -141,6 +145,8 @@ impl Default for Options {
             clock: None,
             retry_base_ms: 5_000,
             max_attempts: 10,
+            webhook_allow: "127.0.0.1".into(),
+            smtp_url: None,
         }
     }
 }
@@ -227,7 +233,8 @@ impl TestApp {
             default_org: DEFAULT_ORG.into(),
             smtp_url: mailbox
                 .as_ref()
-                .map(|m| format!("smtp://127.0.0.1:{}", m.port)),
+                .map(|m| format!("smtp://127.0.0.1:{}", m.port))
+                .or_else(|| options.smtp_url.clone()),
             mail_from: "Servicedesk <noreply@servicedesk.test>".into(),
             public_url: "http://desk.example.test".into(),
             jwt_secret: random_bytes(48),
@@ -245,6 +252,12 @@ impl TestApp {
             max_attempts: options.max_attempts,
             auto_close_interval: Duration::from_secs(1),
             retention: servicedesk_core::notify::RetentionPolicy::default(),
+            webhook_allow: servicedesk_core::notify::WebhookAllowList::parse(
+                &options.webhook_allow,
+            )
+            .unwrap(),
+            webhook_proxy: None,
+            courier_limits: servicedesk::courier_pool::CourierLimits::default(),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

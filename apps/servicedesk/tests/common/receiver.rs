@@ -45,6 +45,11 @@ pub struct Receiver {
 impl Receiver {
     /// Starts answering `status`.
     pub fn start(status: u16) -> Self {
+        Self::start_with_body(status, "")
+    }
+
+    /// Starts answering `status` with `answer` as a text/plain body.
+    pub fn start_with_body(status: u16, answer: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let got = Arc::new(Mutex::new(Vec::new()));
@@ -82,7 +87,8 @@ impl Receiver {
                 let code = s.load(Ordering::SeqCst);
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    "HTTP/1.1 {code} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{answer}",
+                    answer.len()
                 );
             }
         });

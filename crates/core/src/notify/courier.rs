@@ -6,9 +6,23 @@ use crate::dispatch::{RetryPolicy, Round};
 use crate::error::Result;
 use crate::ids::{OrgId, WebhookId};
 use crate::ports::{
-    Clock, DeliveryError, DeliveryPayload, DeliveryQueue, Mailer, SecretBox, StoreError,
+    Clock, Delivery, DeliveryError, DeliveryPayload, DeliveryQueue, Mailer, SecretBox, StoreError,
     WebhookEndpoint, WebhookMessage, WebhookSender, WebhookStore,
 };
+
+/// How one delivery ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settled {
+    /// Sent.
+    Delivered,
+    /// Failed; comes back after the backoff.
+    Retried,
+    /// Failed for good (dead letter).
+    Dead,
+    /// Not ours any more (its lease passed to another courier): not sent, or its outcome
+    /// not written.
+    Lost,
+}
 
 /// Sends each claimed delivery once and settles it: sent, retried with exponential
 /// backoff, or dead after `max_attempts` (or at once for a permanent failure). A mail
@@ -54,57 +68,97 @@ impl Courier {
         }
     }
 
-    /// Claims one batch and settles every delivery in it.
+    /// Claims one batch and settles every delivery in it, one after the other (the
+    /// `serve` binary runs [`Courier::claim`] and [`Courier::deliver`] on a pool of
+    /// threads instead, with a per-target limit).
     ///
     /// # Errors
     /// `Internal` when the queue cannot be read or written.
     pub fn run_once(&self) -> Result<Round> {
-        let now = self.clock.now();
-        let claimed = self
-            .queue
-            .claim(now, now + self.policy.lease, self.policy.batch)?;
+        let claimed = self.claim(self.policy.batch, &[])?;
         let mut round = Round::default();
-        for delivery in claimed {
-            // Each send gets a full lease of its own: a batch of slow targets can outlast
-            // the claim's lease, and a delivery whose lease passed to another courier is
-            // not ours to send any more.
-            let until = self.clock.now() + self.policy.lease;
-            if !self.queue.hold(delivery.id, delivery.lease_until, until)? {
-                continue;
-            }
-            let outcome = match &delivery.payload {
-                DeliveryPayload::Email { mail } => self.mailer.send(mail),
-                DeliveryPayload::Webhook {
-                    webhook_id,
-                    message,
-                } => self.post(delivery.org_id, *webhook_id, message),
-            };
-            let at = self.clock.now();
-            match outcome {
-                Ok(()) => {
-                    self.queue.delivered(delivery.id, at)?;
-                    round.delivered += 1;
-                }
-                Err(error) => {
-                    let attempts = delivery.attempts + 1;
-                    let dead = matches!(error, DeliveryError::Permanent(_))
-                        || attempts >= self.policy.max_attempts;
-                    self.queue.failed(
-                        delivery.id,
-                        &error.to_string(),
-                        at,
-                        at + self.policy.delay(delivery.attempts),
-                        dead,
-                    )?;
-                    if dead {
-                        round.dead += 1;
-                    } else {
-                        round.retried += 1;
-                    }
-                }
+        for delivery in &claimed {
+            match self.deliver(delivery)? {
+                Settled::Delivered => round.delivered += 1,
+                Settled::Retried => round.retried += 1,
+                Settled::Dead => round.dead += 1,
+                Settled::Lost => round.lost += 1,
             }
         }
         Ok(round)
+    }
+
+    /// Claims up to `limit` deliveries due now, leaving out those whose
+    /// [`target_key`](crate::ports::Delivery::target_key) is in `busy`.
+    ///
+    /// # Errors
+    /// `Internal` when the queue cannot be read.
+    pub fn claim(&self, limit: u32, busy: &[String]) -> Result<Vec<Delivery>> {
+        let now = self.clock.now();
+        Ok(self
+            .queue
+            .claim(now, now + self.policy.lease, limit, busy)?)
+    }
+
+    /// Gives a claimed delivery back unsent (the caller has no room for it now).
+    ///
+    /// # Errors
+    /// `Internal` when the queue cannot be written.
+    pub fn release(&self, delivery: &Delivery) -> Result<()> {
+        self.queue.release(delivery.id, delivery.lease_until)?;
+        Ok(())
+    }
+
+    /// Sends one claimed delivery and settles it. The delivery's lease is re-taken first
+    /// for a full lease period, its time budget: the senders' own timeouts (webhook 10 s,
+    /// each SMTP step) end an attempt well within it, and a settlement after it (the
+    /// lease passed to another courier) writes nothing.
+    ///
+    /// # Errors
+    /// `Internal` when the queue cannot be read or written.
+    pub fn deliver(&self, delivery: &Delivery) -> Result<Settled> {
+        // Each send gets a full lease of its own: a batch of slow targets can outlast the
+        // claim's lease, and a delivery whose lease passed to another courier is not ours
+        // to send any more.
+        let until = self.clock.now() + self.policy.lease;
+        if !self.queue.hold(delivery.id, delivery.lease_until, until)? {
+            return Ok(Settled::Lost);
+        }
+        let outcome = match &delivery.payload {
+            DeliveryPayload::Email { mail } => self.mailer.send(mail),
+            DeliveryPayload::Webhook {
+                webhook_id,
+                message,
+            } => self.post(delivery.org_id, *webhook_id, message),
+        };
+        let at = self.clock.now();
+        Ok(match outcome {
+            Ok(()) => {
+                if self.queue.delivered(delivery.id, until, at)? {
+                    Settled::Delivered
+                } else {
+                    Settled::Lost
+                }
+            }
+            Err(error) => {
+                let attempts = delivery.attempts + 1;
+                let dead = matches!(error, DeliveryError::Permanent(_))
+                    || attempts >= self.policy.max_attempts;
+                let settled = self.queue.failed(
+                    delivery.id,
+                    until,
+                    &error.to_string(),
+                    at,
+                    at + self.policy.delay(delivery.attempts),
+                    dead,
+                )?;
+                match (settled, dead) {
+                    (false, _) => Settled::Lost,
+                    (true, true) => Settled::Dead,
+                    (true, false) => Settled::Retried,
+                }
+            }
+        })
     }
 
     fn post(

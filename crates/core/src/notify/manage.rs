@@ -10,6 +10,7 @@ use crate::actor::Actor;
 use crate::error::{Error, FieldError, Result};
 use crate::events::AuditRecord;
 use crate::ids::{DeliveryId, NotificationId, WebhookId};
+use crate::notify::address::WebhookAllowList;
 use crate::ports::url_origin;
 use crate::ports::{
     Clock, DeliveryFilter, DeliveryQueue, DeliveryRecord, IdGenerator, InAppNotification,
@@ -113,6 +114,7 @@ pub struct Notifications {
     tokens: Arc<dyn OpaqueTokens>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    allow: Arc<WebhookAllowList>,
 }
 
 /// The ports of [`Notifications`].
@@ -144,7 +146,17 @@ impl Notifications {
             tokens: ports.tokens,
             clock: ports.clock,
             ids: ports.ids,
+            allow: Arc::new(WebhookAllowList::default()),
         }
+    }
+
+    /// The same use cases with the operator's webhook allow-list
+    /// (`SERVICEDESK_WEBHOOK_ALLOW`): without it, a webhook URL whose host is literally a
+    /// non-public address (or `localhost`) is refused.
+    #[must_use]
+    pub fn with_webhook_allow(mut self, allow: WebhookAllowList) -> Self {
+        self.allow = Arc::new(allow);
+        self
     }
 
     /// The actor's inbox, newest first.
@@ -267,7 +279,7 @@ impl Notifications {
         precheck_kind(actor, ResourceKind::Webhook, Action::Manage)?;
         let mut errors = Vec::new();
         check_name(&input.name, &mut errors);
-        check_url(&input.url, &mut errors);
+        check_url(&input.url, &self.allow, &mut errors);
         check_events(&input.events, &mut errors);
         if let Some(s) = &input.secret {
             check_secret(s, &mut errors);
@@ -312,7 +324,7 @@ impl Notifications {
             check_name(n, &mut errors);
         }
         if let Some(u) = &change.url {
-            check_url(u, &mut errors);
+            check_url(u, &self.allow, &mut errors);
         }
         if let Some(e) = &change.events {
             check_events(e, &mut errors);
@@ -441,9 +453,11 @@ fn check_name(name: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// An absolute http(s) URL with a host, no spaces or control characters. Which hosts are
-/// reachable is the operator's business (a firewall), not a list here.
-fn check_url(url: &str, errors: &mut Vec<FieldError>) {
+/// An absolute http(s) URL with a host, no spaces or control characters, whose host is not
+/// literally a non-public address or `localhost` (unless the allow-list lets it through).
+/// Names are checked again at every send, after the lookup (see
+/// [`WebhookAllowList::permits`]).
+fn check_url(url: &str, allow: &WebhookAllowList, errors: &mut Vec<FieldError>) {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
@@ -459,6 +473,21 @@ fn check_url(url: &str, errors: &mut Vec<FieldError>) {
             "url",
             "invalid_url",
             "must be an absolute http:// or https:// URL with a host",
+        ));
+        return;
+    }
+    let authority = host.unwrap_or_default();
+    let authority = authority.rsplit('@').next().unwrap_or_default();
+    let name = match authority.find(']') {
+        Some(end) if authority.starts_with('[') => &authority[..=end],
+        _ => authority.split(':').next().unwrap_or_default(),
+    };
+    if allow.refuses_literal(name) {
+        errors.push(FieldError::new(
+            "url",
+            "non_public_address",
+            "the host is a loopback, private, link-local or otherwise non-public address; \
+             the operator can allow it with SERVICEDESK_WEBHOOK_ALLOW",
         ));
     }
 }
@@ -501,12 +530,14 @@ mod tests {
 
     #[test]
     fn urls_are_absolute_http() {
+        let strict = WebhookAllowList::default();
         for good in [
             "https://hooks.example.com/x",
-            "http://127.0.0.1:9000/hook?a=1",
+            "https://8.8.8.8:9000/hook?a=1",
             "https://user@host/p",
+            "https://[2606:4700::1111]:8443/p",
         ] {
-            assert_eq!(errors_of(|e| check_url(good, e)), 0, "{good}");
+            assert_eq!(errors_of(|e| check_url(good, &strict, e)), 0, "{good}");
         }
         for bad in [
             "ftp://example.com/",
@@ -517,8 +548,38 @@ mod tests {
             "https://exa mple.com/",
             "javascript:alert(1)",
         ] {
-            assert_eq!(errors_of(|e| check_url(bad, e)), 1, "{bad}");
+            assert_eq!(errors_of(|e| check_url(bad, &strict, e)), 1, "{bad}");
         }
+    }
+
+    #[test]
+    fn literal_non_public_hosts_are_refused_unless_allowed() {
+        let strict = WebhookAllowList::default();
+        let local = WebhookAllowList::parse("127.0.0.1").unwrap();
+        for bad in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:127.0.0.1]:9000/x",
+            "http://127.0.0.1:9000/hook",
+            "http://user@10.0.0.5/x",
+            "http://0.0.0.0/",
+            "https://[fd00::1]/",
+            "http://localhost:8080/",
+        ] {
+            let mut e = Vec::new();
+            check_url(bad, &strict, &mut e);
+            assert_eq!(e.len(), 1, "{bad}");
+            assert_eq!(e[0].code, "non_public_address", "{bad}");
+        }
+        assert_eq!(
+            errors_of(|e| check_url("http://127.0.0.1:9/h", &local, e)),
+            0
+        );
+        assert_eq!(
+            errors_of(|e| check_url("http://[::ffff:127.0.0.1]:9/h", &local, e)),
+            0
+        );
+        assert_eq!(errors_of(|e| check_url("http://10.0.0.5/h", &local, e)), 1);
     }
 
     #[test]

@@ -256,7 +256,7 @@ fn each_delivery_is_settled_by_its_own_outcome() {
     queue
         .expect_claim()
         .times(1)
-        .returning(move |_, _, _| Ok(claimed.clone()));
+        .returning(move |_, _, _, _| Ok(claimed.clone()));
     // Delivery 6's lease went to another courier meanwhile: it is not sent (the mailer
     // expects exactly one mail) and not settled.
     queue
@@ -267,36 +267,36 @@ fn each_delivery_is_settled_by_its_own_outcome() {
         .returning(|id, _, _| Ok(id.0.as_u128() != 6));
     queue
         .expect_delivered()
-        .withf(|id, _| id.0.as_u128() == 1)
+        .withf(|id, held, _| id.0.as_u128() == 1 && *held == t0() + TimeDelta::minutes(2))
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
     // A transient webhook failure: retried after the first backoff step.
     queue
         .expect_failed()
-        .withf(|id, err, at, retry, dead| {
+        .withf(|id, _, err, at, retry, dead| {
             id.0.as_u128() == 2
                 && !dead
                 && err.contains("503")
                 && *retry - *at == TimeDelta::seconds(5)
         })
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(true));
     // The third failure of three allowed: dead.
     queue
         .expect_failed()
-        .withf(|id, _, _, _, dead| id.0.as_u128() == 3 && *dead)
+        .withf(|id, _, _, _, _, dead| id.0.as_u128() == 3 && *dead)
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(true));
     queue
         .expect_failed()
-        .withf(|id, err, _, _, dead| id.0.as_u128() == 4 && *dead && err.contains("paused"))
+        .withf(|id, _, err, _, _, dead| id.0.as_u128() == 4 && *dead && err.contains("paused"))
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(true));
     queue
         .expect_failed()
-        .withf(|id, err, _, _, dead| id.0.as_u128() == 5 && *dead && err.contains("deleted"))
+        .withf(|id, _, err, _, _, dead| id.0.as_u128() == 5 && *dead && err.contains("deleted"))
         .times(1)
-        .returning(|_, _, _, _, _| Ok(()));
+        .returning(|_, _, _, _, _, _| Ok(true));
     let mut webhooks = MockWebhookStore::new();
     let (l, p) = (live.clone(), paused.clone());
     webhooks.expect_webhook().returning(move |_, id| {
@@ -343,7 +343,8 @@ fn each_delivery_is_settled_by_its_own_outcome() {
         Round {
             delivered: 1,
             retried: 1,
-            dead: 3
+            dead: 3,
+            lost: 1,
         }
     );
 }

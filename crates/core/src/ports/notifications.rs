@@ -139,6 +139,17 @@ pub struct Delivery {
     pub lease_until: DateTime<Utc>,
 }
 
+impl Delivery {
+    /// What the courier limits concurrency by: `email` (the one SMTP server) or
+    /// `webhook:<webhook id>`.
+    pub fn target_key(&self) -> String {
+        match &self.payload {
+            DeliveryPayload::Email { .. } => "email".to_owned(),
+            DeliveryPayload::Webhook { webhook_id, .. } => format!("webhook:{webhook_id}"),
+        }
+    }
+}
+
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -311,7 +322,9 @@ pub trait NotificationStore: Send + Sync {
 pub trait DeliveryQueue: Send + Sync {
     /// Claims up to `limit` pending deliveries available at `now` across organizations,
     /// hiding them from other couriers until `lease_until` (`FOR UPDATE SKIP LOCKED` on
-    /// PostgreSQL).
+    /// PostgreSQL). Deliveries whose [`Delivery::target_key`] is listed in `busy` are left
+    /// for later (their target already has as many sends in flight as it may), so a slow
+    /// target's backlog never fills a claim.
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
@@ -320,6 +333,7 @@ pub trait DeliveryQueue: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        busy: &[String],
     ) -> Result<Vec<Delivery>, StoreError>;
 
     /// Extends the lease of a claimed delivery from `held_until` (the lease the caller
@@ -336,25 +350,42 @@ pub trait DeliveryQueue: Send + Sync {
         new_until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
-    /// Marks a delivery sent.
+    /// Gives a claimed delivery back unsent (no attempt counted) if the caller still holds
+    /// it under `held_until`: any courier may claim it at once. `false` when it was not
+    /// the caller's any more.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn release(&self, id: DeliveryId, held_until: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// Marks a delivery sent if the caller still holds it under `held_until`; `false`
+    /// (nothing written) when its lease passed to another courier or it was settled.
+    /// A delivered account mail (kinds carrying a single-use token) loses its body.
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
-    fn delivered(&self, id: DeliveryId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn delivered(
+        &self,
+        id: DeliveryId,
+        held_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
-    /// Records a failed attempt; the delivery comes back at `retry_at`, or is dead when
-    /// `dead`.
+    /// Records a failed attempt if the caller still holds the delivery under
+    /// `held_until` (`false`, nothing written, otherwise); the delivery comes back at
+    /// `retry_at`, or is dead when `dead` (a dead account mail loses its body).
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
     fn failed(
         &self,
         id: DeliveryId,
+        held_until: DateTime<Utc>,
         error: &str,
         at: DateTime<Utc>,
         retry_at: DateTime<Utc>,
         dead: bool,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// Deletes up to `limit` deliveries (every organization) delivered before
     /// `delivered_before`, oldest first; returns how many. Pending and dead ones are kept

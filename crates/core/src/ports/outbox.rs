@@ -16,6 +16,9 @@ pub struct OutboxMessage {
     pub attempts: u32,
     /// Not to be tried before this instant (backoff).
     pub available_at: DateTime<Utc>,
+    /// The lease it was claimed with (as stored): [`Outbox::complete`] and
+    /// [`Outbox::fail`] name it, so only the claimer still holding it can settle.
+    pub lease_until: DateTime<Utc>,
 }
 
 /// Claiming and settling outbox messages. Claims are exclusive across server processes.
@@ -33,23 +36,37 @@ pub trait Outbox: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
 
-    /// Marks a message delivered at `at`; it is never handed out again.
+    /// Marks a message delivered at `at` if it is still held under `lease_until` (the
+    /// claimer's lease: not re-claimed by another dispatcher after it expired, not settled
+    /// yet); it is never handed out again. Messages that carry a single-use token (account
+    /// mails) lose their payload.
+    ///
+    /// Returns `false` when the lease is no longer the caller's: nothing is written.
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
-    fn complete(&self, id: EventId, at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn complete(
+        &self,
+        id: EventId,
+        lease_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 
-    /// Records a failed attempt made at `at`; the message comes back at `retry_at`, or goes
-    /// to the dead-letter list when `dead` is true.
+    /// Records a failed attempt made at `at` if the message is still held under
+    /// `lease_until`; the message comes back at `retry_at`, or goes to the dead-letter list
+    /// when `dead` is true (a dead account mail loses its token-bearing payload).
+    ///
+    /// Returns `false` when the lease is no longer the caller's: nothing is written.
     ///
     /// # Errors
     /// `NotFound` for an unknown id.
     fn fail(
         &self,
         id: EventId,
+        lease_until: DateTime<Utc>,
         error: &str,
         at: DateTime<Utc>,
         retry_at: DateTime<Utc>,
         dead: bool,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
 }
