@@ -49,6 +49,9 @@ pub struct Config {
     pub auto_close_interval: std::time::Duration,
     /// How long delivered mails / webhook posts and read notifications are kept.
     pub retention: servicedesk_core::notify::RetentionPolicy,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
+    /// (`SERVICEDESK_TRUSTED_PROXIES`: addresses and CIDRs; none by default).
+    pub trusted_proxies: servicedesk_http::extract::TrustedProxies,
 }
 
 impl std::fmt::Debug for Config {
@@ -155,6 +158,10 @@ impl Config {
                     parse_env("SERVICEDESK_NOTIFICATION_RETENTION_DAYS", 90i64)?.max(1),
                 ),
             },
+            trusted_proxies: servicedesk_http::extract::TrustedProxies::parse(
+                &env("SERVICEDESK_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("SERVICEDESK_TRUSTED_PROXIES: {e}"))?,
         })
     }
 

@@ -19,9 +19,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
 use chrono::TimeDelta;
-use servicedesk_auth::{
-    AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, Throttle, TotpService,
-};
+use servicedesk_auth::{AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, TotpService};
 use servicedesk_core::autoclose::AutoCloser;
 use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
@@ -30,7 +28,7 @@ use servicedesk_core::notify::{
     Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter, Notifications,
     Retention, RouterPorts,
 };
-use servicedesk_core::ports::LiveFeed;
+use servicedesk_core::ports::{AttemptStore, LiveFeed};
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
@@ -138,12 +136,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             ),
             secrets: secrets.clone(),
             opaque: Arc::new(RandomTokens),
-            // 10 failures within 15 minutes lock the key for 15 minutes (per process).
-            throttle: Arc::new(Throttle::new(
-                10,
-                TimeDelta::minutes(15),
-                TimeDelta::minutes(15),
-            )),
+            // Attempt counters in the database, shared by every server process.
+            attempts: store.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
         },
@@ -261,6 +255,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         body_limit: config.body_limit,
         feed: hub,
         clock: feed_clock,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     });
     Ok(Built {
         store,
@@ -307,6 +302,7 @@ impl Workers {
         });
         let closer = built.auto_close.clone();
         let retention = built.retention.clone();
+        let (attempts, hk_clock) = (built.store.clone(), built.state.clock.clone());
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
         let interval = built.auto_close_interval;
         // Auto-close works in days: a sweep a minute (by default) is plenty.
@@ -328,6 +324,14 @@ impl Workers {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+            }
+            // Spent attempt counters (windows are at most an hour) and failed sign-ins
+            // older than 30 days.
+            let now = hk_clock.now();
+            if let Err(e) =
+                attempts.prune_attempts(now - TimeDelta::hours(2), now - TimeDelta::days(30))
+            {
+                tracing::error!(error = %e, "pruning attempt counters failed");
             }
             match closer.sweep(200) {
                 Ok(n) => {

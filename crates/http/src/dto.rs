@@ -11,7 +11,9 @@ use servicedesk_core::usecases::{IncidentView, SlaTargetView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod security;
 pub mod sla;
+pub use security::*;
 
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {

@@ -321,5 +321,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    auth_attempts (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        next_allowed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    failed_logins (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        email -> Text,
+        client -> Text,
+        reason -> Text,
+        at -> Timestamp,
+    }
+}
+
 // Auto-close leaves out incidents with open tasks (a correlated NOT EXISTS).
 diesel::allow_tables_to_appear_in_same_query!(incidents, tasks);

@@ -128,6 +128,8 @@ pub struct Options {
     pub retry_base_ms: i64,
     /// Attempts before a delivery is dead.
     pub max_attempts: u32,
+    /// `SERVICEDESK_TRUSTED_PROXIES` (none by default).
+    pub trusted_proxies: servicedesk_http::extract::TrustedProxies,
 }
 
 impl Default for Options {
@@ -141,6 +143,7 @@ impl Default for Options {
             clock: None,
             retry_base_ms: 5_000,
             max_attempts: 10,
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -242,6 +245,7 @@ impl TestApp {
             max_attempts: options.max_attempts,
             auto_close_interval: Duration::from_secs(1),
             retention: servicedesk_core::notify::RetentionPolicy::default(),
+            trusted_proxies: options.trusted_proxies.clone(),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -3,7 +3,7 @@
 use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::identity::Authenticator;
-use crate::identity::login::{TokenPair, ip_key};
+use crate::identity::login::TokenPair;
 use crate::ports::{Account, TokenPurpose, WriteSet};
 
 /// How many recovery codes a confirmation hands out.
@@ -16,10 +16,6 @@ pub struct MfaEnrollment {
     pub secret: String,
     /// `otpauth://totp/...` (for a QR code).
     pub otpauth_uri: String,
-}
-
-fn mfa_key(user: &str) -> String {
-    format!("mfa:user:{user}")
 }
 
 impl Authenticator {
@@ -36,24 +32,17 @@ impl Authenticator {
             .tokens
             .verify(mfa_token, TokenPurpose::MfaChallenge, now)
             .map_err(|_| Error::Unauthenticated)?;
-        let (key, ip_key) = (mfa_key(&claims.user_id.to_string()), ip_key(ip));
-        for k in [&key, &ip_key] {
-            p.throttle
-                .check(k, now)
-                .map_err(|secs| Error::RateLimited {
-                    retry_after_secs: secs,
-                })?;
-        }
+        let [user_key, client] = self.settings.limits.mfa(&claims.user_id.to_string(), ip);
+        self.count_attempt(&[user_key.clone(), client.clone()], now)?;
         let account = p
             .accounts
             .account(claims.org_id, claims.user_id)
             .map_err(|_| Error::Unauthenticated)?;
         if !account.user.active || !account.mfa.enabled || !self.second_factor_ok(&account, code)? {
-            p.throttle.failure(&key, now);
-            p.throttle.failure(&ip_key, now);
+            self.record_failed_login(&account, ip, "mfa", now)?;
             return Err(Error::Unauthenticated);
         }
-        p.throttle.reset(&key);
+        self.settle_attempt(&[user_key], &[client], now)?;
         self.start_session(&account, now)
     }
 

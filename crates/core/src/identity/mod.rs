@@ -11,6 +11,7 @@ mod login;
 mod mfa;
 mod password;
 mod register;
+mod throttle;
 mod validate;
 
 #[cfg(test)]
@@ -23,11 +24,12 @@ use chrono::TimeDelta;
 pub use admin::{Administration, NewTeam, NewUser, UpdateUser};
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
+pub use throttle::Limits;
 
 use crate::ids::OrgId;
 use crate::ports::{
-    AccountStore, AdminStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher, SecretBox,
-    SessionStore, Throttle, TokenIssuer, Totp,
+    AccountStore, AdminStore, AttemptStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher,
+    SecretBox, SessionStore, TokenIssuer, Totp,
 };
 
 /// Settings of the authentication use cases.
@@ -43,6 +45,8 @@ pub struct AuthSettings {
     pub verification_ttl: TimeDelta,
     /// Product name in the `otpauth://` URI.
     pub issuer_name: String,
+    /// Attempt limits of sign-in, MFA, reset and registration.
+    pub limits: Limits,
 }
 
 impl Default for AuthSettings {
@@ -53,6 +57,7 @@ impl Default for AuthSettings {
             reset_ttl: TimeDelta::hours(1),
             verification_ttl: TimeDelta::days(2),
             issuer_name: "Servicedesk".into(),
+            limits: Limits::default(),
         }
     }
 }
@@ -76,8 +81,8 @@ pub struct AuthPorts {
     pub secrets: Arc<dyn SecretBox>,
     /// Random opaque tokens and their digests.
     pub opaque: Arc<dyn OpaqueTokens>,
-    /// Attempt limits.
-    pub throttle: Arc<dyn Throttle>,
+    /// Attempt counters shared by every server process, and failed sign-ins.
+    pub attempts: Arc<dyn AttemptStore>,
     /// Now.
     pub clock: Arc<dyn Clock>,
     /// Ids.

@@ -3,13 +3,8 @@
 use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
-use crate::identity::login::ip_key;
 use crate::identity::{Authenticator, validate};
 use crate::ports::{StoreError, TokenKind};
-
-fn reset_key(email: &str) -> String {
-    format!("reset:account:{}", email.trim().to_lowercase())
-}
 
 impl Authenticator {
     /// Queues a reset mail when the address belongs to an active account. Answers the same
@@ -21,16 +16,7 @@ impl Authenticator {
     pub fn request_password_reset(&self, email: &str, ip: &str) -> Result<()> {
         let p = &self.ports;
         let now = p.clock.now();
-        let (key, ip_key) = (reset_key(email), ip_key(ip));
-        for k in [&key, &ip_key] {
-            p.throttle
-                .check(k, now)
-                .map_err(|secs| Error::RateLimited {
-                    retry_after_secs: secs,
-                })?;
-        }
-        p.throttle.failure(&key, now);
-        p.throttle.failure(&ip_key, now);
+        self.count_attempt(&self.settings.limits.reset(email, ip), now)?;
         let account = match p.accounts.find_by_email(&email.trim().to_lowercase()) {
             Ok(a) if a.user.active => a,
             Ok(_) | Err(StoreError::NotFound(_)) => return Ok(()),

@@ -10,8 +10,9 @@ use crate::error::Error;
 use crate::ids::{OrgId, UserId};
 use crate::ports::{
     Account, Claims, FixedClock, IssuedToken, MfaState, MockAccountStore, MockAdminStore,
-    MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockSessionStore, MockThrottle,
-    MockTokenIssuer, MockTotp, Rotation, StoreError, TokenError, TokenPurpose, UuidV7Generator,
+    MockAttemptStore, MockOpaqueTokens, MockPasswordHasher, MockSecretBox, MockSessionStore,
+    MockTokenIssuer, MockTotp, Rotation, Settle, StoreError, TokenError, TokenPurpose,
+    UuidV7Generator,
 };
 
 const ORG: OrgId = OrgId(uuid::Uuid::from_u128(1));
@@ -57,12 +58,21 @@ fn claims(purpose: TokenPurpose) -> Claims {
     }
 }
 
+/// Attempt counters that never refuse and accept every settlement and record.
+fn permissive_attempts() -> MockAttemptStore {
+    let mut a = MockAttemptStore::new();
+    a.expect_attempt().returning(|_, _| Ok(None));
+    a.expect_settle().returning(|_, _| Ok(()));
+    a.expect_record_failed_login().returning(|_| Ok(()));
+    a
+}
+
 struct Mocks {
     accounts: MockAccountStore,
     sessions: MockSessionStore,
     hasher: MockPasswordHasher,
     tokens: MockTokenIssuer,
-    throttle: MockThrottle,
+    attempts: MockAttemptStore,
     totp: MockTotp,
 }
 
@@ -74,8 +84,7 @@ impl Mocks {
         hasher
             .expect_verify()
             .returning(|pw, hash| hash == "HASH" && pw == "right password");
-        let mut throttle = MockThrottle::new();
-        throttle.expect_check().returning(|_, _| Ok(()));
+        let attempts = permissive_attempts();
         let mut tokens = MockTokenIssuer::new();
         tokens
             .expect_issue()
@@ -94,7 +103,7 @@ impl Mocks {
             sessions: MockSessionStore::new(),
             hasher,
             tokens,
-            throttle,
+            attempts,
             totp: MockTotp::new(),
         }
     }
@@ -116,7 +125,7 @@ impl Mocks {
                 totp: Arc::new(self.totp),
                 secrets: Arc::new(MockSecretBox::new()),
                 opaque: Arc::new(opaque),
-                throttle: Arc::new(self.throttle),
+                attempts: Arc::new(self.attempts),
                 clock: Arc::new(FixedClock::new(now())),
                 ids: Arc::new(UuidV7Generator),
             },
@@ -145,11 +154,37 @@ fn login_starts_a_session_and_resets_the_account_throttle() {
         })
         .times(1)
         .returning(|_, _, _, _, _| Ok("s1".into()));
-    m.throttle
-        .expect_reset()
-        .withf(|k| k == "login:account:ann@example.org")
+    m.attempts = MockAttemptStore::new();
+    m.attempts
+        .expect_attempt()
+        .withf(|keys, _| {
+            keys.iter().map(|k| k.key.as_str()).collect::<Vec<_>>()
+                == [
+                    "login:account-client:ann@example.org|10.0.0.1",
+                    "client:10.0.0.1",
+                    "login:account:ann@example.org",
+                ]
+        })
         .times(1)
-        .return_const(());
+        .returning(|_, _| Ok(None));
+    // The account's counters are forgotten; the client's gets the attempt back.
+    m.attempts
+        .expect_settle()
+        .withf(|keys, _| {
+            keys.iter()
+                .map(|(k, s)| (k.key.as_str(), *s))
+                .collect::<Vec<_>>()
+                == [
+                    (
+                        "login:account-client:ann@example.org|10.0.0.1",
+                        Settle::Reset,
+                    ),
+                    ("login:account:ann@example.org", Settle::Reset),
+                    ("client:10.0.0.1", Settle::Refund),
+                ]
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
     let out = m
         .build()
         .login(" Ann@Example.org ", "right password", "10.0.0.1")
@@ -175,16 +210,19 @@ fn wrong_password_and_unknown_address_fail_alike_and_count() {
                 Err(StoreError::NotFound("user"))
             }
         });
-        m.throttle
-            .expect_failure()
-            .withf(|k, _| k == "login:account:ann@example.org")
+        // Counted before the password is checked, never settled; a known account's
+        // failure is recorded for its admins.
+        m.attempts = MockAttemptStore::new();
+        m.attempts
+            .expect_attempt()
             .times(1)
-            .return_const(());
-        m.throttle
-            .expect_failure()
-            .withf(|k, _| k == "login:ip:10.0.0.1")
-            .times(1)
-            .return_const(());
+            .returning(|_, _| Ok(None));
+        m.attempts.expect_settle().never();
+        m.attempts
+            .expect_record_failed_login()
+            .withf(|f| f.user_id == USER && f.client == "10.0.0.1" && f.reason == "password")
+            .times(usize::from(known))
+            .returning(|_| Ok(()));
         let err = m
             .build()
             .login("ann@example.org", "wrong", "10.0.0.1")
@@ -196,8 +234,8 @@ fn wrong_password_and_unknown_address_fail_alike_and_count() {
 #[test]
 fn throttled_logins_are_refused_before_the_store() {
     let mut m = Mocks::new();
-    m.throttle = MockThrottle::new();
-    m.throttle.expect_check().returning(|_, _| Err(120));
+    m.attempts = MockAttemptStore::new();
+    m.attempts.expect_attempt().returning(|_, _| Ok(Some(120)));
     let err = m
         .build()
         .login("ann@example.org", "right password", "10.0.0.1")
@@ -216,7 +254,6 @@ fn unverified_accounts_cannot_sign_in_and_mfa_accounts_get_a_challenge() {
     m.accounts
         .expect_find_by_email()
         .returning(|_| Ok(account(false, false)));
-    m.throttle.expect_reset().return_const(());
     assert!(matches!(
         m.build().login("ann@example.org", "right password", "ip"),
         Err(Error::Forbidden { .. })
@@ -226,7 +263,6 @@ fn unverified_accounts_cannot_sign_in_and_mfa_accounts_get_a_challenge() {
     m.accounts
         .expect_find_by_email()
         .returning(|_| Ok(account(true, true)));
-    m.throttle.expect_reset().return_const(());
     let out = m
         .build()
         .login("ann@example.org", "right password", "ip")
@@ -258,7 +294,6 @@ fn a_replayed_totp_code_is_refused() {
         .expect_accept_totp_step()
         .withf(|_, _, step| *step == 42)
         .returning(|_, _, _| Ok(false));
-    m.throttle.expect_failure().times(2).return_const(());
     let mut secrets = MockSecretBox::new();
     secrets.expect_open().returning(|_| Ok("SECRET".into()));
     let mut auth = m.build();
@@ -362,7 +397,6 @@ fn registration_is_a_requester_with_a_verification_mail_in_the_outbox() {
 #[test]
 fn password_reset_for_an_unknown_address_writes_nothing() {
     let mut m = Mocks::new();
-    m.throttle.expect_failure().times(2).return_const(());
     m.accounts
         .expect_find_by_email()
         .returning(|_| Err(StoreError::NotFound("user")));
@@ -394,4 +428,41 @@ fn confirming_a_reset_revokes_every_session() {
     m.build()
         .confirm_password_reset("token", "a brand new password")
         .unwrap();
+}
+
+#[test]
+fn the_account_counter_only_delays_doubling_up_to_thirty_seconds() {
+    let policy = Limits::default().account;
+    let mut c = None;
+    let mut delays = Vec::new();
+    for _ in 0..12 {
+        let next = policy.count(c.as_ref(), now());
+        delays.push(policy.refusal(Some(&next), now()).unwrap_or(0));
+        c = Some(next);
+    }
+    assert_eq!(delays, [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 30, 30]);
+    // A refund takes the last attempt back.
+    let back = policy.refund(c.as_ref().unwrap(), now());
+    assert_eq!(back.failures, 11);
+    // Past the window the count starts over.
+    let later = now() + TimeDelta::minutes(16);
+    assert_eq!(policy.count(c.as_ref(), later).failures, 1);
+    assert!(policy.is_spent(c.as_ref().unwrap(), later));
+}
+
+#[test]
+fn the_client_counters_lock_out_at_their_limit_and_a_refund_releases() {
+    let policy = Limits::default().account_client;
+    let mut c = None;
+    for i in 1..=10 {
+        assert_eq!(policy.refusal(c.as_ref(), now()), None, "attempt {i}");
+        c = Some(policy.count(c.as_ref(), now()));
+    }
+    assert_eq!(policy.refusal(c.as_ref(), now()), Some(15 * 60));
+    assert_eq!(
+        policy.refusal(c.as_ref(), now() + TimeDelta::minutes(15)),
+        None
+    );
+    let back = policy.refund(c.as_ref().unwrap(), now());
+    assert_eq!(policy.refusal(Some(&back), now()), None);
 }

@@ -1,13 +1,13 @@
 //! `/auth/*` (AUTH-1..7).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use servicedesk_core::identity::{LoginOutcome, TokenPair};
 
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser, client_ip};
 use crate::handlers::block;
-use crate::problem::{ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 
 fn tokens(pair: TokenPair) -> TokenResponse {
     TokenResponse {
@@ -173,4 +173,35 @@ pub async fn password_confirm(
     let b = body.into_inner();
     block(move || state.auth.confirm_password_reset(&b.token, &b.new_password)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Recent failed sign-ins of the caller's organization, newest first (admins: needs
+/// `audit_event:read` for the organization).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])),
+    params(FailedLoginQuery), responses(
+    (status = 200, body = FailedLoginPage), (status = 401, body = Problem),
+    (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/auth/failed-logins")]
+pub async fn failed_logins(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<FailedLoginQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            "limit is 1 to 200",
+        ));
+    }
+    let rows = block(move || state.auth.failed_logins(&user.actor, q.cursor, limit)).await?;
+    let next_cursor = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(FailedLoginPage {
+        items: rows.into_iter().map(FailedLoginDto::from).collect(),
+        next_cursor,
+    }))
 }

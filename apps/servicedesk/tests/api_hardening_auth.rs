@@ -1,0 +1,268 @@
+//! Issue 9, account security (points 4, 5, 3, 10, 11): sign-in throttling that cannot lock
+//! an owner out, client addresses from trusted proxies only, counters shared by every
+//! server process, the failed sign-in list; black-box on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used)]
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+use servicedesk_core::ports::{Clock, SystemClock};
+use servicedesk_http::extract::TrustedProxies;
+
+use common::*;
+
+api_tests!(
+    ten_wrong_passwords_from_one_client_do_not_lock_the_owner_out_of_another,
+    forwarded_headers_from_an_untrusted_peer_are_ignored,
+    two_servers_share_the_attempt_counters,
+    admins_list_the_failed_sign_ins_of_their_organization_only,
+);
+
+/// The system clock moved forward by an adjustable amount.
+#[derive(Default)]
+struct ShiftClock {
+    offset_secs: AtomicI64,
+}
+
+impl ShiftClock {
+    fn advance_secs(&self, secs: u64) {
+        self.offset_secs
+            .fetch_add(i64::try_from(secs).unwrap(), Ordering::SeqCst);
+    }
+}
+
+impl Clock for ShiftClock {
+    fn now(&self) -> DateTime<Utc> {
+        SystemClock.now() + TimeDelta::seconds(self.offset_secs.load(Ordering::SeqCst))
+    }
+}
+
+fn app_with(backend: Backend, clock: &Arc<ShiftClock>, trusted: &str) -> TestApp {
+    TestApp::with(
+        backend,
+        Options {
+            clock: Some(clock.clone() as Arc<dyn Clock>),
+            trusted_proxies: TrustedProxies::parse(trusted).unwrap(),
+            ..Options::default()
+        },
+    )
+    .unwrap()
+}
+
+/// `POST /auth/login` as if from `client` (an `X-Forwarded-For` hop).
+fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Resp {
+    app.request("POST", &api("/auth/login"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+}
+
+fn retry_after(r: &Resp) -> u64 {
+    r.problem(429);
+    r.header("retry-after")
+        .expect("429 without Retry-After")
+        .parse()
+        .unwrap()
+}
+
+/// Sends `n` wrong passwords that get counted (401), waiting out (on the shifted clock)
+/// the per-account delays on the way, which never exceed 30 s.
+fn wrong_passwords(clock: &ShiftClock, n: usize, mut send: impl FnMut(usize) -> Resp) {
+    let mut counted = 0;
+    let mut tries = 0;
+    while counted < n {
+        tries += 1;
+        assert!(tries < 100, "the wrong passwords were never counted");
+        let r = send(counted);
+        match r.status {
+            401 => counted += 1,
+            429 => {
+                let secs = retry_after(&r);
+                assert!(
+                    secs <= 30,
+                    "a per-account delay of {secs} s after {counted}"
+                );
+                clock.advance_secs(secs);
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+}
+
+fn ten_wrong_passwords_from_one_client_do_not_lock_the_owner_out_of_another(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    // The test client is the proxy: its X-Forwarded-For names the client.
+    let app = app_with(backend, &clock, "127.0.0.1/32, ::1");
+    wrong_passwords(&clock, 10, |_| {
+        login_from(&app, "203.0.113.7", ADMIN_EMAIL, "not the password")
+    });
+    // Client A is held for a long while, even with the right password.
+    let held = retry_after(&login_from(
+        &app,
+        "203.0.113.7",
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+    ));
+    assert!(held > 30, "the (account, client) counter holds A: {held} s");
+    // The owner, from client B, waits at most 30 s and gets in.
+    let mut r = login_from(&app, "198.51.100.20", ADMIN_EMAIL, ADMIN_PASSWORD);
+    if r.status == 429 {
+        let secs = retry_after(&r);
+        assert!(secs <= 30, "the owner elsewhere waits {secs} s");
+        clock.advance_secs(secs);
+        r = login_from(&app, "198.51.100.20", ADMIN_EMAIL, ADMIN_PASSWORD);
+    }
+    r.status_is(200);
+    Session::from_tokens(&r);
+    // A is still held (the owner's success does not release the attacker's client).
+    login_from(&app, "203.0.113.7", ADMIN_EMAIL, ADMIN_PASSWORD).problem(429);
+}
+
+fn forwarded_headers_from_an_untrusted_peer_are_ignored(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "");
+    // Every guess claims a fresh address; the peer is what counts.
+    wrong_passwords(&clock, 10, |i| {
+        login_from(&app, &format!("192.0.2.{}", i + 1), ADMIN_EMAIL, "nope")
+    });
+    for spoof in ["192.0.2.200", "for=192.0.2.201"] {
+        let r = app
+            .request("POST", &api("/auth/login"))
+            .header("x-forwarded-for", spoof)
+            .header("forwarded", &format!("for={spoof}"))
+            .json(&json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }))
+            .send();
+        let secs = retry_after(&r);
+        assert!(
+            secs > 30,
+            "a spoofed address does not reset the client's counter"
+        );
+    }
+}
+
+fn two_servers_share_the_attempt_counters(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "");
+    let second =
+        servicedesk::start_with_clock(app.config.clone(), clock.clone() as Arc<dyn Clock>).unwrap();
+    let second_base = format!("http://{}", second.addr);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let on_second = |password: &str| -> (u16, Option<u64>) {
+        let mut res = agent
+            .post(format!("{second_base}/api/v1/auth/login"))
+            .send_json(json!({ "email": ADMIN_EMAIL, "password": password }))
+            .unwrap();
+        let retry = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        let _ = res.body_mut().read_to_string();
+        (res.status().as_u16(), retry)
+    };
+    // Ten counted failures, alternating between the two processes.
+    let mut counted = 0;
+    let mut tries = 0;
+    while counted < 10 {
+        tries += 1;
+        assert!(tries < 100);
+        let (status, retry) = if counted % 2 == 0 {
+            let r = app.login_raw(ADMIN_EMAIL, "wrong");
+            (
+                r.status,
+                r.header("retry-after").and_then(|v| v.parse().ok()),
+            )
+        } else {
+            on_second("wrong")
+        };
+        match status {
+            401 => counted += 1,
+            429 => clock.advance_secs(retry.unwrap()),
+            other => panic!("unexpected {other}"),
+        }
+    }
+    // Both processes now refuse this client for the (account, client) lockout.
+    let r = app.login_raw(ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert!(retry_after(&r) > 30, "first server: {}", r.text);
+    let (status, retry) = on_second(ADMIN_PASSWORD);
+    assert_eq!(status, 429, "the second server shares the counters");
+    assert!(retry.unwrap() > 30);
+    second.stop();
+}
+
+fn admins_list_the_failed_sign_ins_of_their_organization_only(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let agent = app.create_user(
+        &admin,
+        "agent@servicedesk.test",
+        "Agent",
+        "agent",
+        json!({}),
+    );
+    let r = login_from(
+        &app,
+        "203.0.113.9",
+        "agent@servicedesk.test",
+        "wrong password",
+    );
+    r.problem(401);
+    // Unknown addresses are not listed (they belong to no organization).
+    app.login_raw("ghost@servicedesk.test", "whatever")
+        .problem(401);
+
+    let r = app.get(&admin, "/auth/failed-logins");
+    r.status_is(200);
+    let items = r.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{}", r.text);
+    assert_eq!(items[0]["user_id"], agent["id"]);
+    assert_eq!(items[0]["email"], "agent@servicedesk.test");
+    assert_eq!(items[0]["reason"], "password");
+    // The peer is not a trusted proxy: its own address is recorded.
+    assert_eq!(items[0]["client"], "127.0.0.1");
+    assert!(items[0]["at"].is_string());
+    assert!(r.body["next_cursor"].is_null());
+
+    // Paging.
+    app.login_raw("agent@servicedesk.test", "wrong again")
+        .problem(401);
+    let r = app.get(&admin, "/auth/failed-logins?limit=1");
+    r.status_is(200);
+    assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
+    let cursor = r.body["next_cursor"].as_str().unwrap().to_owned();
+    let r = app.get(
+        &admin,
+        &format!("/auth/failed-logins?limit=1&cursor={cursor}"),
+    );
+    r.status_is(200);
+    assert_eq!(r.body["items"][0]["reason"], "password");
+    app.get(&admin, "/auth/failed-logins?limit=0").problem(422);
+    app.get(&admin, "/auth/failed-logins?limit=201")
+        .problem(422);
+
+    // Not for agents; not across organizations.
+    let agent_session = app.login("agent@servicedesk.test", PASSWORD).access;
+    app.get(&agent_session, "/auth/failed-logins").problem(403);
+    let org = app.post(&admin, "/organizations", json!({ "name": "Acme" }));
+    org.status_is(201);
+    app.create_user(
+        &admin,
+        "boss@acme.test",
+        "Boss",
+        "admin",
+        json!({ "org_id": org.body["id"] }),
+    );
+    let other = app.login("boss@acme.test", PASSWORD).access;
+    let r = app.get(&other, "/auth/failed-logins");
+    r.status_is(200);
+    assert_eq!(r.body["items"], Value::Array(vec![]), "{}", r.text);
+}
