@@ -19,7 +19,9 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
 use chrono::TimeDelta;
-use servicedesk_auth::{AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, TotpService};
+use servicedesk_auth::{
+    AeadSecretBox, Argon2Hasher, HashPool, JwtIssuer, RandomTokens, TotpService,
+};
 use servicedesk_core::autoclose::AutoCloser;
 use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
@@ -89,7 +91,12 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         })?,
     );
     let ids = Arc::new(UuidV7Generator);
-    let hasher = Arc::new(Argon2Hasher::default());
+    // Every argon2 hash of the process (login, registration, reset, password change, user
+    // creation) runs on one thread per core; a few callers wait up to 2 s, then 503.
+    let hasher = Arc::new(
+        HashPool::for_this_machine(Argon2Hasher::default())
+            .map_err(|e| anyhow::anyhow!("password hashing: {e}"))?,
+    );
     let admin = Administration::new(
         store.clone(),
         store.clone(),
@@ -303,6 +310,7 @@ impl Workers {
         let closer = built.auto_close.clone();
         let retention = built.retention.clone();
         let (attempts, hk_clock) = (built.store.clone(), built.state.clock.clone());
+        let verification_ttl = built.state.auth.settings().verification_ttl;
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
         let interval = built.auto_close_interval;
         // Auto-close works in days: a sweep a minute (by default) is plenty.
@@ -332,6 +340,16 @@ impl Workers {
                 attempts.prune_attempts(now - TimeDelta::hours(2), now - TimeDelta::days(30))
             {
                 tracing::error!(error = %e, "pruning attempt counters failed");
+            }
+            // Self-registered accounts whose verification link expired unused.
+            match servicedesk_core::ports::AccountStore::purge_unverified(
+                &*attempts,
+                now - verification_ttl,
+                500,
+            ) {
+                Ok(n) if n > 0 => tracing::info!(accounts = n, "purged unverified accounts"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "purging unverified accounts failed"),
             }
             match closer.sweep(200) {
                 Ok(n) => {

@@ -22,6 +22,10 @@ api_tests!(
     forwarded_headers_from_an_untrusted_peer_are_ignored,
     two_servers_share_the_attempt_counters,
     admins_list_the_failed_sign_ins_of_their_organization_only,
+    registration_is_throttled_per_client_and_per_address,
+    registering_a_taken_address_mails_its_owner_instead,
+    an_organization_can_switch_registration_off,
+    unverified_accounts_are_purged_once_their_link_expired,
 );
 
 /// The system clock moved forward by an adjustable amount.
@@ -265,4 +269,143 @@ fn admins_list_the_failed_sign_ins_of_their_organization_only(backend: Backend) 
     let r = app.get(&other, "/auth/failed-logins");
     r.status_is(200);
     assert_eq!(r.body["items"], Value::Array(vec![]), "{}", r.text);
+}
+
+fn register_from(app: &TestApp, client: &str, email: &str) -> Resp {
+    app.request("POST", &api("/auth/register"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "email": email, "name": "New Person", "password": PASSWORD }))
+        .send()
+}
+
+fn registration_is_throttled_per_client_and_per_address(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "127.0.0.1/32");
+    // Per address: three within the hour, whoever asks.
+    for (i, client) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .enumerate()
+    {
+        let r = register_from(&app, client, "target@example.test");
+        assert_eq!(r.status, 202, "registration {}: {}", i + 1, r.text);
+    }
+    let held = retry_after(&register_from(&app, "198.51.100.4", "target@example.test"));
+    assert!(held > 0);
+    // Per client: ten within the hour, whatever the address.
+    for i in 0..10 {
+        let r = register_from(&app, "203.0.113.50", &format!("person{i}@example.test"));
+        assert_eq!(r.status, 202, "registration {}: {}", i + 1, r.text);
+    }
+    retry_after(&register_from(
+        &app,
+        "203.0.113.50",
+        "person-late@example.test",
+    ));
+    // Another client is not affected; an hour later the first one may go on.
+    register_from(&app, "203.0.113.51", "other@example.test").status_is(202);
+    clock.advance_secs(3601);
+    register_from(&app, "203.0.113.50", "person-late@example.test").status_is(202);
+}
+
+fn registering_a_taken_address_mails_its_owner_instead(backend: Backend) {
+    let Some(app) = TestApp::start_with_mail(backend) else {
+        return;
+    };
+    let r = app.post_anon(
+        "/auth/register",
+        json!({ "email": ADMIN_EMAIL, "name": "Impostor", "password": PASSWORD }),
+    );
+    // The same answer as a new address.
+    assert_eq!(r.status, 202, "{}", r.text);
+    let mails = app.mailbox().wait_for(ADMIN_EMAIL, 1);
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject.contains("Someone tried to register"),
+        "subject: {}",
+        mails[0].subject
+    );
+    assert!(
+        !mails[0].text.contains("token="),
+        "no link: {}",
+        mails[0].text
+    );
+    // Nothing about the account changed: the owner still signs in with the old password.
+    app.admin();
+}
+
+fn default_org(app: &TestApp, admin: &str) -> String {
+    let r = app.get(admin, "/users/me");
+    r.status_is(200);
+    r.body["org_id"].as_str().unwrap().to_owned()
+}
+
+fn an_organization_can_switch_registration_off(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let org = default_org(&app, &admin);
+    let r = app.patch(
+        &admin,
+        &format!("/organizations/{org}/settings"),
+        json!({ "auto_close_days": null, "registration_closed": true }),
+    );
+    r.status_is(200);
+    assert_eq!(r.body["registration_closed"], true);
+    app.post_anon(
+        "/auth/register",
+        json!({ "email": "late@example.test", "name": "Late", "password": PASSWORD }),
+    )
+    .problem(403);
+    let r = app.get(&admin, &format!("/organizations/{org}/settings"));
+    assert_eq!(r.body["registration_closed"], true, "{}", r.text);
+    // Switched back on, registration works again.
+    app.patch(
+        &admin,
+        &format!("/organizations/{org}/settings"),
+        json!({ "auto_close_days": null }),
+    )
+    .status_is(200);
+    app.post_anon(
+        "/auth/register",
+        json!({ "email": "late@example.test", "name": "Late", "password": PASSWORD }),
+    )
+    .status_is(202);
+}
+
+fn unverified_accounts_are_purged_once_their_link_expired(backend: Backend) {
+    use servicedesk_core::ports::{AccountStore, StoreError};
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "");
+    let store = app.running().store.clone();
+    for email in ["early@example.test", "fresh@example.test"] {
+        app.post_anon(
+            "/auth/register",
+            json!({ "email": email, "name": "Someone", "password": PASSWORD }),
+        )
+        .status_is(202);
+        if email == "early@example.test" {
+            // Past the two-day verification link.
+            clock.advance_secs(2 * 86_400 + 60);
+        }
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match store.find_by_email("early@example.test") {
+            Err(StoreError::NotFound(_)) => break,
+            Ok(_) => {
+                assert!(std::time::Instant::now() < deadline, "never purged");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    // The one still within its link's lifetime, and verified or admin-made ones, stay.
+    assert!(store.find_by_email("fresh@example.test").is_ok());
+    assert!(store.find_by_email(ADMIN_EMAIL).is_ok());
+    // The address is free again.
+    app.post_anon(
+        "/auth/register",
+        json!({ "email": "early@example.test", "name": "Again", "password": PASSWORD }),
+    )
+    .status_is(202);
+    assert!(store.find_by_email("early@example.test").is_ok());
 }

@@ -56,7 +56,15 @@ impl Authenticator {
             .as_ref()
             .and_then(|a| a.password_hash.clone())
             .or_else(|| self.decoy_hash.clone());
-        let password_ok = hash.is_some_and(|h| p.hasher.verify(password, &h));
+        let password_ok = match hash.map(|h| p.hasher.try_verify(password, &h)) {
+            Some(Ok(ok)) => ok,
+            None => false,
+            Some(Err(busy)) => {
+                // Not checked: the attempt does not count.
+                self.settle_attempt(&[], &[account_client, client, account_key], now)?;
+                return Err(busy.into());
+            }
+        };
         let account = match account {
             Some(a) if password_ok && a.user.active => a,
             other => {

@@ -67,11 +67,7 @@ impl Authenticator {
         validate::password("new_password", new_password, &account.user.email)
             .map_err(|e| Error::Invalid(vec![e]))?;
         let mut updated = account.clone();
-        updated.password_hash = Some(
-            p.hasher
-                .hash(new_password)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        updated.password_hash = Some(p.hasher.try_hash(new_password)?);
         updated.email_verified_at = account.email_verified_at.or(Some(now));
         let write = self.security_write(&account.user, "user.password_reset", now, None);
         p.accounts
@@ -93,7 +89,9 @@ impl Authenticator {
         if !account
             .password_hash
             .as_deref()
-            .is_some_and(|h| p.hasher.verify(current, h))
+            .map(|h| p.hasher.try_verify(current, h))
+            .transpose()?
+            .unwrap_or(false)
         {
             return Err(Error::invalid(
                 "current_password",
@@ -103,11 +101,7 @@ impl Authenticator {
         }
         let now = p.clock.now();
         let mut updated = account.clone();
-        updated.password_hash = Some(
-            p.hasher
-                .hash(new_password)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        updated.password_hash = Some(p.hasher.try_hash(new_password)?);
         let write = self.security_write(&account.user, "user.password_change", now, None);
         p.accounts
             .update_account(&updated, account.version, &write)?;

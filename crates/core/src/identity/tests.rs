@@ -84,6 +84,12 @@ impl Mocks {
         hasher
             .expect_verify()
             .returning(|pw, hash| hash == "HASH" && pw == "right password");
+        hasher
+            .expect_try_verify()
+            .returning(|pw, hash| Ok(hash == "HASH" && pw == "right password"));
+        hasher
+            .expect_try_hash()
+            .returning(|pw| Ok(format!("hash({pw})")));
         let attempts = permissive_attempts();
         let mut tokens = MockTokenIssuer::new();
         tokens
@@ -119,7 +125,13 @@ impl Mocks {
             AuthPorts {
                 accounts: Arc::new(self.accounts),
                 sessions: Arc::new(self.sessions),
-                admin: Arc::new(MockAdminStore::new()),
+                admin: Arc::new({
+                    let mut admin = MockAdminStore::new();
+                    admin
+                        .expect_org_settings()
+                        .returning(|_| Ok(crate::entities::OrgSettings::default()));
+                    admin
+                }),
                 hasher: Arc::new(self.hasher),
                 tokens: Arc::new(self.tokens),
                 totp: Arc::new(self.totp),
@@ -349,14 +361,35 @@ fn deny_listed_and_revoked_tokens_do_not_authenticate() {
 }
 
 #[test]
-fn registering_a_taken_address_answers_like_a_new_one_and_sends_nothing() {
+fn registering_a_taken_address_answers_like_a_new_one_and_tells_its_owner() {
     let mut m = Mocks::new();
     m.accounts
         .expect_create_account()
         .returning(|_, _| Err(StoreError::Duplicate { field: "email" }));
-    // No verification token is issued for someone else's address.
+    m.accounts
+        .expect_find_by_email()
+        .returning(|_| Ok(account(true, false)));
+    // No verification token is issued for someone else's address; its owner hears of it,
+    // without any change to the account.
+    m.accounts
+        .expect_record_security_event()
+        .withf(|w| {
+            w.events.len() == 1
+                && matches!(
+                    &w.events[0].payload,
+                    crate::events::EventPayload::AccountNotice {
+                        user_id,
+                        notice: crate::events::AccountNoticeKind::RegistrationAttempted,
+                        ..
+                    } if *user_id == USER
+                )
+                && w.audit.iter().any(|a| a.action == "user.register_attempt")
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    m.accounts.expect_update_account().never();
     m.build()
-        .register("ann@example.org", "Ann", "long enough password")
+        .register("ann@example.org", "Ann", "long enough password", "ip")
         .unwrap();
 }
 
@@ -379,11 +412,11 @@ fn registration_is_a_requester_with_a_verification_mail_in_the_outbox() {
         .times(1)
         .returning(|_, _, _, _, _, _| Ok(()));
     m.build()
-        .register("new@example.org", "New", "long enough password")
+        .register("new@example.org", "New", "long enough password", "ip")
         .unwrap();
     let err = Mocks::new()
         .build()
-        .register("bad", "", "short")
+        .register("bad", "", "short", "ip")
         .unwrap_err();
     let Error::Invalid(fields) = err else {
         panic!()
@@ -417,7 +450,9 @@ fn confirming_a_reset_revokes_every_session() {
     m.accounts
         .expect_update_account()
         .withf(|a, v, _| {
-            *v == 1 && a.password_hash.as_deref() == Some("DECOY") && a.email_verified_at.is_some()
+            *v == 1
+                && a.password_hash.as_deref() == Some("hash(a brand new password)")
+                && a.email_verified_at.is_some()
         })
         .times(1)
         .returning(|a, _, _| Ok(a.clone()));

@@ -109,7 +109,6 @@ impl Limits {
     }
 
     /// The counters of a registration.
-    #[allow(dead_code)] // registration is throttled in the next step (point 5)
     pub(crate) fn register(&self, email: &str, client: &str) -> [AttemptKey; 2] {
         [
             key("register:address", &address(email), self.register_address),

@@ -93,6 +93,25 @@ pub trait AccountStore: Send + Sync {
         write: &WriteSet,
     ) -> Result<Account, StoreError>;
 
+    /// Commits `write` (audit records, outbox events) on its own, without touching any
+    /// account row or version: security notices and audit of attempts.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn record_security_event(&self, write: &WriteSet) -> Result<(), StoreError>;
+
+    /// Deletes at most `limit` accounts that never verified their address and were created
+    /// before `created_before` (their verification token has expired), with their tokens;
+    /// answers how many went.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn purge_unverified(
+        &self,
+        created_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Atomically records TOTP time step `step` as used if it is newer than the last one
     /// used; false when it is not (a replayed or older code).
     ///

@@ -23,7 +23,9 @@ fn tokens(pair: TokenPair) -> TokenResponse {
     (status = 200, description = "Signed in, or MFA required", body = TokenResponse),
     (status = 401, description = "Bad credentials", body = Problem),
     (status = 403, description = "Address not verified", body = Problem),
-    (status = 429, description = "Throttled", body = Problem)))]
+    (status = 422, body = Problem),
+    (status = 429, description = "Throttled", body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -123,14 +125,20 @@ pub async fn mfa_disable(
 
 /// Self-register as a requester; a verification mail follows.
 #[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RegisterRequest, responses(
-    (status = 202, description = "Registered (or already registered): check the mailbox"), (status = 422, body = Problem)))]
+    (status = 202, description = "Registered (or already registered): check the mailbox"),
+    (status = 403, description = "Self-registration is off", body = Problem),
+    (status = 422, body = Problem),
+    (status = 429, description = "Too many registrations from this client or for this address", body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
     let b = body.into_inner();
-    block(move || state.auth.register(&b.email, &b.name, &b.password)).await?;
+    block(move || state.auth.register(&b.email, &b.name, &b.password, &ip)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 

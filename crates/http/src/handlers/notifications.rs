@@ -265,6 +265,9 @@ pub struct DeliveryQuery {
 pub struct OrgSettingsDto {
     /// Resolved incidents close after this many days (1–3650); `null`: never.
     pub auto_close_days: Option<u32>,
+    /// Self-registration into this organization is off (default `false`).
+    #[serde(default)]
+    pub registration_closed: bool,
 }
 
 /// The caller's inbox, newest first.
@@ -493,6 +496,7 @@ pub async fn org_settings(
     let s = block(move || state.admin.org_settings(&user.actor, org)).await?;
     Ok(HttpResponse::Ok().json(OrgSettingsDto {
         auto_close_days: s.auto_close_days,
+        registration_closed: s.registration_closed,
     }))
 }
 
@@ -507,12 +511,15 @@ pub async fn update_org_settings(
     body: ApiJson<OrgSettingsDto>,
 ) -> ApiResult<HttpResponse> {
     let org = OrgId(id.into_inner());
+    let body = body.into_inner();
     let settings = OrgSettings {
-        auto_close_days: body.into_inner().auto_close_days,
+        auto_close_days: body.auto_close_days,
+        registration_closed: body.registration_closed,
     };
     let s = block(move || state.admin.update_org_settings(&user.actor, org, settings)).await?;
     Ok(HttpResponse::Ok().json(OrgSettingsDto {
         auto_close_days: s.auto_close_days,
+        registration_closed: s.registration_closed,
     }))
 }
 
