@@ -26,6 +26,9 @@ api_tests!(
     registering_a_taken_address_mails_its_owner_instead,
     an_organization_can_switch_registration_off,
     unverified_accounts_are_purged_once_their_link_expired,
+    mfa_changes_need_the_password_are_audited_and_mailed,
+    mfa_changes_are_throttled_like_sign_in,
+    an_admin_resets_a_users_mfa_and_signs_them_out,
 );
 
 /// The system clock moved forward by an adjustable amount.
@@ -408,4 +411,215 @@ fn unverified_accounts_are_purged_once_their_link_expired(backend: Backend) {
     )
     .status_is(202);
     assert!(store.find_by_email("early@example.test").is_ok());
+}
+
+/// The audit actions recorded for `org` so far, in order.
+fn audit_actions(app: &TestApp, org: &str) -> Vec<String> {
+    use servicedesk_core::ports::AuditLog;
+    let org = servicedesk_core::ids::OrgId(org.parse().unwrap());
+    app.running()
+        .store
+        .entries(org, 0, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.record.action)
+        .collect()
+}
+
+fn mfa_changes_need_the_password_are_audited_and_mailed(backend: Backend) {
+    let Some(app) = TestApp::start_with_mail(backend) else {
+        return;
+    };
+    let admin = app.admin().access;
+    let org = default_org(&app, &admin);
+    app.create_user(&admin, "mfa@servicedesk.test", "Mo", "agent", json!({}));
+    let me = app.login("mfa@servicedesk.test", PASSWORD).access;
+    // No password, or the wrong one: refused, nothing enrolled.
+    app.post(&me, "/auth/mfa/enable", json!({})).problem(422);
+    let r = app.post(
+        &me,
+        "/auth/mfa/enable",
+        json!({ "password": "not mine at all" }),
+    );
+    r.problem(422);
+    assert_eq!(r.body["errors"][0]["field"], "password", "{}", r.text);
+    let (secret, codes, _) = enable_mfa_with(&app, &me, PASSWORD);
+    assert_eq!(codes.len(), 10);
+
+    // New recovery codes need the password and replace the old ones.
+    app.post(
+        &me,
+        "/auth/mfa/recovery-codes",
+        json!({ "password": "wrong one here" }),
+    )
+    .problem(422);
+    let r = app.post(
+        &me,
+        "/auth/mfa/recovery-codes",
+        json!({ "password": PASSWORD }),
+    );
+    r.status_is(200);
+    let fresh: Vec<String> = r.body["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fresh.len(), 10);
+    let challenge = |app: &TestApp| {
+        let r = app.login_raw("mfa@servicedesk.test", PASSWORD);
+        r.status_is(200);
+        r.body["mfa_token"].as_str().unwrap().to_owned()
+    };
+    let t = challenge(&app);
+    app.post_anon(
+        "/auth/mfa/verify",
+        json!({ "mfa_token": t, "code": codes[0] }),
+    )
+    .problem(401);
+    let t = challenge(&app);
+    app.post_anon(
+        "/auth/mfa/verify",
+        json!({ "mfa_token": t, "code": fresh[0] }),
+    )
+    .status_is(200);
+
+    // Disable: the password and a code, both right.
+    let code = totp_at(&secret, totp_step_now() + 1);
+    app.post(
+        &me,
+        "/auth/mfa/disable",
+        json!({ "password": "wrong password", "code": code }),
+    )
+    .problem(422);
+    app.post(
+        &me,
+        "/auth/mfa/disable",
+        json!({ "password": PASSWORD, "code": "000000" }),
+    )
+    .problem(422);
+    app.post(
+        &me,
+        "/auth/mfa/disable",
+        json!({ "password": PASSWORD, "code": fresh[1] }),
+    )
+    .status_is(204);
+    let mails = app.mailbox().wait_for("mfa@servicedesk.test", 1);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("Two-factor sign-in was turned off")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    // Signing in needs no second factor any more.
+    app.login("mfa@servicedesk.test", PASSWORD);
+
+    // A password change mails too.
+    let me = app.login("mfa@servicedesk.test", PASSWORD).access;
+    app.post(
+        &me,
+        "/users/me/password",
+        json!({ "current_password": PASSWORD, "new_password": "an even better passphrase" }),
+    )
+    .status_is(204);
+    let mails = app.mailbox().wait_for("mfa@servicedesk.test", 2);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("Your password was changed")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+
+    let actions = audit_actions(&app, &org);
+    for action in [
+        "user.mfa_enable",
+        "user.mfa_confirm",
+        "user.mfa_recovery_codes",
+        "user.mfa_disable",
+        "user.password_change",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} not in {actions:?}"
+        );
+    }
+}
+
+fn mfa_changes_are_throttled_like_sign_in(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    app.create_user(&admin, "slow@servicedesk.test", "Slow", "agent", json!({}));
+    let me = app.login("slow@servicedesk.test", PASSWORD).access;
+    for i in 0..10 {
+        let r = app.post(
+            &me,
+            "/auth/mfa/enable",
+            json!({ "password": format!("guess number {i}") }),
+        );
+        r.problem(422);
+    }
+    // Held now, even with the right password.
+    let r = app.post(&me, "/auth/mfa/enable", json!({ "password": PASSWORD }));
+    assert!(retry_after(&r) > 30);
+    // The guesses are in the failed sign-in list.
+    let r = app.get(&admin, "/auth/failed-logins?limit=200");
+    let n = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["email"] == "slow@servicedesk.test")
+        .count();
+    assert_eq!(n, 10, "{}", r.text);
+}
+
+fn an_admin_resets_a_users_mfa_and_signs_them_out(backend: Backend) {
+    let Some(app) = TestApp::start_with_mail(backend) else {
+        return;
+    };
+    let admin = app.admin().access;
+    let org = default_org(&app, &admin);
+    let user = app.create_user(&admin, "lost@servicedesk.test", "Lost", "agent", json!({}));
+    let id = user["id"].as_str().unwrap().to_owned();
+    let session = app.login("lost@servicedesk.test", PASSWORD);
+    enable_mfa_with(&app, &session.access, PASSWORD);
+    // Not for agents; not for users of other organizations.
+    app.create_user(&admin, "peer@servicedesk.test", "Peer", "agent", json!({}));
+    let peer = app.login("peer@servicedesk.test", PASSWORD).access;
+    app.post(&peer, &format!("/users/{id}/mfa/reset"), json!({}))
+        .problem(403);
+    let acme = app.post(&admin, "/organizations", json!({ "name": "Acme" }));
+    app.create_user(
+        &admin,
+        "boss@acme.test",
+        "Boss",
+        "admin",
+        json!({ "org_id": acme.body["id"] }),
+    );
+    let boss = app.login("boss@acme.test", PASSWORD).access;
+    app.post(&boss, &format!("/users/{id}/mfa/reset"), json!({}))
+        .problem(404);
+
+    app.post(&admin, &format!("/users/{id}/mfa/reset"), json!({}))
+        .status_is(204);
+    // Signed out everywhere: the access token and the refresh token are dead.
+    app.get(&session.access, "/users/me").problem(401);
+    app.post_anon("/auth/refresh", json!({ "refresh_token": session.refresh }))
+        .problem(401);
+    // The password alone signs in again.
+    app.login("lost@servicedesk.test", PASSWORD);
+    let mails = app.mailbox().wait_for("lost@servicedesk.test", 1);
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.subject.contains("An administrator reset your two-factor")),
+        "{:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    assert!(
+        audit_actions(&app, &org)
+            .iter()
+            .any(|a| a == "user.mfa_reset")
+    );
 }

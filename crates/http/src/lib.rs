@@ -102,6 +102,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(auth::password_reset)
                 .service(auth::password_confirm)
                 .service(auth::failed_logins)
+                .service(auth::mfa_recovery_codes)
+                .service(auth::reset_user_mfa)
                 .service(admin::list_users)
                 .service(admin::create_user)
                 .service(admin::me)

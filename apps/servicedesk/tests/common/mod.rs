@@ -668,7 +668,13 @@ pub fn totp_at(secret: &str, step: u64) -> String {
 /// accepts each step once, so the next login needs a later step).
 #[track_caller]
 pub fn enable_mfa(app: &TestApp, token: &str) -> (String, Vec<String>, u64) {
-    let r = app.post(token, "/auth/mfa/enable", json!({}));
+    enable_mfa_with(app, token, PASSWORD)
+}
+
+/// [`enable_mfa`] for an account whose password is `password` (MFA changes re-authenticate).
+#[track_caller]
+pub fn enable_mfa_with(app: &TestApp, token: &str, password: &str) -> (String, Vec<String>, u64) {
+    let r = app.post(token, "/auth/mfa/enable", json!({ "password": password }));
     r.status_is(200);
     let secret = r.body["secret"].as_str().expect("secret").to_owned();
     let uri = r.body["otpauth_uri"].as_str().expect("otpauth_uri");
@@ -677,13 +683,17 @@ pub fn enable_mfa(app: &TestApp, token: &str) -> (String, Vec<String>, u64) {
         uri.contains(&format!("secret={secret}")),
         "the URI carries the secret: {uri}"
     );
-    let r = app.post(token, "/auth/mfa/confirm", json!({ "code": "123456x" }));
+    let r = app.post(
+        token,
+        "/auth/mfa/confirm",
+        json!({ "password": password, "code": "123456x" }),
+    );
     r.problem(422);
     let step = totp_step_now();
     let r = app.post(
         token,
         "/auth/mfa/confirm",
-        json!({ "code": totp_at(&secret, step) }),
+        json!({ "password": password, "code": totp_at(&secret, step) }),
     );
     r.status_is(200);
     let codes: Vec<String> = r.body["recovery_codes"]

@@ -9,6 +9,7 @@ mod admin;
 mod authenticate;
 mod login;
 mod mfa;
+mod mfa_reset;
 mod password;
 mod register;
 mod throttle;

@@ -2,7 +2,7 @@
 
 use crate::actor::Actor;
 use crate::error::{Error, Result};
-use crate::events::EventPayload;
+use crate::events::{AccountNoticeKind, EventPayload};
 use crate::identity::{Authenticator, validate};
 use crate::ports::{StoreError, TokenKind};
 
@@ -69,7 +69,13 @@ impl Authenticator {
         let mut updated = account.clone();
         updated.password_hash = Some(p.hasher.try_hash(new_password)?);
         updated.email_verified_at = account.email_verified_at.or(Some(now));
-        let write = self.security_write(&account.user, "user.password_reset", now, None);
+        let write = self.account_notice(
+            &account.user,
+            "user.password_reset",
+            AccountNoticeKind::PasswordChanged,
+            None,
+            now,
+        );
         p.accounts
             .update_account(&updated, account.version, &write)?;
         p.sessions.revoke_all_sessions(org, user, now)?;
@@ -102,7 +108,13 @@ impl Authenticator {
         let now = p.clock.now();
         let mut updated = account.clone();
         updated.password_hash = Some(p.hasher.try_hash(new_password)?);
-        let write = self.security_write(&account.user, "user.password_change", now, None);
+        let write = self.account_notice(
+            &account.user,
+            "user.password_change",
+            AccountNoticeKind::PasswordChanged,
+            None,
+            now,
+        );
         p.accounts
             .update_account(&updated, account.version, &write)?;
         p.sessions

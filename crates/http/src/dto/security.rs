@@ -57,3 +57,22 @@ pub struct FailedLoginQuery {
     /// `next_cursor` of the previous page.
     pub cursor: Option<Uuid>,
 }
+
+/// `POST /auth/mfa/enable` and `POST /auth/mfa/recovery-codes`: the current password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordRequest {
+    /// The account's current password.
+    #[schema(min_length = 1, max_length = 1024)]
+    pub password: String,
+}
+
+/// `POST /auth/mfa/confirm` and `POST /auth/mfa/disable`: the current password and a code.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordCodeRequest {
+    /// The account's current password.
+    #[schema(min_length = 1, max_length = 1024)]
+    pub password: String,
+    /// A current TOTP code, or (for disable) an unused recovery code.
+    #[schema(min_length = 1, max_length = 64)]
+    pub code: String,
+}

@@ -81,45 +81,111 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> ApiResult<Htt
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Start TOTP enrolment.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, body = MfaEnableResponse), (status = 422, body = Problem)))]
+/// Start TOTP enrolment (needs the current password; throttled like sign-in).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+    (status = 200, body = MfaEnableResponse), (status = 401, body = Problem),
+    (status = 422, description = "Wrong password, or MFA already on", body = Problem),
+    (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/enable")]
-pub async fn mfa_enable(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
-    let e = block(move || state.auth.enable_mfa(&user.actor)).await?;
+pub async fn mfa_enable(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: ApiJson<PasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let password = body.into_inner().password;
+    let e = block(move || state.auth.enable_mfa(&user.actor, &password, &ip)).await?;
     Ok(HttpResponse::Ok().json(MfaEnableResponse {
         secret: e.secret,
         otpauth_uri: e.otpauth_uri,
     }))
 }
 
-/// Activate TOTP with a first code; returns recovery codes.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
-    (status = 200, body = RecoveryCodesResponse), (status = 422, body = Problem)))]
+/// Activate TOTP with the password and a first code; returns recovery codes.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+    (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
+    (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/confirm")]
 pub async fn mfa_confirm(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
-    body: ApiJson<CodeRequest>,
+    body: ApiJson<PasswordCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.into_inner().code;
-    let codes = block(move || state.auth.confirm_mfa(&user.actor, &code)).await?;
+    let ip = client_ip(&req);
+    let b = body.into_inner();
+    let codes = block(move || {
+        state
+            .auth
+            .confirm_mfa(&user.actor, &b.password, &b.code, &ip)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RecoveryCodesResponse {
         recovery_codes: codes,
     }))
 }
 
-/// Turn TOTP off (needs a current or recovery code).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
-    (status = 204), (status = 422, body = Problem)))]
+/// Turn TOTP off (needs the password and a current or recovery code); the user is mailed.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+    (status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
+    (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/disable")]
 pub async fn mfa_disable(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
-    body: ApiJson<CodeRequest>,
+    body: ApiJson<PasswordCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.into_inner().code;
-    block(move || state.auth.disable_mfa(&user.actor, &code)).await?;
+    let ip = client_ip(&req);
+    let b = body.into_inner();
+    block(move || {
+        state
+            .auth
+            .disable_mfa(&user.actor, &b.password, &b.code, &ip)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replace the recovery codes with ten new ones (needs the password; MFA on).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+    (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
+    (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
+#[post("/auth/mfa/recovery-codes")]
+pub async fn mfa_recovery_codes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: ApiJson<PasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let password = body.into_inner().password;
+    let codes = block(move || {
+        state
+            .auth
+            .replace_recovery_codes(&user.actor, &password, &ip)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RecoveryCodesResponse {
+        recovery_codes: codes,
+    }))
+}
+
+/// Reset a user's MFA and revoke all their sessions (needs `user:update`; audited; the
+/// user is mailed).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user")), responses(
+    (status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+    (status = 404, body = Problem)))]
+#[post("/users/{id}/mfa/reset")]
+pub async fn reset_user_mfa(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let target = servicedesk_core::ids::UserId(id.into_inner());
+    block(move || state.auth.reset_user_mfa(&user.actor, target)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
