@@ -29,6 +29,8 @@ api_tests!(
     mfa_changes_need_the_password_are_audited_and_mailed,
     mfa_changes_are_throttled_like_sign_in,
     an_admin_resets_a_users_mfa_and_signs_them_out,
+    a_refused_new_password_leaves_the_reset_link_usable,
+    reset_requests_answer_alike_and_change_no_account,
 );
 
 /// The system clock moved forward by an adjustable amount.
@@ -622,4 +624,83 @@ fn an_admin_resets_a_users_mfa_and_signs_them_out(backend: Backend) {
             .iter()
             .any(|a| a == "user.mfa_reset")
     );
+}
+
+fn a_refused_new_password_leaves_the_reset_link_usable(backend: Backend) {
+    let Some(app) = TestApp::start_with_mail(backend) else {
+        return;
+    };
+    let admin = app.admin().access;
+    app.create_user(
+        &admin,
+        "forgetful@servicedesk.test",
+        "Fo",
+        "agent",
+        json!({}),
+    );
+    app.post_anon(
+        "/auth/password-reset",
+        json!({ "email": "forgetful@servicedesk.test" }),
+    )
+    .status_is(202);
+    let token = app.mailbox().wait_for("forgetful@servicedesk.test", 1)[0].token();
+    // Long enough, but the address itself: refused after the token was looked up.
+    let r = app.post_anon(
+        "/auth/password-confirm",
+        json!({ "token": token, "new_password": "Forgetful@servicedesk.test" }),
+    );
+    r.problem(422);
+    assert_eq!(r.body["errors"][0]["field"], "new_password", "{}", r.text);
+    // The same link still works with an acceptable password, once.
+    app.post_anon(
+        "/auth/password-confirm",
+        json!({ "token": token, "new_password": "a much better passphrase" }),
+    )
+    .status_is(204);
+    app.login("forgetful@servicedesk.test", "a much better passphrase");
+    app.post_anon(
+        "/auth/password-confirm",
+        json!({ "token": token, "new_password": "yet another passphrase" }),
+    )
+    .problem(422);
+}
+
+fn reset_requests_answer_alike_and_change_no_account(backend: Backend) {
+    use servicedesk_core::ports::AccountStore;
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let user = app.create_user(&admin, "known@servicedesk.test", "Kn", "agent", json!({}));
+    let store = app.running().store.clone();
+    let org = servicedesk_core::ids::OrgId(user["org_id"].as_str().unwrap().parse().unwrap());
+    let id = servicedesk_core::ids::UserId(user["id"].as_str().unwrap().parse().unwrap());
+    let before = store.account(org, id).unwrap().version;
+    // Concurrent requests for a known address never conflict (no 409), like unknown ones.
+    let statuses: Vec<(u16, u16)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|i| {
+                let app = &app;
+                s.spawn(move || {
+                    let known = app.post_anon(
+                        "/auth/password-reset",
+                        json!({ "email": "known@servicedesk.test" }),
+                    );
+                    let unknown = app.post_anon(
+                        "/auth/password-reset",
+                        json!({ "email": format!("ghost{i}@servicedesk.test") }),
+                    );
+                    assert_eq!(known.text, unknown.text, "the answers differ");
+                    (known.status, unknown.status)
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == (202, 202)), "{statuses:?}");
+    assert_eq!(
+        store.account(org, id).unwrap().version,
+        before,
+        "a reset request changed the account"
+    );
+    // The account still works as before.
+    app.login("known@servicedesk.test", PASSWORD);
 }

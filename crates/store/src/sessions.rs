@@ -228,6 +228,26 @@ impl SessionStore for Store {
         .map_err(|e| e.into_store("user"))
     }
 
+    fn peek_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError> {
+        let (org, user) = user_tokens::table
+            .filter(user_tokens::token_hash.eq(digest))
+            .filter(user_tokens::purpose.eq(kind.as_str()))
+            .filter(user_tokens::used_at.is_null())
+            .filter(user_tokens::expires_at.gt(db(now)))
+            .select((user_tokens::org_id, user_tokens::user_id))
+            .first::<(String, String)>(&mut *self.db.conn()?)
+            .map_err(map("token"))?;
+        Ok((
+            OrgId(parse("org id", &org)?),
+            UserId(parse("user id", &user)?),
+        ))
+    }
+
     fn consume_token(
         &self,
         kind: TokenKind,

@@ -433,6 +433,18 @@ fn password_reset_for_an_unknown_address_writes_nothing() {
     m.accounts
         .expect_find_by_email()
         .returning(|_| Err(StoreError::NotFound("user")));
+    // The same shape of work as for a known address, with nothing in it.
+    m.sessions
+        .expect_peek_token()
+        .times(1)
+        .returning(|_, _, _| Err(StoreError::NotFound("token")));
+    m.accounts
+        .expect_record_security_event()
+        .withf(|w| w.audit.is_empty() && w.events.is_empty())
+        .times(1)
+        .returning(|_| Ok(()));
+    m.sessions.expect_issue_token().never();
+    m.accounts.expect_update_account().never();
     m.build()
         .request_password_reset("nobody@example.org", "ip")
         .unwrap();
@@ -442,7 +454,11 @@ fn password_reset_for_an_unknown_address_writes_nothing() {
 fn confirming_a_reset_revokes_every_session() {
     let mut m = Mocks::new();
     m.sessions
+        .expect_peek_token()
+        .returning(|_, _, _| Ok((ORG, USER)));
+    m.sessions
         .expect_consume_token()
+        .times(1)
         .returning(|_, _, _| Ok((ORG, USER)));
     m.accounts
         .expect_account()
@@ -500,4 +516,45 @@ fn the_client_counters_lock_out_at_their_limit_and_a_refund_releases() {
     );
     let back = policy.refund(c.as_ref().unwrap(), now());
     assert_eq!(policy.refusal(Some(&back), now()), None);
+}
+
+#[test]
+fn a_known_address_gets_a_token_and_a_mail_without_a_version_bump() {
+    let mut m = Mocks::new();
+    m.accounts
+        .expect_find_by_email()
+        .returning(|_| Ok(account(true, false)));
+    m.sessions
+        .expect_issue_token()
+        .times(1)
+        .returning(|_, _, _, _, _, _| Ok(()));
+    m.accounts
+        .expect_record_security_event()
+        .withf(|w| w.events.len() == 1 && w.audit.len() == 1)
+        .times(1)
+        .returning(|_| Ok(()));
+    m.accounts.expect_update_account().never();
+    m.build()
+        .request_password_reset("ann@example.org", "ip")
+        .unwrap();
+}
+
+#[test]
+fn a_refused_new_password_leaves_the_reset_token_unused() {
+    let mut m = Mocks::new();
+    m.sessions
+        .expect_peek_token()
+        .returning(|_, _, _| Ok((ORG, USER)));
+    m.accounts
+        .expect_account()
+        .returning(|_, _| Ok(account(true, false)));
+    m.sessions.expect_consume_token().never();
+    let err = m
+        .build()
+        .confirm_password_reset("token", "ANN@example.org")
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Invalid(ref f) if f[0].field == "new_password"),
+        "{err:?}"
+    );
 }

@@ -235,6 +235,17 @@ pub trait SessionStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// Whose the unused, unexpired token of `kind` is, without using it.
+    ///
+    /// # Errors
+    /// `NotFound("token")` when unknown, used, expired or of another kind.
+    fn peek_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError>;
+
     /// Uses the token: succeeds once, before expiry; answers whose it was.
     ///
     /// # Errors
