@@ -52,6 +52,9 @@ pub struct Config {
     /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
     /// (`SERVICEDESK_TRUSTED_PROXIES`: addresses and CIDRs; none by default).
     pub trusted_proxies: servicedesk_http::extract::TrustedProxies,
+    /// How long a login session lives from its sign-in, however often it is refreshed
+    /// (`SERVICEDESK_SESSION_LIFETIME_DAYS`, default 30).
+    pub session_lifetime: chrono::TimeDelta,
 }
 
 impl std::fmt::Debug for Config {
@@ -162,6 +165,9 @@ impl Config {
                 &env("SERVICEDESK_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|e| anyhow::anyhow!("SERVICEDESK_TRUSTED_PROXIES: {e}"))?,
+            session_lifetime: chrono::TimeDelta::days(
+                parse_env("SERVICEDESK_SESSION_LIFETIME_DAYS", 30i64)?.clamp(1, 3650),
+            ),
         })
     }
 

@@ -118,6 +118,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
 
     let auth_settings = AuthSettings {
         registration_org,
+        session_lifetime: config.session_lifetime,
+        // A refresh token never outlives its session.
+        refresh_ttl: config
+            .session_lifetime
+            .min(AuthSettings::default().refresh_ttl),
         ..AuthSettings::default()
     };
     let tokens = JwtIssuer::new(
@@ -340,6 +345,13 @@ impl Workers {
                 attempts.prune_attempts(now - TimeDelta::hours(2), now - TimeDelta::days(30))
             {
                 tracing::error!(error = %e, "pruning attempt counters failed");
+            }
+            // Sealed refresh-token successors past their 30 s grace.
+            if let Err(e) = servicedesk_core::ports::SessionStore::forget_successors(
+                &*attempts,
+                now - TimeDelta::seconds(30),
+            ) {
+                tracing::error!(error = %e, "forgetting refresh successors failed");
             }
             // Self-registered accounts whose verification link expired unused.
             match servicedesk_core::ports::AccountStore::purge_unverified(

@@ -31,6 +31,9 @@ api_tests!(
     an_admin_resets_a_users_mfa_and_signs_them_out,
     a_refused_new_password_leaves_the_reset_link_usable,
     reset_requests_answer_alike_and_change_no_account,
+    two_concurrent_refreshes_both_succeed_with_the_same_new_token,
+    a_refresh_token_reused_after_the_grace_revokes_the_session,
+    sessions_end_thirty_days_after_sign_in_however_often_refreshed,
 );
 
 /// The system clock moved forward by an adjustable amount.
@@ -703,4 +706,70 @@ fn reset_requests_answer_alike_and_change_no_account(backend: Backend) {
     );
     // The account still works as before.
     app.login("known@servicedesk.test", PASSWORD);
+}
+
+fn refresh(app: &TestApp, token: &str) -> Resp {
+    app.post_anon("/auth/refresh", json!({ "refresh_token": token }))
+}
+
+fn two_concurrent_refreshes_both_succeed_with_the_same_new_token(backend: Backend) {
+    let app = TestApp::start(backend);
+    for round in 0..3 {
+        let session = app.admin();
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| refresh(&app, &session.refresh));
+            let b = s.spawn(|| refresh(&app, &session.refresh));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        a.status_is(200);
+        b.status_is(200);
+        let (a, b) = (Session::from_tokens(&a), Session::from_tokens(&b));
+        assert_eq!(
+            a.refresh, b.refresh,
+            "round {round}: one successor for both tabs"
+        );
+        assert_ne!(a.refresh, session.refresh);
+        // Both access tokens work, and the session lives on with the shared successor.
+        app.get(&a.access, "/users/me").status_is(200);
+        app.get(&b.access, "/users/me").status_is(200);
+        let next = refresh(&app, &a.refresh);
+        next.status_is(200);
+        app.get(&Session::from_tokens(&next).access, "/users/me")
+            .status_is(200);
+    }
+}
+
+fn a_refresh_token_reused_after_the_grace_revokes_the_session(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "");
+    let first = app.admin();
+    let second = Session::from_tokens(&refresh(&app, &first.refresh));
+    // Within the grace: the same successor again.
+    let again = Session::from_tokens(&refresh(&app, &first.refresh));
+    assert_eq!(again.refresh, second.refresh);
+    // After it: a replay, and the whole session is revoked.
+    clock.advance_secs(31);
+    refresh(&app, &first.refresh).problem(401);
+    refresh(&app, &second.refresh).problem(401);
+    app.get(&second.access, "/users/me").problem(401);
+}
+
+fn sessions_end_thirty_days_after_sign_in_however_often_refreshed(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let app = app_with(backend, &clock, "");
+    let mut token = app.admin().refresh;
+    // Refreshed every ten days, the session still ends 30 days after the sign-in.
+    let mut today = 0;
+    for day in [10, 20, 29] {
+        clock.advance_secs((day - today) * 86_400);
+        today = day;
+        let r = refresh(&app, &token);
+        assert_eq!(r.status, 200, "day {day}: {}", r.text);
+        token = Session::from_tokens(&r).refresh;
+    }
+    clock.advance_secs(86_400 + 60);
+    refresh(&app, &token).problem(401);
+    // A new sign-in starts a new session.
+    let fresh = app.admin();
+    refresh(&app, &fresh.refresh).status_is(200);
 }

@@ -239,6 +239,7 @@ diesel::table! {
         issued_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        successor_sealed -> Nullable<Text>,
     }
 }
 

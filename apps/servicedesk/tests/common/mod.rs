@@ -246,6 +246,7 @@ impl TestApp {
             auto_close_interval: Duration::from_secs(1),
             retention: servicedesk_core::notify::RetentionPolicy::default(),
             trusted_proxies: options.trusted_proxies.clone(),
+            session_lifetime: chrono::TimeDelta::days(30),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -153,31 +153,54 @@ impl Authenticator {
         })
     }
 
-    /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting
-    /// a used one revokes its whole session (AUTH-2).
+    /// Exchanges a refresh token for a new pair. Each refresh token works once; for 30 s
+    /// after its use (two tabs refreshing at once) it is answered with the same new refresh
+    /// token and a fresh access token; presenting it later revokes its whole session
+    /// (AUTH-2). A session ends `session_lifetime` after its sign-in, however often it is
+    /// refreshed.
     ///
     /// # Errors
-    /// `Unauthenticated` for an unknown, used, expired or revoked token, or a disabled account.
+    /// `Unauthenticated` for an unknown, used, expired or revoked token, an ended session,
+    /// or a disabled account.
     pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
         let p = &self.ports;
         let now = p.clock.now();
         let next = p.opaque.generate();
+        let sealed = p
+            .secrets
+            .seal(&next)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let rotation = p.sessions.rotate(
             &p.opaque.digest(refresh_token),
             &p.opaque.digest(&next),
+            &sealed,
             now,
             now + self.settings.refresh_ttl,
+            self.settings.refresh_grace,
+            self.settings.session_lifetime,
         )?;
-        let Rotation::Rotated {
-            session_id,
-            org_id,
-            user_id,
-        } = rotation
-        else {
-            return Err(Error::Unauthenticated);
+        let (session_id, org_id, user_id, refresh) = match rotation {
+            Rotation::Rotated {
+                session_id,
+                org_id,
+                user_id,
+            } => (session_id, org_id, user_id, next),
+            Rotation::Grace {
+                session_id,
+                org_id,
+                user_id,
+                successor_sealed,
+            } => {
+                let successor = p
+                    .secrets
+                    .open(&successor_sealed)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                (session_id, org_id, user_id, successor)
+            }
+            Rotation::Reused | Rotation::Invalid => return Err(Error::Unauthenticated),
         };
         match p.accounts.account(org_id, user_id) {
-            Ok(a) if a.user.active => self.pair(user_id, org_id, &session_id, next, now),
+            Ok(a) if a.user.active => self.pair(user_id, org_id, &session_id, refresh, now),
             Ok(_) | Err(StoreError::NotFound(_)) => {
                 p.sessions.revoke_session(org_id, &session_id, now)?;
                 Err(Error::Unauthenticated)

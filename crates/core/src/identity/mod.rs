@@ -40,6 +40,10 @@ pub struct AuthSettings {
     pub registration_org: Option<OrgId>,
     /// How long a refresh token (and so a login session without activity) lives.
     pub refresh_ttl: TimeDelta,
+    /// How long a login session lives from its sign-in, however often it is refreshed.
+    pub session_lifetime: TimeDelta,
+    /// How long after a rotation the used refresh token still gets the same successor.
+    pub refresh_grace: TimeDelta,
     /// How long a password-reset token lives.
     pub reset_ttl: TimeDelta,
     /// How long an e-mail verification token lives.
@@ -55,6 +59,8 @@ impl Default for AuthSettings {
         Self {
             registration_org: None,
             refresh_ttl: TimeDelta::days(30),
+            session_lifetime: TimeDelta::days(30),
+            refresh_grace: TimeDelta::seconds(30),
             reset_ttl: TimeDelta::hours(1),
             verification_ttl: TimeDelta::days(2),
             issuer_name: "Servicedesk".into(),

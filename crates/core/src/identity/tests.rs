@@ -321,11 +321,51 @@ fn a_reused_refresh_token_is_unauthenticated() {
     let mut m = Mocks::new();
     m.sessions
         .expect_rotate()
-        .returning(|_, _, _, _| Ok(Rotation::Reused));
-    assert_eq!(
-        m.build().refresh("old").unwrap_err(),
-        Error::Unauthenticated
-    );
+        .returning(|_, _, _, _, _, _, _| Ok(Rotation::Reused));
+    let mut secrets = MockSecretBox::new();
+    secrets
+        .expect_seal()
+        .returning(|t| Ok(format!("sealed({t})")));
+    let mut auth = m.build();
+    auth.ports.secrets = Arc::new(secrets);
+    assert_eq!(auth.refresh("old").unwrap_err(), Error::Unauthenticated);
+}
+
+#[test]
+fn a_refresh_within_the_grace_gets_the_same_successor() {
+    let mut m = Mocks::new();
+    m.sessions
+        .expect_rotate()
+        .withf(|_, _, sealed, _, _, grace, lifetime| {
+            sealed == "sealed(opaque)"
+                && *grace == TimeDelta::seconds(30)
+                && *lifetime == TimeDelta::days(30)
+        })
+        .returning(|_, _, _, _, _, _, _| {
+            Ok(Rotation::Grace {
+                session_id: "s1".into(),
+                org_id: ORG,
+                user_id: USER,
+                successor_sealed: "sealed(the successor)".into(),
+            })
+        });
+    m.accounts
+        .expect_account()
+        .returning(|_, _| Ok(account(true, false)));
+    let mut secrets = MockSecretBox::new();
+    secrets
+        .expect_seal()
+        .returning(|t| Ok(format!("sealed({t})")));
+    secrets.expect_open().returning(|s| {
+        Ok(s.trim_start_matches("sealed(")
+            .trim_end_matches(')')
+            .to_owned())
+    });
+    let mut auth = m.build();
+    auth.ports.secrets = Arc::new(secrets);
+    let pair = auth.refresh("old").unwrap();
+    assert_eq!(pair.refresh_token, "the successor");
+    assert_eq!(pair.access_token, "Access-token");
 }
 
 #[test]

@@ -143,8 +143,20 @@ pub enum Rotation {
         /// Its user.
         user_id: UserId,
     },
-    /// The token was already used: someone replayed it, so the whole family is now revoked
-    /// (AUTH-2).
+    /// The token was used moments ago (within the grace period): a second tab refreshing
+    /// at the same time. It gets the same successor again (sealed, as stored).
+    Grace {
+        /// The session (family) id.
+        session_id: String,
+        /// Its organization.
+        org_id: OrgId,
+        /// Its user.
+        user_id: UserId,
+        /// The successor refresh token, sealed with the secret box.
+        successor_sealed: String,
+    },
+    /// The token was already used, before the grace period: someone replayed it, so the
+    /// whole family is now revoked (AUTH-2).
     Reused,
     /// Unknown, expired, or its family was revoked.
     Invalid,
@@ -168,17 +180,31 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<String, StoreError>;
 
     /// Exchanges refresh token `digest` for `new_digest` in one transaction (see
-    /// [`Rotation`]).
+    /// [`Rotation`]), keeping `new_sealed` (the new token, sealed) with the used one for
+    /// `grace`. A session older than `lifetime` (from its sign-in) is `Invalid`, and no
+    /// token outlives it: the new token expires at `expires_at` or at the session's end,
+    /// whichever is first.
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
+    #[allow(clippy::too_many_arguments)]
     fn rotate(
         &self,
         digest: &str,
         new_digest: &str,
+        new_sealed: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        grace: TimeDelta,
+        lifetime: TimeDelta,
     ) -> Result<Rotation, StoreError>;
+
+    /// Forgets the sealed successors of tokens used before `before` (past their grace);
+    /// answers how many.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn forget_successors(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Revokes session `session_id` of `org` (logout).
     ///
