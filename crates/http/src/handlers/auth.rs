@@ -236,9 +236,11 @@ pub async fn password_reset(
     Ok(HttpResponse::Accepted().finish())
 }
 
-/// Set a new password with the mailed token; every session is revoked.
+/// Set a new password with the mailed token; every session is revoked. A refused
+/// password leaves the token usable.
 #[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordConfirmRequest, responses(
-    (status = 204), (status = 422, body = Problem)))]
+    (status = 204), (status = 422, body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/password-confirm")]
 pub async fn password_confirm(
     state: web::Data<AppState>,
