@@ -4,9 +4,11 @@
 //! Check-and-count is one transaction whose first statement is a write on every counter,
 //! taken in key order: on SQLite that takes the database's write lock before anything is
 //! read (no stale snapshot, the busy timeout applies); on PostgreSQL the no-op `UPDATE`
-//! locks each existing row until commit, so concurrent attempts on one counter from any
-//! number of server processes are serialised. A counter two transactions create at once
-//! makes one of them fail on the primary key; it is retried and then finds the row.
+//! locks each row until commit, so concurrent attempts on one counter from any number of
+//! server processes are serialised. The transaction never inserts: a counter that does not
+//! exist yet aborts it, is created empty on its own (a concurrent creation is fine), and
+//! the transaction runs again. (Inserting inside it could deadlock on PostgreSQL: the
+//! primary-key check of an insert waits for a transaction that updated the same key.)
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -22,8 +24,11 @@ use crate::rows::parse;
 use crate::schema::{auth_attempts, failed_logins};
 use crate::time::{db, db_opt, utc};
 
-/// How often a transaction that lost the race to create a counter is retried.
+/// How often a transaction that found a counter missing is retried after creating it.
 const CREATE_RETRIES: usize = 3;
+
+/// Aborts a check-and-count transaction that found counter `0` missing.
+const MISSING: &str = "attempt counter";
 
 type CounterRow = (i32, NaiveDateTime, Option<NaiveDateTime>);
 
@@ -58,34 +63,21 @@ fn lock(
     Ok(Some(counter(row)))
 }
 
+/// Stores counter `key` (which exists: [`lock`] found it).
 fn write(
     conn: &mut DbConn,
     key: &str,
-    existed: bool,
     c: &AttemptCounter,
     now: NaiveDateTime,
 ) -> Result<(), TxError> {
-    let failures = i32::try_from(c.failures).unwrap_or(i32::MAX);
-    if existed {
-        diesel::update(auth_attempts::table.find(key))
-            .set((
-                auth_attempts::failures.eq(failures),
-                auth_attempts::window_started_at.eq(db(c.window_started_at)),
-                auth_attempts::next_allowed_at.eq(db_opt(c.next_allowed_at)),
-                auth_attempts::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(auth_attempts::table)
-            .values((
-                auth_attempts::key.eq(key),
-                auth_attempts::failures.eq(failures),
-                auth_attempts::window_started_at.eq(db(c.window_started_at)),
-                auth_attempts::next_allowed_at.eq(db_opt(c.next_allowed_at)),
-                auth_attempts::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-    }
+    diesel::update(auth_attempts::table.find(key))
+        .set((
+            auth_attempts::failures.eq(i32::try_from(c.failures).unwrap_or(i32::MAX)),
+            auth_attempts::window_started_at.eq(db(c.window_started_at)),
+            auth_attempts::next_allowed_at.eq(db_opt(c.next_allowed_at)),
+            auth_attempts::updated_at.eq(now),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -97,23 +89,21 @@ fn ordered<T: Clone>(keys: &[T], name: impl Fn(&T) -> &str) -> Vec<T> {
     v
 }
 
-impl Store {
-    fn retrying<T>(
-        &self,
-        mut tx: impl FnMut(&mut DbConn) -> Result<T, TxError>,
-    ) -> Result<T, StoreError> {
-        let mut pooled = self.db.conn()?;
-        let conn: &mut DbConn = &mut pooled;
-        let mut tries = 0;
-        loop {
-            match conn
-                .transaction::<_, TxError, _>(|c| tx(c))
-                .map_err(|e| e.into_store("attempt counter"))
-            {
-                Err(StoreError::Duplicate { .. }) if tries < CREATE_RETRIES => tries += 1,
-                other => return other,
-            }
-        }
+/// Creates counter `key` empty (no attempt counted) unless it exists.
+fn create_empty(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> Result<(), StoreError> {
+    match diesel::insert_into(auth_attempts::table)
+        .values((
+            auth_attempts::key.eq(key),
+            auth_attempts::failures.eq(0),
+            auth_attempts::window_started_at.eq(now),
+            auth_attempts::next_allowed_at.eq(None::<NaiveDateTime>),
+            auth_attempts::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(crate::error::map(MISSING))
+    {
+        Ok(_) | Err(StoreError::Duplicate { .. }) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -121,31 +111,53 @@ impl AttemptStore for Store {
     fn attempt(&self, keys: &[AttemptKey], now: DateTime<Utc>) -> Result<Option<u64>, StoreError> {
         let keys = ordered(keys, |k| k.key.as_str());
         let at = db(now);
-        self.retrying(|conn| {
-            let mut read = Vec::with_capacity(keys.len());
-            for k in &keys {
-                read.push(lock(conn, &k.key, at)?);
+        let mut pooled = self.db.conn()?;
+        let conn: &mut DbConn = &mut pooled;
+        for tries in 0.. {
+            let mut missing: Vec<&str> = Vec::new();
+            let outcome = conn.transaction::<_, TxError, _>(|conn| {
+                let mut read = Vec::with_capacity(keys.len());
+                for k in &keys {
+                    match lock(conn, &k.key, at)? {
+                        Some(c) => read.push(c),
+                        None => missing.push(&k.key),
+                    }
+                }
+                if !missing.is_empty() {
+                    return Err(TxError::Store(StoreError::NotFound(MISSING)));
+                }
+                let refusal = keys
+                    .iter()
+                    .zip(&read)
+                    .filter_map(|(k, c)| k.policy.refusal(Some(c), now))
+                    .max();
+                if refusal.is_some() {
+                    return Ok(refusal);
+                }
+                for (k, c) in keys.iter().zip(&read) {
+                    write(conn, &k.key, &k.policy.count(Some(c), now), at)?;
+                }
+                Ok(None)
+            });
+            match outcome.map_err(|e| e.into_store(MISSING)) {
+                Err(StoreError::NotFound(MISSING)) if tries < CREATE_RETRIES => {
+                    for key in missing {
+                        create_empty(conn, key, at)?;
+                    }
+                }
+                other => return other,
             }
-            let refusal = keys
-                .iter()
-                .zip(&read)
-                .filter_map(|(k, c)| k.policy.refusal(c.as_ref(), now))
-                .max();
-            if refusal.is_some() {
-                return Ok(refusal);
-            }
-            for (k, c) in keys.iter().zip(&read) {
-                let next = k.policy.count(c.as_ref(), now);
-                write(conn, &k.key, c.is_some(), &next, at)?;
-            }
-            Ok(None)
-        })
+        }
+        Err(StoreError::Unavailable(
+            "attempt counters kept vanishing".into(),
+        ))
     }
 
     fn settle(&self, keys: &[(AttemptKey, Settle)], now: DateTime<Utc>) -> Result<(), StoreError> {
         let keys = ordered(keys, |(k, _)| k.key.as_str());
         let at = db(now);
-        self.retrying(|conn| {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
             for (k, settle) in &keys {
                 let Some(c) = lock(conn, &k.key, at)? else {
                     continue;
@@ -154,11 +166,12 @@ impl AttemptStore for Store {
                     Settle::Reset => {
                         diesel::delete(auth_attempts::table.find(&k.key)).execute(conn)?;
                     }
-                    Settle::Refund => write(conn, &k.key, true, &k.policy.refund(&c, now), at)?,
+                    Settle::Refund => write(conn, &k.key, &k.policy.refund(&c, now), at)?,
                 }
             }
             Ok(())
         })
+        .map_err(|e| e.into_store(MISSING))
     }
 
     fn record_failed_login(&self, f: &FailedLogin) -> Result<(), StoreError> {
