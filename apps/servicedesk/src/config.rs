@@ -65,6 +65,12 @@ pub struct Config {
     /// The HTTP proxy webhooks go through (`SERVICEDESK_WEBHOOK_PROXY`); none means direct
     /// connections (proxy environment variables are ignored).
     pub webhook_proxy: Option<String>,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client
+    /// (`SERVICEDESK_TRUSTED_PROXIES`: addresses and CIDRs; none by default).
+    pub trusted_proxies: servicedesk_http::extract::TrustedProxies,
+    /// How long a login session lives from its sign-in, however often it is refreshed
+    /// (`SERVICEDESK_SESSION_LIFETIME_DAYS`, default 30).
+    pub session_lifetime: chrono::TimeDelta,
 }
 
 impl std::fmt::Debug for Config {
@@ -209,6 +215,13 @@ impl Config {
                 workers: parse_env("SERVICEDESK_COURIER_WORKERS", 8usize)?.clamp(1, 256),
                 per_target: parse_env("SERVICEDESK_COURIER_PER_TARGET", 2usize)?.clamp(1, 64),
             },
+            trusted_proxies: servicedesk_http::extract::TrustedProxies::parse(
+                &env("SERVICEDESK_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!("SERVICEDESK_TRUSTED_PROXIES: {e}"))?,
+            session_lifetime: chrono::TimeDelta::days(
+                parse_env("SERVICEDESK_SESSION_LIFETIME_DAYS", 30i64)?.clamp(1, 3650),
+            ),
         })
     }
 

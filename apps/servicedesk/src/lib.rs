@@ -21,7 +21,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::{Context, Result};
 use chrono::TimeDelta;
 use servicedesk_auth::{
-    AeadSecretBox, Argon2Hasher, JwtIssuer, RandomTokens, Throttle, TotpService,
+    AeadSecretBox, Argon2Hasher, HashPool, JwtIssuer, RandomTokens, TotpService,
 };
 use servicedesk_core::autoclose::AutoCloser;
 use servicedesk_core::dispatch::Dispatcher;
@@ -31,7 +31,7 @@ use servicedesk_core::notify::{
     AccountMails, Courier, CourierPorts, FeedPublisher, ManagePorts, NotificationRouter,
     Notifications, Retention, RouterPorts,
 };
-use servicedesk_core::ports::LiveFeed;
+use servicedesk_core::ports::{AttemptStore, LiveFeed};
 use servicedesk_core::ports::{Clock, EventHandler, Mailer, SystemClock, UuidV7Generator};
 use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
@@ -122,7 +122,12 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         })?,
     );
     let ids = Arc::new(UuidV7Generator);
-    let hasher = Arc::new(Argon2Hasher::default());
+    // Every argon2 hash of the process (login, registration, reset, password change, user
+    // creation) runs on one thread per core; a few callers wait up to 2 s, then 503.
+    let hasher = Arc::new(
+        HashPool::for_this_machine(Argon2Hasher::default())
+            .map_err(|e| anyhow::anyhow!("password hashing: {e}"))?,
+    );
     let admin = Administration::new(
         store.clone(),
         store.clone(),
@@ -144,6 +149,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
 
     let auth_settings = AuthSettings {
         registration_org,
+        session_lifetime: config.session_lifetime,
+        // A refresh token never outlives its session.
+        refresh_ttl: config
+            .session_lifetime
+            .min(AuthSettings::default().refresh_ttl),
         ..AuthSettings::default()
     };
     let mut jwt_ring = vec![(config.jwt_kid.clone(), config.jwt_secret.clone())];
@@ -166,12 +176,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             ),
             secrets: secrets.clone(),
             opaque: Arc::new(RandomTokens),
-            // 10 failures within 15 minutes lock the key for 15 minutes (per process).
-            throttle: Arc::new(Throttle::new(
-                10,
-                TimeDelta::minutes(15),
-                TimeDelta::minutes(15),
-            )),
+            // Attempt counters in the database, shared by every server process.
+            attempts: store.clone(),
             clock: clock.clone(),
             ids: ids.clone(),
         },
@@ -301,6 +307,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         body_limit: config.body_limit,
         feed: hub,
         clock: feed_clock,
+        trusted_proxies: Arc::new(config.trusted_proxies.clone()),
     });
     Ok(Built {
         store,
@@ -342,6 +349,8 @@ impl Workers {
             courier_pool::spawn(built.courier.clone(), built.courier_limits, stop.clone());
         let closer = built.auto_close.clone();
         let retention = built.retention.clone();
+        let (attempts, hk_clock) = (built.store.clone(), built.state.clock.clone());
+        let verification_ttl = built.state.auth.settings().verification_ttl;
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
         let interval = built.auto_close_interval;
         // Auto-close works in days: a sweep a minute (by default) is plenty.
@@ -363,6 +372,31 @@ impl Workers {
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "retention sweep failed"),
+            }
+            // Spent attempt counters (windows are at most an hour) and failed sign-ins
+            // older than 30 days.
+            let now = hk_clock.now();
+            if let Err(e) =
+                attempts.prune_attempts(now - TimeDelta::hours(2), now - TimeDelta::days(30))
+            {
+                tracing::error!(error = %e, "pruning attempt counters failed");
+            }
+            // Sealed refresh-token successors past their 30 s grace.
+            if let Err(e) = servicedesk_core::ports::SessionStore::forget_successors(
+                &*attempts,
+                now - TimeDelta::seconds(30),
+            ) {
+                tracing::error!(error = %e, "forgetting refresh successors failed");
+            }
+            // Self-registered accounts whose verification link expired unused.
+            match servicedesk_core::ports::AccountStore::purge_unverified(
+                &*attempts,
+                now - verification_ttl,
+                500,
+            ) {
+                Ok(n) if n > 0 => tracing::info!(accounts = n, "purged unverified accounts"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "purging unverified accounts failed"),
             }
             match closer.sweep(200) {
                 Ok(n) => {

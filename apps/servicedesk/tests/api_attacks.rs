@@ -704,7 +704,16 @@ fn wrong_audience_jwt_is_rejected(backend: Backend) {
 }
 
 fn reused_refresh_token_revokes_the_family(backend: Backend) {
-    let app = TestApp::start(backend);
+    use servicedesk_core::ports::{Clock, FixedClock, SystemClock};
+    let clock = std::sync::Arc::new(FixedClock::new(SystemClock.now()));
+    let app = TestApp::with(
+        backend,
+        Options {
+            clock: Some(clock.clone() as std::sync::Arc<dyn Clock>),
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let admin = app.admin();
     let rita = someone(&app, &admin, "rita@servicedesk.test", "requester");
     let first = rita.session.clone();
@@ -716,7 +725,9 @@ fn reused_refresh_token_revokes_the_family(backend: Backend) {
     assert_ne!(second.access, first.access);
     app.get(&second.access, "/users/me").status_is(200);
 
-    // A thief replays the rotated token: refused, and the whole family dies with it.
+    // A thief replays the rotated token after the 30 s grace for concurrent tabs (issue 9
+    // point 11): refused, and the whole family dies with it.
+    clock.advance(chrono::TimeDelta::seconds(31));
     app.post_anon("/auth/refresh", json!({ "refresh_token": first.refresh }))
         .problem(401);
     app.post_anon("/auth/refresh", json!({ "refresh_token": second.refresh }))

@@ -454,7 +454,7 @@ fn resolved_incidents_close_by_themselves_after_the_org_delay(backend: Backend) 
     let settings = format!("/organizations/{org}/settings");
     assert_eq!(
         app.get(&admin, &settings).body,
-        json!({ "auto_close_days": null })
+        json!({ "auto_close_days": null, "registration_closed": false })
     );
     app.patch(&admin, &settings, json!({ "auto_close_days": 0 }))
         .problem(422);

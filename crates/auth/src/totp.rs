@@ -5,7 +5,7 @@
 //! [`Totp::verify`] returns the time step (`unix_seconds / 30`) the code matched. A code is
 //! valid for up to three steps (skew), so the caller must remember the last step it
 //! accepted for the account and refuse any step that is not strictly greater; the account
-//! store's `accept_totp_step` does exactly that. Pair it with the [`crate::Throttle`] so the
+//! store's `accept_totp_step` does exactly that. Pair it with the attempt limits so the
 //! 10⁶ code space cannot be brute-forced.
 
 use chrono::{DateTime, Utc};

@@ -87,6 +87,7 @@ mod tests {
         admin.expect_org_settings().returning(move |_| {
             Ok(OrgSettings {
                 auto_close_days: days,
+                ..OrgSettings::default()
             })
         });
         admin

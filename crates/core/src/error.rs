@@ -69,6 +69,15 @@ pub enum Error {
         /// Seconds until a retry may succeed.
         retry_after_secs: u64,
     },
+    /// A bound is full or a dependency is briefly unavailable (e.g. every password-hashing
+    /// slot is busy): retry after the given seconds. Answered as 503 with `Retry-After`.
+    #[error("temporarily unavailable ({reason}); retry after {retry_after_secs} s")]
+    Unavailable {
+        /// What is unavailable, for the client.
+        reason: String,
+        /// Seconds until a retry may succeed.
+        retry_after_secs: u64,
+    },
     /// A dependency failed (database down, …). The message is for logs, not clients.
     #[error("internal error: {0}")]
     Internal(String),

@@ -187,6 +187,18 @@ pub enum EventPayload {
         /// The single-use reset token (stored hashed in the token table).
         token: String,
     },
+    /// A security notice to an account holder (issue 9): someone tried to register their
+    /// address, MFA was turned off or reset by an admin, the password changed.
+    AccountNotice {
+        /// The user.
+        user_id: UserId,
+        /// Where to send it.
+        email: String,
+        /// The user's display name.
+        name: String,
+        /// What happened.
+        notice: AccountNoticeKind,
+    },
     /// A task moved in its lifecycle.
     TaskStatusChanged {
         /// The parent.
@@ -218,6 +230,7 @@ impl EventPayload {
             Self::TaskStatusChanged { .. } => "task.status_changed",
             Self::EmailVerificationRequested { .. } => "user.email_verification_requested",
             Self::PasswordResetRequested { .. } => "user.password_reset_requested",
+            Self::AccountNotice { .. } => "user.account_notice",
         }
     }
 
@@ -236,7 +249,35 @@ impl EventPayload {
             | Self::SlaBreached { incident_id, .. }
             | Self::TaskCreated { incident_id, .. }
             | Self::TaskStatusChanged { incident_id, .. } => Some(*incident_id),
-            Self::EmailVerificationRequested { .. } | Self::PasswordResetRequested { .. } => None,
+            Self::EmailVerificationRequested { .. }
+            | Self::PasswordResetRequested { .. }
+            | Self::AccountNotice { .. } => None,
+        }
+    }
+}
+
+/// What an [`EventPayload::AccountNotice`] tells the account holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountNoticeKind {
+    /// Someone tried to register an account with this (already registered) address.
+    RegistrationAttempted,
+    /// The account holder turned MFA off.
+    MfaDisabled,
+    /// An administrator reset the account's MFA and signed it out everywhere.
+    MfaResetByAdmin,
+    /// The password was changed (or reset).
+    PasswordChanged,
+}
+
+impl AccountNoticeKind {
+    /// The stored name, e.g. `mfa_disabled`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::RegistrationAttempted => "registration_attempted",
+            Self::MfaDisabled => "mfa_disabled",
+            Self::MfaResetByAdmin => "mfa_reset_by_admin",
+            Self::PasswordChanged => "password_changed",
         }
     }
 }

@@ -12,8 +12,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub mod fields;
+mod security;
 pub mod sla;
 pub mod whole;
+pub use security::*;
 
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {

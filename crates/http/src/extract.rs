@@ -2,6 +2,7 @@
 //! for bodies, queries and paths the framework could not read.
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
@@ -67,11 +68,143 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
         .map(|t| t.trim().to_owned())
 }
 
-/// The client's address for throttling (the peer address; `Forwarded` headers are only
-/// trusted when the operator says a proxy sets them, which the app decides).
+/// The networks of the reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are
+/// believed (`SERVICEDESK_TRUSTED_PROXIES`: addresses and CIDRs). Empty by default: the
+/// peer address is the client.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedProxies(Vec<(IpAddr, u8)>);
+
+/// A `SERVICEDESK_TRUSTED_PROXIES` entry that is not an address or a CIDR.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not an IP address or CIDR: {0:?}")]
+pub struct BadProxy(pub String);
+
+impl TrustedProxies {
+    /// Parses a comma- or space-separated list of addresses (`10.0.0.7`, `::1`) and CIDRs
+    /// (`10.0.0.0/8`, `fd00::/8`).
+    ///
+    /// # Errors
+    /// [`BadProxy`] naming the first entry that is neither.
+    pub fn parse(list: &str) -> Result<Self, BadProxy> {
+        let mut nets = Vec::new();
+        for item in list.split([',', ' ', '\n', '\t']).filter(|i| !i.is_empty()) {
+            let bad = || BadProxy(item.to_owned());
+            let (addr, prefix) = match item.split_once('/') {
+                Some((a, p)) => (a, Some(p.parse::<u8>().map_err(|_| bad())?)),
+                None => (item, None),
+            };
+            let addr = addr.parse::<IpAddr>().map_err(|_| bad())?.to_canonical();
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let prefix = prefix.unwrap_or(max);
+            if prefix > max {
+                return Err(bad());
+            }
+            nets.push((addr, prefix));
+        }
+        Ok(Self(nets))
+    }
+
+    /// True when `ip` is inside one of the networks.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.0.iter().any(|(net, prefix)| match (net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(i)) => masked(
+                u128::from(n.to_bits()),
+                u128::from(i.to_bits()),
+                *prefix,
+                32,
+            ),
+            (IpAddr::V6(n), IpAddr::V6(i)) => masked(n.to_bits(), i.to_bits(), *prefix, 128),
+            _ => false,
+        })
+    }
+
+    /// True when no proxy is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+fn masked(net: u128, ip: u128, prefix: u8, bits: u32) -> bool {
+    let shift = bits.saturating_sub(u32::from(prefix));
+    if shift >= bits {
+        return true;
+    }
+    (net >> shift) == (ip >> shift)
+}
+
+/// The hops a `Forwarded` (RFC 7239 `for=`) or `X-Forwarded-For` header lists, client first.
+fn forwarded_hops(req: &HttpRequest) -> Vec<String> {
+    let headers = req.headers();
+    let forwarded: Vec<String> = headers
+        .get_all(header::FORWARDED)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (k, v) = pair.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| v.trim().trim_matches('"').to_owned())
+            })
+        })
+        .collect();
+    if !forwarded.is_empty() {
+        return forwarded;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+/// A hop as an address: `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]:4711`, `2001:db8::1`.
+fn hop_ip(hop: &str) -> Option<IpAddr> {
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        return rest
+            .split(']')
+            .next()?
+            .parse::<IpAddr>()
+            .ok()
+            .map(|i| i.to_canonical());
+    }
+    hop.parse::<std::net::SocketAddr>()
+        .ok()
+        .map(|a| a.ip().to_canonical())
+}
+
+/// The client's address for throttling and the failed-sign-in list. The peer address,
+/// unless the peer is a trusted proxy: then the rightmost hop of `Forwarded` (or
+/// `X-Forwarded-For`) that is not itself a trusted proxy. Hops left of it were written by
+/// the client and are never believed.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    let Some(peer) = req.peer_addr().map(|a| a.ip().to_canonical()) else {
+        return "unknown".to_owned();
+    };
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.trusted_proxies.clone());
+    let Some(trusted) = trusted.filter(|t| t.contains(peer)) else {
+        return peer.to_string();
+    };
+    let hops = forwarded_hops(req);
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop_ip(hop) {
+            Some(ip) if trusted.contains(ip) => client = ip,
+            Some(ip) => return ip.to_string(),
+            // A hop a trusted proxy wrote but nobody can read: the client is unknown
+            // beyond it; count it as that proxy.
+            None => return client.to_string(),
+        }
+    }
+    client.to_string()
 }
 
 /// The version named by `If-Match` (`"3"` or `W/"3"`), if any.

@@ -67,6 +67,8 @@ pub struct AppState {
     pub feed: Arc<FeedHub>,
     /// The clock (when a live-feed socket's token expires).
     pub clock: Arc<dyn Clock>,
+    /// Proxies whose forwarding headers name the client (`SERVICEDESK_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<extract::TrustedProxies>,
 }
 
 /// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
@@ -102,6 +104,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(auth::verify_email)
                 .service(auth::password_reset)
                 .service(auth::password_confirm)
+                .service(auth::failed_logins)
+                .service(auth::mfa_recovery_codes)
+                .service(auth::reset_user_mfa)
                 .service(admin::list_users)
                 .service(admin::create_user)
                 .service(admin::me)

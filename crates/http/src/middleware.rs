@@ -154,7 +154,8 @@ pub async fn rate_limit(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     if let Some((state, limit)) = state.and_then(|s| s.rate_limit.clone().map(|l| (s.clone(), l))) {
         // One budget per user, however many sessions or tokens they hold; requests without
-        // a valid token (made-up ones included) share their client address's budget.
+        // a valid token (made-up ones included) share their client address's budget (the
+        // peer, or what a trusted proxy says: see `extract::client_ip`).
         let user = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -163,11 +164,7 @@ pub async fn rate_limit(
             .and_then(|token| state.auth.token_subject(token.trim()));
         let key = match user {
             Some(user) => format!("user:{user}"),
-            None => format!(
-                "ip:{}",
-                req.peer_addr()
-                    .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-            ),
+            None => format!("ip:{}", crate::extract::client_ip(req.request())),
         };
         if let Err(secs) = limit.check(key) {
             let res = ApiError::from(Error::RateLimited {

@@ -33,6 +33,7 @@ impl Modify for BearerAuth {
     paths(
         auth::login, auth::mfa_verify, auth::refresh, auth::logout, auth::mfa_enable, auth::mfa_confirm,
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
+        auth::failed_logins, auth::mfa_recovery_codes, auth::reset_user_mfa,
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
         admin::list_roles, admin::create_role, admin::update_role, admin::permissions,

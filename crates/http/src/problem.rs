@@ -45,7 +45,7 @@ pub struct Problem {
     /// For 409 conflicts: the current version.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
-    /// For 429: seconds to wait.
+    /// For 429 and 503: seconds to wait (also in the `Retry-After` header).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
@@ -189,6 +189,18 @@ impl From<Error> for ApiError {
                     "rate-limited",
                     "Too many requests",
                     "slow down and retry later",
+                )
+            },
+            Error::Unavailable {
+                reason,
+                retry_after_secs,
+            } => Problem {
+                retry_after: Some(*retry_after_secs),
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    format!("{reason}; retry later"),
                 )
             },
             Error::Internal(msg) => return Self::internal(msg),

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::TimeDelta;
-use servicedesk_core::events::{DomainEvent, EventPayload};
+use servicedesk_core::events::{AccountNoticeKind, DomainEvent, EventPayload};
 use servicedesk_core::identity::AuthSettings;
 use servicedesk_core::ids::IncidentId;
 use servicedesk_core::notify::AccountMailComposer;
@@ -112,6 +112,51 @@ impl MailNotifier {
     }
 }
 
+impl MailNotifier {
+    /// Renders the security notice `notice` for one account holder.
+    ///
+    /// # Errors
+    /// [`MailError::Template`] when rendering fails.
+    pub fn compose_notice(
+        &self,
+        notice: AccountNoticeKind,
+        email: &str,
+        name: &str,
+    ) -> Result<Mail, MailError> {
+        let (headline, details) = match notice {
+            AccountNoticeKind::RegistrationAttempted => (
+                "Someone tried to register with your address",
+                "Your address already has an account, so nothing was changed. If this was you,                  sign in instead (or reset your password). Otherwise you can ignore this message.",
+            ),
+            AccountNoticeKind::MfaDisabled => (
+                "Two-factor sign-in was turned off",
+                "Your account now signs in with the password alone. If you did not do this,                  reset your password and turn two-factor sign-in back on.",
+            ),
+            AccountNoticeKind::MfaResetByAdmin => (
+                "An administrator reset your two-factor sign-in",
+                "You were signed out everywhere. Sign in with your password and set up                  two-factor sign-in again. If you did not ask for this, contact your administrator.",
+            ),
+            AccountNoticeKind::PasswordChanged => (
+                "Your password was changed",
+                "You were signed out everywhere. If you did not do this, reset your password                  now and contact your administrator.",
+            ),
+        };
+        let rendered = self.templates.render_account_notice(
+            name,
+            headline,
+            details,
+            &self.settings.product_name,
+        )?;
+        Ok(Mail {
+            to: email.to_owned(),
+            to_name: name.to_owned(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+        })
+    }
+}
+
 impl std::fmt::Debug for MailNotifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailNotifier")
@@ -122,6 +167,18 @@ impl std::fmt::Debug for MailNotifier {
 
 impl AccountMailComposer for MailNotifier {
     fn account_mail(&self, event: &DomainEvent) -> Option<Result<Mail, DeliveryError>> {
+        if let EventPayload::AccountNotice {
+            email,
+            name,
+            notice,
+            ..
+        } = &event.payload
+        {
+            return Some(
+                self.compose_notice(*notice, email, name)
+                    .map_err(|e| DeliveryError::Permanent(e.to_string())),
+            );
+        }
         let (kind, email, name, token) = match &event.payload {
             EventPayload::EmailVerificationRequested {
                 email, name, token, ..

@@ -38,6 +38,18 @@ const SOURCES: &[(&str, &str)] = &[
         include_str!("../templates/password_reset.html"),
     ),
     (
+        "account_notice.subject.txt",
+        include_str!("../templates/account_notice.subject.txt"),
+    ),
+    (
+        "account_notice.txt",
+        include_str!("../templates/account_notice.txt"),
+    ),
+    (
+        "account_notice.html",
+        include_str!("../templates/account_notice.html"),
+    ),
+    (
         "ticket_event.subject.txt",
         include_str!("../templates/ticket_event.subject.txt"),
     ),
@@ -235,6 +247,37 @@ impl Templates {
             subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
             text: ensure_trailing_newline(one("ticket_event.txt")?),
             html: ensure_trailing_newline(one("ticket_event.html")?),
+        })
+    }
+
+    /// Renders an account security notice (no link, no token): a headline and a sentence.
+    ///
+    /// # Errors
+    /// [`MailError::Template`] when a template fails (a bug).
+    pub fn render_account_notice(
+        &self,
+        name: &str,
+        headline: &str,
+        details: &str,
+        product: &str,
+    ) -> Result<RenderedMail, MailError> {
+        let ctx = minijinja::context! {
+            name => name,
+            headline => headline,
+            details => details,
+            product => product,
+        };
+        let one = |template: &str| {
+            self.env
+                .get_template(template)
+                .and_then(|t| t.render(&ctx))
+                .map_err(|e| template_error(template, &e))
+        };
+        let subject = one("account_notice.subject.txt")?;
+        Ok(RenderedMail {
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: ensure_trailing_newline(one("account_notice.txt")?),
+            html: ensure_trailing_newline(one("account_notice.html")?),
         })
     }
 

@@ -12,7 +12,7 @@ use crate::Store;
 use crate::db::DbConn;
 use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::{USER_COLUMNS, UserRow};
-use crate::schema::{organizations, team_members, users};
+use crate::schema::{notification_preferences, organizations, team_members, user_tokens, users};
 use crate::time::{db, db_opt, utc};
 use crate::writes::persist;
 
@@ -255,6 +255,58 @@ impl AccountStore for Store {
         })
         .map_err(|e| e.into_store("user"))?;
         self.account(u.org_id, u.id)
+    }
+
+    fn record_security_event(&self, write: &WriteSet) -> Result<(), StoreError> {
+        let mut conn = self.db.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| persist(self, conn, write))
+            .map_err(|e| e.into_store("user"))
+    }
+
+    fn purge_unverified(
+        &self,
+        created_before: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.db.conn()?;
+        let stale = || {
+            users::email_verified_at
+                .is_null()
+                .and(users::platform_admin.eq(false))
+                .and(users::created_at.lt(db(created_before)))
+        };
+        let ids: Vec<String> = users::table
+            .filter(stale())
+            .select(users::id)
+            .order(users::id)
+            .limit(i64::from(limit))
+            .load(&mut *conn)
+            .map_err(map("user"))?;
+        let mut purged = 0;
+        for id in ids {
+            // One account per transaction; one that gained references elsewhere in the
+            // meantime (a foreign key refuses) is left alone.
+            let gone = conn.transaction::<_, TxError, _>(|conn| {
+                diesel::delete(user_tokens::table.filter(user_tokens::user_id.eq(&id)))
+                    .execute(conn)?;
+                diesel::delete(
+                    notification_preferences::table
+                        .filter(notification_preferences::user_id.eq(&id)),
+                )
+                .execute(conn)?;
+                diesel::delete(team_members::table.filter(team_members::user_id.eq(&id)))
+                    .execute(conn)?;
+                Ok(
+                    diesel::delete(users::table.filter(users::id.eq(&id)).filter(stale()))
+                        .execute(conn)?,
+                )
+            });
+            match gone {
+                Ok(n) => purged += u64::try_from(n).unwrap_or(0),
+                Err(e) => tracing::warn!(user = %id, error = ?e, "unverified account not purged"),
+            }
+        }
+        Ok(purged)
     }
 
     fn accept_totp_step(&self, org: OrgId, user: UserId, step: u64) -> Result<bool, StoreError> {

@@ -19,6 +19,7 @@
 
 mod accounts;
 mod admin;
+mod attempts;
 mod audit;
 mod counters;
 mod cursor;

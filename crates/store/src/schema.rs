@@ -239,6 +239,7 @@ diesel::table! {
         issued_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        successor_sealed -> Nullable<Text>,
     }
 }
 
@@ -318,6 +319,28 @@ diesel::table! {
         last_error -> Nullable<Text>,
         delivered_at -> Nullable<Timestamp>,
         dead_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    auth_attempts (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+        next_allowed_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    failed_logins (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        email -> Text,
+        client -> Text,
+        reason -> Text,
+        at -> Timestamp,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `SessionStore`: refresh-token families with rotation and reuse detection, the access
 //! token deny-list, and single-use e-mail tokens. Only digests of tokens are stored.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use servicedesk_core::ids::{OrgId, UserId};
 use servicedesk_core::ports::{Rotation, SessionStore, StoreError, TokenKind};
@@ -50,29 +50,67 @@ impl SessionStore for Store {
         &self,
         digest: &str,
         new_digest: &str,
+        new_sealed: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        grace: TimeDelta,
+        lifetime: TimeDelta,
     ) -> Result<Rotation, StoreError> {
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
-            // Marking the token used is the first statement: of two concurrent refreshes
-            // with one token exactly one wins, the other sees it used (a replay).
+            // Marking the token used (with its successor) is the first statement: of two
+            // concurrent refreshes with one token exactly one wins; the other waits for it
+            // and then finds the token used, with the successor to hand out again.
             let won = diesel::update(
                 refresh_tokens::table
                     .filter(refresh_tokens::token_hash.eq(digest))
                     .filter(refresh_tokens::used_at.is_null()),
             )
-            .set(refresh_tokens::used_at.eq(db(now)))
+            .set((
+                refresh_tokens::used_at.eq(db(now)),
+                refresh_tokens::successor_sealed.eq(new_sealed),
+            ))
             .execute(conn)?;
-            let Some((family, token_expiry)) = refresh_tokens::table
+            let Some((family, token_expiry, used_at, successor)) = refresh_tokens::table
                 .filter(refresh_tokens::token_hash.eq(digest))
-                .select((refresh_tokens::family_id, refresh_tokens::expires_at))
-                .first::<(String, NaiveDateTime)>(conn)
+                .select((
+                    refresh_tokens::family_id,
+                    refresh_tokens::expires_at,
+                    refresh_tokens::used_at,
+                    refresh_tokens::successor_sealed,
+                ))
+                .first::<(String, NaiveDateTime, Option<NaiveDateTime>, Option<String>)>(conn)
                 .optional()?
             else {
                 return Ok(Rotation::Invalid);
             };
+            let (org, user, revoked, started) = refresh_token_families::table
+                .filter(refresh_token_families::id.eq(&family))
+                .select((
+                    refresh_token_families::org_id,
+                    refresh_token_families::user_id,
+                    refresh_token_families::revoked_at,
+                    refresh_token_families::created_at,
+                ))
+                .first::<(String, String, Option<NaiveDateTime>, NaiveDateTime)>(conn)?;
+            let ends = started + lifetime;
+            if revoked.is_some() || token_expiry <= db(now) || ends <= db(now) {
+                return Ok(Rotation::Invalid);
+            }
+            let (org_id, user_id) = (
+                OrgId(parse("org id", &org)?),
+                UserId(parse("user id", &user)?),
+            );
             if won == 0 {
+                let in_grace = used_at.is_some_and(|u| u + grace > db(now));
+                if let (true, Some(successor_sealed)) = (in_grace, successor) {
+                    return Ok(Rotation::Grace {
+                        session_id: family,
+                        org_id,
+                        user_id,
+                        successor_sealed,
+                    });
+                }
                 diesel::update(
                     refresh_token_families::table.filter(refresh_token_families::id.eq(&family)),
                 )
@@ -80,32 +118,33 @@ impl SessionStore for Store {
                 .execute(conn)?;
                 return Ok(Rotation::Reused);
             }
-            let (org, user, revoked) = refresh_token_families::table
-                .filter(refresh_token_families::id.eq(&family))
-                .select((
-                    refresh_token_families::org_id,
-                    refresh_token_families::user_id,
-                    refresh_token_families::revoked_at,
-                ))
-                .first::<(String, String, Option<NaiveDateTime>)>(conn)?;
-            if revoked.is_some() || token_expiry <= db(now) {
-                return Ok(Rotation::Invalid);
-            }
             diesel::insert_into(refresh_tokens::table)
                 .values((
                     refresh_tokens::token_hash.eq(new_digest),
                     refresh_tokens::family_id.eq(&family),
                     refresh_tokens::issued_at.eq(db(now)),
-                    refresh_tokens::expires_at.eq(db(expires_at)),
+                    refresh_tokens::expires_at.eq(db(expires_at).min(ends)),
                 ))
                 .execute(conn)?;
             Ok(Rotation::Rotated {
                 session_id: family,
-                org_id: OrgId(parse("org id", &org)?),
-                user_id: UserId(parse("user id", &user)?),
+                org_id,
+                user_id,
             })
         })
         .map_err(|e| e.into_store("session"))
+    }
+
+    fn forget_successors(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let n = diesel::update(
+            refresh_tokens::table
+                .filter(refresh_tokens::successor_sealed.is_not_null())
+                .filter(refresh_tokens::used_at.lt(db(before))),
+        )
+        .set(refresh_tokens::successor_sealed.eq(None::<String>))
+        .execute(&mut *self.db.conn()?)
+        .map_err(map("session"))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn revoke_session(
@@ -226,6 +265,26 @@ impl SessionStore for Store {
             Ok(())
         })
         .map_err(|e| e.into_store("user"))
+    }
+
+    fn peek_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError> {
+        let (org, user) = user_tokens::table
+            .filter(user_tokens::token_hash.eq(digest))
+            .filter(user_tokens::purpose.eq(kind.as_str()))
+            .filter(user_tokens::used_at.is_null())
+            .filter(user_tokens::expires_at.gt(db(now)))
+            .select((user_tokens::org_id, user_tokens::user_id))
+            .first::<(String, String)>(&mut *self.db.conn()?)
+            .map_err(map("token"))?;
+        Ok((
+            OrgId(parse("org id", &org)?),
+            UserId(parse("user id", &user)?),
+        ))
     }
 
     fn consume_token(

@@ -132,6 +132,8 @@ pub struct Options {
     pub webhook_allow: String,
     /// `SERVICEDESK_SMTP_URL` when `mail` is off (e.g. a server that never answers).
     pub smtp_url: Option<String>,
+    /// `SERVICEDESK_TRUSTED_PROXIES` (none by default).
+    pub trusted_proxies: servicedesk_http::extract::TrustedProxies,
 }
 
 impl Default for Options {
@@ -147,6 +149,7 @@ impl Default for Options {
             max_attempts: 10,
             webhook_allow: "127.0.0.1".into(),
             smtp_url: None,
+            trusted_proxies: Default::default(),
         }
     }
 }
@@ -258,6 +261,8 @@ impl TestApp {
             .unwrap(),
             webhook_proxy: None,
             courier_limits: servicedesk::courier_pool::CourierLimits::default(),
+            trusted_proxies: options.trusted_proxies.clone(),
+            session_lifetime: chrono::TimeDelta::days(30),
         };
         let http: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -680,7 +685,13 @@ pub fn totp_at(secret: &str, step: u64) -> String {
 /// accepts each step once, so the next login needs a later step).
 #[track_caller]
 pub fn enable_mfa(app: &TestApp, token: &str) -> (String, Vec<String>, u64) {
-    let r = app.post(token, "/auth/mfa/enable", json!({}));
+    enable_mfa_with(app, token, PASSWORD)
+}
+
+/// [`enable_mfa`] for an account whose password is `password` (MFA changes re-authenticate).
+#[track_caller]
+pub fn enable_mfa_with(app: &TestApp, token: &str, password: &str) -> (String, Vec<String>, u64) {
+    let r = app.post(token, "/auth/mfa/enable", json!({ "password": password }));
     r.status_is(200);
     let secret = r.body["secret"].as_str().expect("secret").to_owned();
     let uri = r.body["otpauth_uri"].as_str().expect("otpauth_uri");
@@ -689,13 +700,17 @@ pub fn enable_mfa(app: &TestApp, token: &str) -> (String, Vec<String>, u64) {
         uri.contains(&format!("secret={secret}")),
         "the URI carries the secret: {uri}"
     );
-    let r = app.post(token, "/auth/mfa/confirm", json!({ "code": "123456x" }));
+    let r = app.post(
+        token,
+        "/auth/mfa/confirm",
+        json!({ "password": password, "code": "123456x" }),
+    );
     r.problem(422);
     let step = totp_step_now();
     let r = app.post(
         token,
         "/auth/mfa/confirm",
-        json!({ "code": totp_at(&secret, step) }),
+        json!({ "password": password, "code": totp_at(&secret, step) }),
     );
     r.status_is(200);
     let codes: Vec<String> = r.body["recovery_codes"]

@@ -21,6 +21,9 @@ pub struct OrgSettings {
     /// Resolved incidents close by themselves after this many days without a reopen
     /// (`None`: never).
     pub auto_close_days: Option<u32>,
+    /// Self-registration into this organization is switched off (besides the operator's
+    /// `SERVICEDESK_REGISTRATION`, which must also be on).
+    pub registration_closed: bool,
 }
 
 impl OrgSettings {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{Error, Result};
 use crate::identity::Authenticator;
 use crate::ids::{OrgId, UserId};
-use crate::ports::{Account, Claims, Rotation, StoreError, TokenPurpose};
+use crate::ports::{Account, Claims, FailedLogin, Rotation, StoreError, TokenPurpose};
 
 /// Tokens handed to a client after a successful sign-in or refresh.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,17 +30,11 @@ pub enum LoginOutcome {
     },
 }
 
-pub(crate) fn account_key(email: &str) -> String {
-    format!("login:account:{}", email.trim().to_lowercase())
-}
-
-pub(crate) fn ip_key(ip: &str) -> String {
-    format!("login:ip:{ip}")
-}
-
 impl Authenticator {
-    /// Signs in with e-mail and password. Throttled per account and per client address; the
-    /// same generic error answers an unknown address and a wrong password.
+    /// Signs in with e-mail and password. Before the password is checked, the attempt is
+    /// counted per (account, client), per client and per account in one atomic step (see
+    /// [`crate::identity::Limits`]); the same generic error answers an unknown address and
+    /// a wrong password. Failures against an existing account are recorded for its admins.
     ///
     /// # Errors
     /// `RateLimited` while throttled; `Unauthenticated` for bad credentials or a disabled
@@ -48,14 +42,11 @@ impl Authenticator {
     pub fn login(&self, email: &str, password: &str, ip: &str) -> Result<LoginOutcome> {
         let p = &self.ports;
         let now = p.clock.now();
-        let (acct_key, ip_key) = (account_key(email), ip_key(ip));
-        for key in [&acct_key, &ip_key] {
-            p.throttle
-                .check(key, now)
-                .map_err(|secs| Error::RateLimited {
-                    retry_after_secs: secs,
-                })?;
-        }
+        let [account_client, client, account_key] = self.settings.limits.login(email, ip);
+        self.count_attempt(
+            &[account_client.clone(), client.clone(), account_key.clone()],
+            now,
+        )?;
         let account = match p.accounts.find_by_email(&email.trim().to_lowercase()) {
             Ok(a) => Some(a),
             Err(StoreError::NotFound(_)) => None,
@@ -65,13 +56,26 @@ impl Authenticator {
             .as_ref()
             .and_then(|a| a.password_hash.clone())
             .or_else(|| self.decoy_hash.clone());
-        let password_ok = hash.is_some_and(|h| p.hasher.verify(password, &h));
-        let Some(account) = account.filter(|a| password_ok && a.user.active) else {
-            p.throttle.failure(&acct_key, now);
-            p.throttle.failure(&ip_key, now);
-            return Err(Error::Unauthenticated);
+        let password_ok = match hash.map(|h| p.hasher.try_verify(password, &h)) {
+            Some(Ok(ok)) => ok,
+            None => false,
+            Some(Err(busy)) => {
+                // Not checked: the attempt does not count.
+                self.settle_attempt(&[], &[account_client, client, account_key], now)?;
+                return Err(busy.into());
+            }
         };
-        p.throttle.reset(&acct_key);
+        let account = match account {
+            Some(a) if password_ok && a.user.active => a,
+            other => {
+                if let Some(a) = &other {
+                    let reason = if password_ok { "inactive" } else { "password" };
+                    self.record_failed_login(a, ip, reason, now)?;
+                }
+                return Err(Error::Unauthenticated);
+            }
+        };
+        self.settle_attempt(&[account_client, account_key], &[client], now)?;
         if account.email_verified_at.is_none() {
             return Err(Error::Forbidden {
                 reason: "the e-mail address is not verified yet".into(),
@@ -93,6 +97,26 @@ impl Authenticator {
             });
         }
         self.start_session(&account, now).map(LoginOutcome::Tokens)
+    }
+
+    /// Records a failed sign-in against `account` for its administrators.
+    pub(crate) fn record_failed_login(
+        &self,
+        account: &Account,
+        ip: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.ports.attempts.record_failed_login(&FailedLogin {
+            id: self.ports.ids.new_id(),
+            org_id: account.user.org_id,
+            user_id: account.user.id,
+            email: account.user.email.clone(),
+            client: ip.to_owned(),
+            reason: reason.to_owned(),
+            at: now,
+        })?;
+        Ok(())
     }
 
     /// Opens a login session: a refresh-token family and a first access token.
@@ -129,31 +153,54 @@ impl Authenticator {
         })
     }
 
-    /// Exchanges a refresh token for a new pair. Each refresh token works once; presenting
-    /// a used one revokes its whole session (AUTH-2).
+    /// Exchanges a refresh token for a new pair. Each refresh token works once; for 30 s
+    /// after its use (two tabs refreshing at once) it is answered with the same new refresh
+    /// token and a fresh access token; presenting it later revokes its whole session
+    /// (AUTH-2). A session ends `session_lifetime` after its sign-in, however often it is
+    /// refreshed.
     ///
     /// # Errors
-    /// `Unauthenticated` for an unknown, used, expired or revoked token, or a disabled account.
+    /// `Unauthenticated` for an unknown, used, expired or revoked token, an ended session,
+    /// or a disabled account.
     pub fn refresh(&self, refresh_token: &str) -> Result<TokenPair> {
         let p = &self.ports;
         let now = p.clock.now();
         let next = p.opaque.generate();
+        let sealed = p
+            .secrets
+            .seal(&next)
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let rotation = p.sessions.rotate(
             &p.opaque.digest(refresh_token),
             &p.opaque.digest(&next),
+            &sealed,
             now,
             now + self.settings.refresh_ttl,
+            self.settings.refresh_grace,
+            self.settings.session_lifetime,
         )?;
-        let Rotation::Rotated {
-            session_id,
-            org_id,
-            user_id,
-        } = rotation
-        else {
-            return Err(Error::Unauthenticated);
+        let (session_id, org_id, user_id, refresh) = match rotation {
+            Rotation::Rotated {
+                session_id,
+                org_id,
+                user_id,
+            } => (session_id, org_id, user_id, next),
+            Rotation::Grace {
+                session_id,
+                org_id,
+                user_id,
+                successor_sealed,
+            } => {
+                let successor = p
+                    .secrets
+                    .open(&successor_sealed)
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                (session_id, org_id, user_id, successor)
+            }
+            Rotation::Reused | Rotation::Invalid => return Err(Error::Unauthenticated),
         };
         match p.accounts.account(org_id, user_id) {
-            Ok(a) if a.user.active => self.pair(user_id, org_id, &session_id, next, now),
+            Ok(a) if a.user.active => self.pair(user_id, org_id, &session_id, refresh, now),
             Ok(_) | Err(StoreError::NotFound(_)) => {
                 p.sessions.revoke_session(org_id, &session_id, now)?;
                 Err(Error::Unauthenticated)

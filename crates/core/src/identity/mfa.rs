@@ -3,8 +3,11 @@
 use crate::actor::Actor;
 use crate::error::{Error, Result};
 use crate::identity::Authenticator;
-use crate::identity::login::{TokenPair, ip_key};
-use crate::ports::{Account, TokenPurpose, WriteSet};
+use crate::identity::login::TokenPair;
+use chrono::{DateTime, Utc};
+
+use crate::events::AccountNoticeKind;
+use crate::ports::{Account, AttemptKey, MfaState, TokenPurpose, WriteSet};
 
 /// How many recovery codes a confirmation hands out.
 pub(crate) const RECOVERY_CODES: usize = 10;
@@ -16,10 +19,6 @@ pub struct MfaEnrollment {
     pub secret: String,
     /// `otpauth://totp/...` (for a QR code).
     pub otpauth_uri: String,
-}
-
-fn mfa_key(user: &str) -> String {
-    format!("mfa:user:{user}")
 }
 
 impl Authenticator {
@@ -36,24 +35,17 @@ impl Authenticator {
             .tokens
             .verify(mfa_token, TokenPurpose::MfaChallenge, now)
             .map_err(|_| Error::Unauthenticated)?;
-        let (key, ip_key) = (mfa_key(&claims.user_id.to_string()), ip_key(ip));
-        for k in [&key, &ip_key] {
-            p.throttle
-                .check(k, now)
-                .map_err(|secs| Error::RateLimited {
-                    retry_after_secs: secs,
-                })?;
-        }
+        let [user_key, client] = self.settings.limits.mfa(&claims.user_id.to_string(), ip);
+        self.count_attempt(&[user_key.clone(), client.clone()], now)?;
         let account = p
             .accounts
             .account(claims.org_id, claims.user_id)
             .map_err(|_| Error::Unauthenticated)?;
         if !account.user.active || !account.mfa.enabled || !self.second_factor_ok(&account, code)? {
-            p.throttle.failure(&key, now);
-            p.throttle.failure(&ip_key, now);
+            self.record_failed_login(&account, ip, "mfa", now)?;
             return Err(Error::Unauthenticated);
         }
-        p.throttle.reset(&key);
+        self.settle_attempt(&[user_key], &[client], now)?;
         self.start_session(&account, now)
     }
 
@@ -89,13 +81,60 @@ impl Authenticator {
         }
     }
 
-    /// Starts enrolment: a new secret, stored sealed, not yet active.
+    /// Re-authenticates the account holder before an MFA change: the attempt counts like a
+    /// sign-in (per user and per client, see [`crate::identity::Limits`]); a wrong password
+    /// is recorded as a failed sign-in. Settle with [`Self::reauth_done`] once the change
+    /// succeeded.
+    fn reauth(
+        &self,
+        account: &Account,
+        password: &str,
+        ip: &str,
+        now: DateTime<Utc>,
+    ) -> Result<[AttemptKey; 2]> {
+        let p = &self.ports;
+        let keys = self.settings.limits.mfa(&account.user.id.to_string(), ip);
+        self.count_attempt(&keys, now)?;
+        let ok = match account
+            .password_hash
+            .as_deref()
+            .map(|h| p.hasher.try_verify(password, h))
+        {
+            Some(Ok(ok)) => ok,
+            None => false,
+            Some(Err(busy)) => {
+                self.settle_attempt(&[], &keys, now)?;
+                return Err(busy.into());
+            }
+        };
+        if !ok {
+            self.record_failed_login(account, ip, "password", now)?;
+            return Err(Error::invalid(
+                "password",
+                "invalid",
+                "the password is wrong",
+            ));
+        }
+        Ok(keys)
+    }
+
+    /// Settles a successful re-authentication: the user's counter is forgotten, the
+    /// client's gets the attempt back.
+    fn reauth_done(&self, keys: [AttemptKey; 2], now: DateTime<Utc>) -> Result<()> {
+        let [user, client] = keys;
+        self.settle_attempt(&[user], &[client], now)
+    }
+
+    /// Starts enrolment: a new secret, stored sealed, not yet active. Needs the password.
     ///
     /// # Errors
-    /// `Invalid` when MFA is already on.
-    pub fn enable_mfa(&self, actor: &Actor) -> Result<MfaEnrollment> {
+    /// `Invalid` for a wrong password (field `password`) or when MFA is already on;
+    /// `RateLimited` past the limits.
+    pub fn enable_mfa(&self, actor: &Actor, password: &str, ip: &str) -> Result<MfaEnrollment> {
         let p = &self.ports;
+        let now = p.clock.now();
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
+        let keys = self.reauth(&account, password, ip, now)?;
         if account.mfa.enabled {
             return Err(Error::invalid(
                 "mfa",
@@ -114,22 +153,33 @@ impl Authenticator {
                 .seal(&secret)
                 .map_err(|e| Error::Internal(e.to_string()))?,
         );
+        let write = self.security_write(&account.user, "user.mfa_enable", now, None);
         p.accounts
-            .update_account(&updated, account.version, &WriteSet::default())?;
+            .update_account(&updated, account.version, &write)?;
+        self.reauth_done(keys, now)?;
         Ok(MfaEnrollment {
             secret,
             otpauth_uri: uri,
         })
     }
 
-    /// Activates MFA with a first valid code; returns ten single-use recovery codes (only
-    /// their digests are stored).
+    /// Activates MFA with the password and a first valid code; returns ten single-use
+    /// recovery codes (only their digests are stored).
     ///
     /// # Errors
-    /// `Invalid` when no enrolment is pending, MFA is already on, or the code is wrong.
-    pub fn confirm_mfa(&self, actor: &Actor, code: &str) -> Result<Vec<String>> {
+    /// `Invalid` for a wrong password, when no enrolment is pending, MFA is already on, or
+    /// the code is wrong; `RateLimited` past the limits.
+    pub fn confirm_mfa(
+        &self,
+        actor: &Actor,
+        password: &str,
+        code: &str,
+        ip: &str,
+    ) -> Result<Vec<String>> {
         let p = &self.ports;
+        let now = p.clock.now();
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
+        let keys = self.reauth(&account, password, ip, now)?;
         if account.mfa.enabled || account.mfa.secret_sealed.is_none() {
             return Err(Error::invalid(
                 "mfa",
@@ -142,35 +192,82 @@ impl Authenticator {
         }
         // The step was recorded: re-read so the write names the current version.
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
-        let codes: Vec<String> = (0..RECOVERY_CODES)
-            .map(|_| p.opaque.recovery_code())
-            .collect();
+        let codes = self.new_recovery_codes();
         let mut updated = account.clone();
         updated.mfa.enabled = true;
         updated.mfa.recovery_codes = codes.iter().map(|c| p.opaque.digest(c)).collect();
+        let write = self.security_write(&account.user, "user.mfa_confirm", now, None);
         p.accounts
-            .update_account(&updated, account.version, &WriteSet::default())?;
+            .update_account(&updated, account.version, &write)?;
+        self.reauth_done(keys, now)?;
         Ok(codes)
     }
 
-    /// Turns MFA off; needs a current code or a recovery code.
+    fn new_recovery_codes(&self) -> Vec<String> {
+        (0..RECOVERY_CODES)
+            .map(|_| self.ports.opaque.recovery_code())
+            .collect()
+    }
+
+    /// Turns MFA off; needs the password and a current code or a recovery code. The user
+    /// is mailed.
     ///
     /// # Errors
-    /// `Invalid` when MFA is off or the code is wrong.
-    pub fn disable_mfa(&self, actor: &Actor, code: &str) -> Result<()> {
+    /// `Invalid` for a wrong password, when MFA is off or the code is wrong; `RateLimited`
+    /// past the limits.
+    pub fn disable_mfa(&self, actor: &Actor, password: &str, code: &str, ip: &str) -> Result<()> {
         let p = &self.ports;
+        let now = p.clock.now();
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
+        let keys = self.reauth(&account, password, ip, now)?;
         if !account.mfa.enabled {
             return Err(Error::invalid("mfa", "not_enabled", "MFA is not enabled"));
         }
         if !self.second_factor_ok(&account, code)? {
+            self.record_failed_login(&account, ip, "mfa", now)?;
             return Err(Error::invalid("code", "invalid", "the code is not valid"));
         }
         let account = p.accounts.account(actor.org_id(), actor.user_id())?;
         let mut updated = account.clone();
-        updated.mfa = Default::default();
+        updated.mfa = MfaState::default();
+        let write = self.account_notice(
+            &account.user,
+            "user.mfa_disable",
+            AccountNoticeKind::MfaDisabled,
+            None,
+            now,
+        );
         p.accounts
-            .update_account(&updated, account.version, &WriteSet::default())?;
+            .update_account(&updated, account.version, &write)?;
+        self.reauth_done(keys, now)?;
         Ok(())
+    }
+
+    /// Replaces the recovery codes with ten new ones (the old ones stop working); needs the
+    /// password and MFA on.
+    ///
+    /// # Errors
+    /// `Invalid` for a wrong password or when MFA is off; `RateLimited` past the limits.
+    pub fn replace_recovery_codes(
+        &self,
+        actor: &Actor,
+        password: &str,
+        ip: &str,
+    ) -> Result<Vec<String>> {
+        let p = &self.ports;
+        let now = p.clock.now();
+        let account = p.accounts.account(actor.org_id(), actor.user_id())?;
+        let keys = self.reauth(&account, password, ip, now)?;
+        if !account.mfa.enabled {
+            return Err(Error::invalid("mfa", "not_enabled", "MFA is not enabled"));
+        }
+        let codes = self.new_recovery_codes();
+        let mut updated = account.clone();
+        updated.mfa.recovery_codes = codes.iter().map(|c| p.opaque.digest(c)).collect();
+        let write = self.security_write(&account.user, "user.mfa_recovery_codes", now, None);
+        p.accounts
+            .update_account(&updated, account.version, &write)?;
+        self.reauth_done(keys, now)?;
+        Ok(codes)
     }
 }

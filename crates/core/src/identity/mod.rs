@@ -10,8 +10,10 @@ mod audit;
 mod authenticate;
 mod login;
 mod mfa;
+mod mfa_reset;
 mod password;
 mod register;
+mod throttle;
 mod validate;
 
 #[cfg(test)]
@@ -26,11 +28,12 @@ pub use audit::{AuditPage, AuditTrail, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE};
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
 pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
+pub use throttle::Limits;
 
 use crate::ids::OrgId;
 use crate::ports::{
-    AccountStore, AdminStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher, SecretBox,
-    SessionStore, Throttle, TokenIssuer, Totp,
+    AccountStore, AdminStore, AttemptStore, Clock, IdGenerator, OpaqueTokens, PasswordHasher,
+    SecretBox, SessionStore, TokenIssuer, Totp,
 };
 
 /// Settings of the authentication use cases.
@@ -40,12 +43,18 @@ pub struct AuthSettings {
     pub registration_org: Option<OrgId>,
     /// How long a refresh token (and so a login session without activity) lives.
     pub refresh_ttl: TimeDelta,
+    /// How long a login session lives from its sign-in, however often it is refreshed.
+    pub session_lifetime: TimeDelta,
+    /// How long after a rotation the used refresh token still gets the same successor.
+    pub refresh_grace: TimeDelta,
     /// How long a password-reset token lives.
     pub reset_ttl: TimeDelta,
     /// How long an e-mail verification token lives.
     pub verification_ttl: TimeDelta,
     /// Product name in the `otpauth://` URI.
     pub issuer_name: String,
+    /// Attempt limits of sign-in, MFA, reset and registration.
+    pub limits: Limits,
 }
 
 impl Default for AuthSettings {
@@ -53,9 +62,12 @@ impl Default for AuthSettings {
         Self {
             registration_org: None,
             refresh_ttl: TimeDelta::days(30),
+            session_lifetime: TimeDelta::days(30),
+            refresh_grace: TimeDelta::seconds(30),
             reset_ttl: TimeDelta::hours(1),
             verification_ttl: TimeDelta::days(2),
             issuer_name: "Servicedesk".into(),
+            limits: Limits::default(),
         }
     }
 }
@@ -79,8 +91,8 @@ pub struct AuthPorts {
     pub secrets: Arc<dyn SecretBox>,
     /// Random opaque tokens and their digests.
     pub opaque: Arc<dyn OpaqueTokens>,
-    /// Attempt limits.
-    pub throttle: Arc<dyn Throttle>,
+    /// Attempt counters shared by every server process, and failed sign-ins.
+    pub attempts: Arc<dyn AttemptStore>,
     /// Now.
     pub clock: Arc<dyn Clock>,
     /// Ids.

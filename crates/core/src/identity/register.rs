@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::entities::User;
 use crate::error::{Error, FieldError, Result};
-use crate::events::{AuditRecord, DomainEvent, EventPayload};
+use crate::events::{AccountNoticeKind, AuditRecord, DomainEvent, EventPayload};
 use crate::identity::{Authenticator, validate};
 use crate::ids::{EventId, UserId};
 use crate::ports::{Account, MfaState, StoreError, TokenKind, WriteSet};
@@ -13,12 +13,15 @@ use crate::ports::{Account, MfaState, StoreError, TokenKind, WriteSet};
 impl Authenticator {
     /// Registers a requester in the registration organization, unverified, and queues the
     /// verification mail. Whatever else a client sends, the role is `requester`. An address
-    /// already registered answers the same as a new one (no enumeration) and changes nothing.
+    /// already registered answers the same as a new one (no enumeration), changes nothing
+    /// and sends that address a short "someone tried to register" mail instead.
+    /// Registrations are throttled per client and per address; the organization's
+    /// `registration_closed` setting switches them off (as does the operator).
     ///
     /// # Errors
     /// `Invalid` for a bad address, name or password; `Forbidden` when self-registration is
-    /// off (no registration organization).
-    pub fn register(&self, email: &str, name: &str, password: &str) -> Result<()> {
+    /// off; `RateLimited` past the limits; `Unavailable` when password hashing is busy.
+    pub fn register(&self, email: &str, name: &str, password: &str, ip: &str) -> Result<()> {
         let p = &self.ports;
         let mut errors: Vec<FieldError> = Vec::new();
         let email = validate::email("email", email)
@@ -41,11 +44,14 @@ impl Authenticator {
                 reason: "self-registration is disabled".into(),
             });
         };
+        if p.admin.org_settings(org)?.registration_closed {
+            return Err(Error::Forbidden {
+                reason: "self-registration is disabled".into(),
+            });
+        }
         let now = p.clock.now();
-        let hash = p
-            .hasher
-            .hash(password)
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        self.count_attempt(&self.settings.limits.register(&email, ip), now)?;
+        let hash = p.hasher.try_hash(password)?;
         let user = User {
             id: UserId(p.ids.new_id()),
             org_id: org,
@@ -71,14 +77,16 @@ impl Authenticator {
             now,
             Some(EventPayload::EmailVerificationRequested {
                 user_id: user.id,
-                email,
+                email: email.clone(),
                 name,
                 token: token.clone(),
             }),
         );
         match p.accounts.create_account(&account, &write) {
             Ok(_) => {}
-            Err(StoreError::Duplicate { field: "email" }) => return Ok(()),
+            Err(StoreError::Duplicate { field: "email" }) => {
+                return self.notify_registration_attempt(&email, now);
+            }
             Err(e) => return Err(e.into()),
         }
         p.sessions.issue_token(
@@ -90,6 +98,58 @@ impl Authenticator {
             now + self.settings.verification_ttl,
         )?;
         Ok(())
+    }
+
+    /// Queues the "someone tried to register with your address" mail to an existing account.
+    fn notify_registration_attempt(&self, email: &str, now: DateTime<Utc>) -> Result<()> {
+        let p = &self.ports;
+        let account = match p.accounts.find_by_email(email) {
+            Ok(a) => a,
+            // Gone in the meantime: nobody to tell.
+            Err(StoreError::NotFound(_)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        let write = self.account_notice(
+            &account.user,
+            "user.register_attempt",
+            AccountNoticeKind::RegistrationAttempted,
+            None,
+            now,
+        );
+        p.accounts.record_security_event(&write)?;
+        Ok(())
+    }
+
+    /// A write carrying the audit record `action` about `user` (done by `actor`, the user
+    /// when `None`) and the [`AccountNoticeKind`] mail to them.
+    pub(crate) fn account_notice(
+        &self,
+        user: &User,
+        action: &str,
+        notice: AccountNoticeKind,
+        actor: Option<crate::ids::UserId>,
+        now: DateTime<Utc>,
+    ) -> WriteSet {
+        let mut write = self.security_write(
+            user,
+            action,
+            now,
+            Some(EventPayload::AccountNotice {
+                user_id: user.id,
+                email: user.email.clone(),
+                name: user.name.clone(),
+                notice,
+            }),
+        );
+        if let Some(actor) = actor {
+            for a in &mut write.audit {
+                a.actor_id = Some(actor);
+            }
+            for e in &mut write.events {
+                e.actor_id = Some(actor);
+            }
+        }
+        write
     }
 
     /// Marks the address verified with the token from the verification mail.

@@ -1,6 +1,6 @@
 //! Accounts (users with their credentials), login sessions and single-use tokens.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::entities::User;
 use crate::ids::{OrgId, UserId};
@@ -93,6 +93,25 @@ pub trait AccountStore: Send + Sync {
         write: &WriteSet,
     ) -> Result<Account, StoreError>;
 
+    /// Commits `write` (audit records, outbox events) on its own, without touching any
+    /// account row or version: security notices and audit of attempts.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn record_security_event(&self, write: &WriteSet) -> Result<(), StoreError>;
+
+    /// Deletes at most `limit` accounts that never verified their address and were created
+    /// before `created_before` (their verification token has expired), with their tokens;
+    /// answers how many went.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn purge_unverified(
+        &self,
+        created_before: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<u64, StoreError>;
+
     /// Atomically records TOTP time step `step` as used if it is newer than the last one
     /// used; false when it is not (a replayed or older code).
     ///
@@ -124,8 +143,20 @@ pub enum Rotation {
         /// Its user.
         user_id: UserId,
     },
-    /// The token was already used: someone replayed it, so the whole family is now revoked
-    /// (AUTH-2).
+    /// The token was used moments ago (within the grace period): a second tab refreshing
+    /// at the same time. It gets the same successor again (sealed, as stored).
+    Grace {
+        /// The session (family) id.
+        session_id: String,
+        /// Its organization.
+        org_id: OrgId,
+        /// Its user.
+        user_id: UserId,
+        /// The successor refresh token, sealed with the secret box.
+        successor_sealed: String,
+    },
+    /// The token was already used, before the grace period: someone replayed it, so the
+    /// whole family is now revoked (AUTH-2).
     Reused,
     /// Unknown, expired, or its family was revoked.
     Invalid,
@@ -149,17 +180,31 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<String, StoreError>;
 
     /// Exchanges refresh token `digest` for `new_digest` in one transaction (see
-    /// [`Rotation`]).
+    /// [`Rotation`]), keeping `new_sealed` (the new token, sealed) with the used one for
+    /// `grace`. A session older than `lifetime` (from its sign-in) is `Invalid`, and no
+    /// token outlives it: the new token expires at `expires_at` or at the session's end,
+    /// whichever is first.
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
+    #[allow(clippy::too_many_arguments)]
     fn rotate(
         &self,
         digest: &str,
         new_digest: &str,
+        new_sealed: &str,
         now: DateTime<Utc>,
         expires_at: DateTime<Utc>,
+        grace: TimeDelta,
+        lifetime: TimeDelta,
     ) -> Result<Rotation, StoreError>;
+
+    /// Forgets the sealed successors of tokens used before `before` (past their grace);
+    /// answers how many.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn forget_successors(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 
     /// Revokes session `session_id` of `org` (logout).
     ///
@@ -216,6 +261,17 @@ pub trait SessionStore: Send + Sync {
         expires_at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
+    /// Whose the unused, unexpired token of `kind` is, without using it.
+    ///
+    /// # Errors
+    /// `NotFound("token")` when unknown, used, expired or of another kind.
+    fn peek_token(
+        &self,
+        kind: TokenKind,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(OrgId, UserId), StoreError>;
+
     /// Uses the token: succeeds once, before expiry; answers whose it was.
     ///
     /// # Errors
@@ -228,18 +284,194 @@ pub trait SessionStore: Send + Sync {
     ) -> Result<(OrgId, UserId), StoreError>;
 }
 
-/// Attempt limits for login, MFA and reset (AUTH-7).
+/// How one attempt counter answers (AUTH-7, issue 9 point 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptPolicy {
+    /// `max_failures` counted attempts within `window` hold the key for `lockout`: further
+    /// attempts are refused (429) until then. Used per (account, client) and per client.
+    Lockout {
+        /// Attempts counted before the key is held.
+        max_failures: u32,
+        /// How long counted attempts are remembered.
+        window: TimeDelta,
+        /// How long a held key stays held.
+        lockout: TimeDelta,
+    },
+    /// Past `free_failures` counted attempts within `window`, each further attempt must wait
+    /// a delay that doubles from one second up to `max_delay`; the key is never held longer.
+    /// Used per account, so an attacker elsewhere cannot lock the owner out.
+    Delay {
+        /// Attempts without any delay.
+        free_failures: u32,
+        /// How long counted attempts are remembered.
+        window: TimeDelta,
+        /// The longest delay.
+        max_delay: TimeDelta,
+    },
+}
+
+/// The stored state of one attempt counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptCounter {
+    /// Attempts counted in the current window.
+    pub failures: u32,
+    /// When the current window started.
+    pub window_started_at: DateTime<Utc>,
+    /// No attempt is accepted before this instant.
+    pub next_allowed_at: Option<DateTime<Utc>>,
+}
+
+impl AttemptPolicy {
+    fn window(self) -> TimeDelta {
+        match self {
+            Self::Lockout { window, .. } | Self::Delay { window, .. } => window,
+        }
+    }
+
+    /// `Some(seconds)` (at least 1, rounded up) while `counter` refuses attempts at `now`.
+    pub fn refusal(self, counter: Option<&AttemptCounter>, now: DateTime<Utc>) -> Option<u64> {
+        let until = counter?.next_allowed_at.filter(|t| *t > now)?;
+        let millis = (until - now).num_milliseconds().max(0);
+        Some(
+            u64::try_from((millis + 999) / 1000)
+                .unwrap_or(u64::MAX)
+                .max(1),
+        )
+    }
+
+    /// When a counter that has counted `failures` attempts (the last at `now`) next accepts one.
+    fn next_allowed(self, failures: u32, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Lockout {
+                max_failures,
+                lockout,
+                ..
+            } => (failures >= max_failures.max(1)).then(|| now + lockout),
+            Self::Delay {
+                free_failures,
+                max_delay,
+                ..
+            } => {
+                let over = failures.checked_sub(free_failures)?.checked_sub(1)?;
+                let secs = 1i64.checked_shl(over.min(30)).unwrap_or(i64::MAX);
+                Some(now + TimeDelta::seconds(secs).min(max_delay))
+            }
+        }
+    }
+
+    /// The counter after one more attempt at `now` (the caller has checked [`Self::refusal`]).
+    pub fn count(self, counter: Option<&AttemptCounter>, now: DateTime<Utc>) -> AttemptCounter {
+        let (failures, started) = match counter {
+            Some(c) if c.window_started_at + self.window() > now => {
+                (c.failures.saturating_add(1), c.window_started_at)
+            }
+            _ => (1, now),
+        };
+        AttemptCounter {
+            failures,
+            window_started_at: started,
+            next_allowed_at: self.next_allowed(failures, now),
+        }
+    }
+
+    /// The counter with its last attempt taken back (it turned out not to be a failure).
+    pub fn refund(self, counter: &AttemptCounter, now: DateTime<Utc>) -> AttemptCounter {
+        let failures = counter.failures.saturating_sub(1);
+        AttemptCounter {
+            failures,
+            window_started_at: counter.window_started_at,
+            next_allowed_at: self.next_allowed(failures, now),
+        }
+    }
+
+    /// True when a counter holds nothing that affects an answer at `now` (it may be dropped).
+    pub fn is_spent(self, counter: &AttemptCounter, now: DateTime<Utc>) -> bool {
+        counter.window_started_at + self.window() <= now
+            && counter.next_allowed_at.is_none_or(|t| t <= now)
+    }
+}
+
+/// One counter an attempt is checked and counted against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptKey {
+    /// The counter's name, e.g. `login:account-client:<email>|<address>`.
+    pub key: String,
+    /// How it answers.
+    pub policy: AttemptPolicy,
+}
+
+/// What becomes of a counted attempt once its outcome is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Forget the counter (a success on an account's own counters).
+    Reset,
+    /// Take this attempt back (it was not a failure, or it could not be checked).
+    Refund,
+}
+
+/// A failed sign-in against an existing account, for administrators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedLogin {
+    /// Row id (UUID v7, time-ordered).
+    pub id: uuid::Uuid,
+    /// The account's organization.
+    pub org_id: OrgId,
+    /// The account.
+    pub user_id: UserId,
+    /// The address signed in with.
+    pub email: String,
+    /// The client address as the server determined it.
+    pub client: String,
+    /// What failed: `password`, `mfa`, `inactive`, `throttled`.
+    pub reason: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// Attempt counters shared by every server process (in the database), and the record of
+/// failed sign-ins.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
-pub trait Throttle: Send + Sync {
-    /// `Err(retry_after_secs)` while `key` is locked out.
+pub trait AttemptStore: Send + Sync {
+    /// In one atomic step: when any counter of `keys` refuses at `now`, answer
+    /// `Some(seconds)` (the longest wait) and count nothing; otherwise count one attempt on
+    /// every counter and answer `None`.
     ///
     /// # Errors
-    /// The seconds until another attempt may be made.
-    fn check(&self, key: &str, now: DateTime<Utc>) -> Result<(), u64>;
+    /// `Unavailable` when the store fails.
+    fn attempt(&self, keys: &[AttemptKey], now: DateTime<Utc>) -> Result<Option<u64>, StoreError>;
 
-    /// Counts a failed attempt against `key`.
-    fn failure(&self, key: &str, now: DateTime<Utc>);
+    /// Settles a counted attempt on each of `keys`.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn settle(&self, keys: &[(AttemptKey, Settle)], now: DateTime<Utc>) -> Result<(), StoreError>;
 
-    /// Forgets `key`'s failures (after a success).
-    fn reset(&self, key: &str);
+    /// Remembers a failed sign-in.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn record_failed_login(&self, failure: &FailedLogin) -> Result<(), StoreError>;
+
+    /// Failed sign-ins of `org`, newest first, older than the row `before` (cursor), at most
+    /// `limit`.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn failed_logins(
+        &self,
+        org: OrgId,
+        before: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Vec<FailedLogin>, StoreError>;
+
+    /// Drops counters whose window ended before `stale_before` and that hold nothing, and
+    /// failed sign-ins older than `forget_before`; answers how many rows went.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn prune_attempts(
+        &self,
+        stale_before: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }

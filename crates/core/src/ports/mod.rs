@@ -21,7 +21,10 @@ mod sla_catalog;
 mod store_error;
 mod webhook;
 
-pub use accounts::{Account, AccountStore, MfaState, Rotation, SessionStore, Throttle, TokenKind};
+pub use accounts::{
+    Account, AccountStore, AttemptCounter, AttemptKey, AttemptPolicy, AttemptStore, FailedLogin,
+    MfaState, Rotation, SessionStore, Settle, TokenKind,
+};
 pub use admin::AdminStore;
 pub use audit_log::{AuditCheck, AuditEntry, AuditLog, AuditQuery};
 pub use clock::{Clock, FixedClock, SystemClock};
@@ -40,8 +43,8 @@ pub use notifications::{
 };
 pub use outbox::{Outbox, OutboxMessage};
 pub use security::{
-    Claims, CryptoError, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox, TokenError,
-    TokenIssuer, TokenPurpose, Totp,
+    Claims, CryptoError, HashFailure, IssuedToken, OpaqueTokens, PasswordHasher, SecretBox,
+    TokenError, TokenIssuer, TokenPurpose, Totp,
 };
 pub use sla_admin::{SlaAdminStore, StoredCalendar, StoredPolicy};
 pub use sla_catalog::{SlaCatalog, SlaPolicyRecord};
@@ -49,7 +52,7 @@ pub use store_error::StoreError;
 pub use webhook::{WebhookEndpoint, WebhookFormat, WebhookMessage, WebhookSender, url_origin};
 
 #[cfg(any(test, feature = "mock"))]
-pub use accounts::{MockAccountStore, MockSessionStore, MockThrottle};
+pub use accounts::{MockAccountStore, MockAttemptStore, MockSessionStore};
 #[cfg(any(test, feature = "mock"))]
 pub use admin::MockAdminStore;
 #[cfg(any(test, feature = "mock"))]

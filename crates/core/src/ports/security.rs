@@ -11,17 +11,64 @@ use crate::ids::{OrgId, UserId};
 #[error("crypto failure: {0}")]
 pub struct CryptoError(pub String);
 
-/// Password hashing.
+/// Why a bounded password hash did not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashFailure {
+    /// Every hashing slot was busy and the wait was over: retry after this many seconds.
+    #[error("password hashing is busy; retry after {retry_after_secs} s")]
+    Busy {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// The hasher failed.
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl From<HashFailure> for crate::Error {
+    fn from(e: HashFailure) -> Self {
+        match e {
+            HashFailure::Busy { retry_after_secs } => crate::Error::Unavailable {
+                reason: "the server is busy checking passwords".into(),
+                retry_after_secs,
+            },
+            HashFailure::Crypto(e) => crate::Error::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Password hashing. A bounded implementation runs at most as many hashes at once as it
+/// has slots and lets a few callers wait briefly; [`PasswordHasher::try_hash`] and
+/// [`PasswordHasher::try_verify`] then report a full bound as [`HashFailure::Busy`]
+/// (answered as 503), where [`PasswordHasher::hash`] / [`PasswordHasher::verify`] can only
+/// fail or say no.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait PasswordHasher: Send + Sync {
     /// A salted, slow hash of `password` in PHC string form (argon2id).
     ///
     /// # Errors
-    /// When the hasher is misconfigured.
+    /// When the hasher is misconfigured (or, when bounded, busy).
     fn hash(&self, password: &str) -> Result<String, CryptoError>;
 
-    /// True when `password` matches `hash`; false for a mismatch or an unreadable hash.
+    /// True when `password` matches `hash`; false for a mismatch or an unreadable hash (or,
+    /// when bounded, a full bound).
     fn verify(&self, password: &str, hash: &str) -> bool;
+
+    /// [`PasswordHasher::hash`], telling a full bound apart.
+    ///
+    /// # Errors
+    /// `Busy` when the bound is full; `Crypto` when hashing fails.
+    fn try_hash(&self, password: &str) -> Result<String, HashFailure> {
+        Ok(self.hash(password)?)
+    }
+
+    /// [`PasswordHasher::verify`], telling a full bound apart.
+    ///
+    /// # Errors
+    /// `Busy` when the bound is full.
+    fn try_verify(&self, password: &str, hash: &str) -> Result<bool, HashFailure> {
+        Ok(self.verify(password, hash))
+    }
 }
 
 /// What a token is for. An access token cannot be used as an MFA challenge or vice versa.

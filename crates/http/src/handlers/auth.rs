@@ -1,13 +1,13 @@
 //! `/auth/*` (AUTH-1..7).
 
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use servicedesk_core::identity::{LoginOutcome, TokenPair};
 
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser, client_ip};
 use crate::handlers::block;
-use crate::problem::{ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 
 fn tokens(pair: TokenPair) -> TokenResponse {
     TokenResponse {
@@ -23,7 +23,9 @@ fn tokens(pair: TokenPair) -> TokenResponse {
     (status = 200, description = "Signed in, or MFA required", body = TokenResponse),
     (status = 401, description = "Bad credentials", body = Problem),
     (status = 403, description = "Address not verified", body = Problem),
-    (status = 429, description = "Throttled", body = Problem)))]
+    (status = 422, body = Problem),
+    (status = 429, description = "Throttled", body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -79,58 +81,130 @@ pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> ApiResult<Htt
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Start TOTP enrolment.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), responses(
-    (status = 200, body = MfaEnableResponse), (status = 422, body = Problem)))]
+/// Start TOTP enrolment (needs the current password; throttled like sign-in).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+    (status = 200, body = MfaEnableResponse), (status = 401, body = Problem),
+    (status = 422, description = "Wrong password, or MFA already on", body = Problem),
+    (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/enable")]
-pub async fn mfa_enable(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
-    let e = block(move || state.auth.enable_mfa(&user.actor)).await?;
+pub async fn mfa_enable(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: ApiJson<PasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let password = body.into_inner().password;
+    let e = block(move || state.auth.enable_mfa(&user.actor, &password, &ip)).await?;
     Ok(HttpResponse::Ok().json(MfaEnableResponse {
         secret: e.secret,
         otpauth_uri: e.otpauth_uri,
     }))
 }
 
-/// Activate TOTP with a first code; returns recovery codes.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
-    (status = 200, body = RecoveryCodesResponse), (status = 422, body = Problem)))]
+/// Activate TOTP with the password and a first code; returns recovery codes.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+    (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
+    (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/confirm")]
 pub async fn mfa_confirm(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
-    body: ApiJson<CodeRequest>,
+    body: ApiJson<PasswordCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.into_inner().code;
-    let codes = block(move || state.auth.confirm_mfa(&user.actor, &code)).await?;
+    let ip = client_ip(&req);
+    let b = body.into_inner();
+    let codes = block(move || {
+        state
+            .auth
+            .confirm_mfa(&user.actor, &b.password, &b.code, &ip)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(RecoveryCodesResponse {
         recovery_codes: codes,
     }))
 }
 
-/// Turn TOTP off (needs a current or recovery code).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = CodeRequest, responses(
-    (status = 204), (status = 422, body = Problem)))]
+/// Turn TOTP off (needs the password and a current or recovery code); the user is mailed.
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+    (status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
+    (status = 429, body = Problem), (status = 503, body = Problem)))]
 #[post("/auth/mfa/disable")]
 pub async fn mfa_disable(
     state: web::Data<AppState>,
+    req: HttpRequest,
     user: AuthUser,
-    body: ApiJson<CodeRequest>,
+    body: ApiJson<PasswordCodeRequest>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.into_inner().code;
-    block(move || state.auth.disable_mfa(&user.actor, &code)).await?;
+    let ip = client_ip(&req);
+    let b = body.into_inner();
+    block(move || {
+        state
+            .auth
+            .disable_mfa(&user.actor, &b.password, &b.code, &ip)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Replace the recovery codes with ten new ones (needs the password; MFA on).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+    (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
+    (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
+#[post("/auth/mfa/recovery-codes")]
+pub async fn mfa_recovery_codes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    user: AuthUser,
+    body: ApiJson<PasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
+    let password = body.into_inner().password;
+    let codes = block(move || {
+        state
+            .auth
+            .replace_recovery_codes(&user.actor, &password, &ip)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RecoveryCodesResponse {
+        recovery_codes: codes,
+    }))
+}
+
+/// Reset a user's MFA and revoke all their sessions (needs `user:update`; audited; the
+/// user is mailed).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user")), responses(
+    (status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+    (status = 404, body = Problem)))]
+#[post("/users/{id}/mfa/reset")]
+pub async fn reset_user_mfa(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let target = servicedesk_core::ids::UserId(id.into_inner());
+    block(move || state.auth.reset_user_mfa(&user.actor, target)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Self-register as a requester; a verification mail follows.
 #[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RegisterRequest, responses(
-    (status = 202, description = "Registered (or already registered): check the mailbox"), (status = 422, body = Problem)))]
+    (status = 202, description = "Registered (or already registered): check the mailbox"),
+    (status = 403, description = "Self-registration is off", body = Problem),
+    (status = 422, body = Problem),
+    (status = 429, description = "Too many registrations from this client or for this address", body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/register")]
 pub async fn register(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ApiJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
+    let ip = client_ip(&req);
     let b = body.into_inner();
-    block(move || state.auth.register(&b.email, &b.name, &b.password)).await?;
+    block(move || state.auth.register(&b.email, &b.name, &b.password, &ip)).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -162,9 +236,11 @@ pub async fn password_reset(
     Ok(HttpResponse::Accepted().finish())
 }
 
-/// Set a new password with the mailed token; every session is revoked.
+/// Set a new password with the mailed token; every session is revoked. A refused
+/// password leaves the token usable.
 #[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordConfirmRequest, responses(
-    (status = 204), (status = 422, body = Problem)))]
+    (status = 204), (status = 422, body = Problem),
+    (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
 #[post("/auth/password-confirm")]
 pub async fn password_confirm(
     state: web::Data<AppState>,
@@ -173,4 +249,35 @@ pub async fn password_confirm(
     let b = body.into_inner();
     block(move || state.auth.confirm_password_reset(&b.token, &b.new_password)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Recent failed sign-ins of the caller's organization, newest first (admins: needs
+/// `audit_event:read` for the organization).
+#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])),
+    params(FailedLoginQuery), responses(
+    (status = 200, body = FailedLoginPage), (status = 401, body = Problem),
+    (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/auth/failed-logins")]
+pub async fn failed_logins(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: web::Query<FailedLoginQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            "out_of_range",
+            "limit is 1 to 200",
+        ));
+    }
+    let rows = block(move || state.auth.failed_logins(&user.actor, q.cursor, limit)).await?;
+    let next_cursor = (rows.len() == limit as usize)
+        .then(|| rows.last().map(|r| r.id.to_string()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(FailedLoginPage {
+        items: rows.into_iter().map(FailedLoginDto::from).collect(),
+        next_cursor,
+    }))
 }

@@ -279,6 +279,9 @@ pub struct OrgSettingsDto {
     #[serde(default, deserialize_with = "crate::dto::whole::opt")]
     #[schema(minimum = 1, maximum = 3650)]
     pub auto_close_days: Option<u32>,
+    /// Self-registration into this organization is off (default `false`).
+    #[serde(default)]
+    pub registration_closed: bool,
 }
 
 /// The caller's inbox, newest first.
@@ -506,6 +509,7 @@ pub async fn org_settings(
     let s = block(move || state.admin.org_settings(&user.actor, org)).await?;
     Ok(HttpResponse::Ok().json(OrgSettingsDto {
         auto_close_days: s.auto_close_days,
+        registration_closed: s.registration_closed,
     }))
 }
 
@@ -520,12 +524,15 @@ pub async fn update_org_settings(
     body: ApiJson<OrgSettingsDto>,
 ) -> ApiResult<HttpResponse> {
     let org = OrgId(id.into_inner());
+    let body = body.into_inner();
     let settings = OrgSettings {
-        auto_close_days: body.into_inner().auto_close_days,
+        auto_close_days: body.auto_close_days,
+        registration_closed: body.registration_closed,
     };
     let s = block(move || state.admin.update_org_settings(&user.actor, org, settings)).await?;
     Ok(HttpResponse::Ok().json(OrgSettingsDto {
         auto_close_days: s.auto_close_days,
+        registration_closed: s.registration_closed,
     }))
 }
 

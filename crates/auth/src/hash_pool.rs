@@ -1,0 +1,231 @@
+//! The one bound on password hashing (issue 9 point 5): every argon2 hash and verification
+//! of the process runs on a fixed set of worker threads, one per core, so at most `workers`
+//! hashes hold their memory (argon2's `m_cost`) at once and no other thread ever allocates
+//! it. Up to `queue` callers wait, each at most `max_wait` for its hash to start; past that,
+//! or with the queue full, the caller hears [`HashFailure::Busy`] (503 with `Retry-After`).
+
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use servicedesk_core::ports::{CryptoError, HashFailure, PasswordHasher};
+
+use crate::Argon2Hasher;
+
+/// How long a caller waits for its hash to start by default.
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(2);
+
+enum Work {
+    Hash(String),
+    Verify(String, String),
+}
+
+enum Done {
+    Hashed(Result<String, CryptoError>),
+    Verified(bool),
+    /// Not started before its deadline.
+    Late,
+}
+
+struct Job {
+    work: Work,
+    start_by: Instant,
+    reply: mpsc::Sender<Done>,
+}
+
+/// A bounded argon2id hasher ([`PasswordHasher`]): `workers` threads, `queue` waiting
+/// callers, `max_wait` each.
+pub struct HashPool {
+    jobs: SyncSender<Job>,
+    workers: usize,
+    m_cost_kib: u32,
+    max_wait: Duration,
+}
+
+impl std::fmt::Debug for HashPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HashPool")
+            .field("workers", &self.workers)
+            .field("m_cost_kib", &self.m_cost_kib)
+            .field("max_wait", &self.max_wait)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HashPool {
+    /// `workers` threads (at least 1) hashing with `hasher`, up to `queue` callers waiting
+    /// at most `max_wait` each.
+    ///
+    /// # Errors
+    /// When a worker thread cannot be started.
+    pub fn new(
+        hasher: Argon2Hasher,
+        workers: usize,
+        queue: usize,
+        max_wait: Duration,
+    ) -> Result<Self, CryptoError> {
+        let workers = workers.max(1);
+        let m_cost_kib = hasher.m_cost_kib();
+        let (jobs, rx) = mpsc::sync_channel::<Job>(queue);
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..workers {
+            let (rx, hasher) = (rx.clone(), hasher.clone());
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || work(&rx, &hasher))
+                .map_err(|e| CryptoError(format!("cannot start a hashing thread: {e}")))?;
+        }
+        Ok(Self {
+            jobs,
+            workers,
+            m_cost_kib,
+            max_wait,
+        })
+    }
+
+    /// One worker per core, four waiting callers per worker, two seconds' wait.
+    ///
+    /// # Errors
+    /// When a worker thread cannot be started.
+    pub fn for_this_machine(hasher: Argon2Hasher) -> Result<Self, CryptoError> {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Self::new(hasher, cores, 4 * cores, DEFAULT_MAX_WAIT)
+    }
+
+    /// Hashes running at most at once.
+    #[must_use]
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
+    /// Memory one hash holds, KiB.
+    #[must_use]
+    pub fn m_cost_kib(&self) -> u32 {
+        self.m_cost_kib
+    }
+
+    fn busy(&self) -> HashFailure {
+        HashFailure::Busy {
+            retry_after_secs: self.max_wait.as_secs().max(1),
+        }
+    }
+
+    fn run(&self, work: Work) -> Result<Done, HashFailure> {
+        let (reply, answer) = mpsc::channel();
+        let job = Job {
+            work,
+            start_by: Instant::now() + self.max_wait,
+            reply,
+        };
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(self.busy()),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(CryptoError("the hashing threads are gone".into()).into());
+            }
+        }
+        match answer.recv() {
+            Ok(Done::Late) => Err(self.busy()),
+            Ok(done) => Ok(done),
+            Err(_) => Err(CryptoError("a hashing thread failed".into()).into()),
+        }
+    }
+}
+
+fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher) {
+    loop {
+        let job = {
+            let rx = rx.lock().unwrap_or_else(PoisonError::into_inner);
+            match rx.recv() {
+                Ok(job) => job,
+                // The pool was dropped.
+                Err(_) => return,
+            }
+        };
+        let done = if Instant::now() > job.start_by {
+            Done::Late
+        } else {
+            match &job.work {
+                Work::Hash(pw) => Done::Hashed(hasher.hash(pw)),
+                Work::Verify(pw, hash) => Done::Verified(hasher.verify(pw, hash)),
+            }
+        };
+        // The caller may have gone; nothing to do then.
+        let _ = job.reply.send(done);
+    }
+}
+
+impl PasswordHasher for HashPool {
+    fn hash(&self, password: &str) -> Result<String, CryptoError> {
+        self.try_hash(password).map_err(|e| match e {
+            HashFailure::Crypto(e) => e,
+            busy @ HashFailure::Busy { .. } => CryptoError(busy.to_string()),
+        })
+    }
+
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        self.try_verify(password, hash).unwrap_or(false)
+    }
+
+    fn try_hash(&self, password: &str) -> Result<String, HashFailure> {
+        match self.run(Work::Hash(password.to_owned()))? {
+            Done::Hashed(r) => Ok(r?),
+            _ => Err(CryptoError("unexpected hashing answer".into()).into()),
+        }
+    }
+
+    fn try_verify(&self, password: &str, hash: &str) -> Result<bool, HashFailure> {
+        match self.run(Work::Verify(password.to_owned(), hash.to_owned()))? {
+            Done::Verified(ok) => Ok(ok),
+            _ => Err(CryptoError("unexpected hashing answer".into()).into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_and_verifies_through_the_workers() {
+        let pool = HashPool::new(Argon2Hasher::fast_for_tests(), 2, 4, DEFAULT_MAX_WAIT).unwrap();
+        let hash = pool.try_hash("pw").unwrap();
+        assert!(pool.try_verify("pw", &hash).unwrap());
+        assert!(!pool.try_verify("nope", &hash).unwrap());
+        assert!(pool.verify("pw", &hash));
+    }
+
+    #[test]
+    fn a_full_bound_answers_busy_instead_of_queueing_forever() {
+        // One slow worker, one waiting place, a short wait.
+        let slow = Argon2Hasher::new(64 * 1024, 8, 1).unwrap();
+        let pool = Arc::new(HashPool::new(slow, 1, 1, Duration::from_millis(50)).unwrap());
+        let results: Vec<Result<String, HashFailure>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let pool = pool.clone();
+                    s.spawn(move || pool.try_hash("pw"))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let busy = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r,
+                    Err(HashFailure::Busy {
+                        retry_after_secs: 1
+                    })
+                )
+            })
+            .count();
+        let done = results.iter().filter(|r| r.is_ok()).count();
+        assert!(done >= 1, "{results:?}");
+        assert!(
+            busy >= 4,
+            "at most one running and one waiting: {results:?}"
+        );
+        assert_eq!(busy + done, 6);
+    }
+}

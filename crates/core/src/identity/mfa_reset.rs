@@ -1,0 +1,65 @@
+//! An administrator resets a user's second factor and signs them out everywhere (issue 9
+//! point 3): for a user who lost their authenticator and recovery codes.
+
+use servicedesk_rbac::{Action, Decision, ResourceKind, ResourceRef};
+
+use crate::actor::Actor;
+use crate::error::{Error, Result};
+use crate::events::AccountNoticeKind;
+use crate::identity::Authenticator;
+use crate::ids::UserId;
+use crate::ports::{MfaState, StoreError};
+
+impl Authenticator {
+    /// Turns `user`'s MFA off (secret and recovery codes gone) and revokes every session
+    /// of theirs; audited with the admin as actor, and the user is mailed. Needs
+    /// `user:update` on the user; a user of another organization answers `NotFound`.
+    ///
+    /// # Errors
+    /// `Forbidden` without `user:update`; `NotFound` for an unknown or foreign user.
+    pub fn reset_user_mfa(&self, actor: &Actor, user: UserId) -> Result<()> {
+        let p = &self.ports;
+        if actor.scope(ResourceKind::User, Action::Update).is_none() {
+            return Err(Error::Forbidden {
+                reason: "resetting a user's MFA needs user:update".into(),
+            });
+        }
+        let account = match p.accounts.account(actor.org_id(), user) {
+            Ok(a) => a,
+            Err(StoreError::NotFound(_)) => return Err(Error::NotFound { entity: "user" }),
+            Err(e) => return Err(e.into()),
+        };
+        let resource = ResourceRef {
+            kind: ResourceKind::User,
+            org_id: actor.org_id().0,
+            requester_id: Some(user.0),
+            assignee_id: None,
+            team_id: None,
+        };
+        match actor.decide(Action::Update, &resource) {
+            Decision::Allow(_) => {}
+            Decision::Deny(reason) if reason.hides_existence() => {
+                return Err(Error::NotFound { entity: "user" });
+            }
+            Decision::Deny(reason) => {
+                return Err(Error::Forbidden {
+                    reason: reason.to_string(),
+                });
+            }
+        }
+        let now = p.clock.now();
+        let mut updated = account.clone();
+        updated.mfa = MfaState::default();
+        let write = self.account_notice(
+            &account.user,
+            "user.mfa_reset",
+            AccountNoticeKind::MfaResetByAdmin,
+            Some(actor.user_id()),
+            now,
+        );
+        p.accounts
+            .update_account(&updated, account.version, &write)?;
+        p.sessions.revoke_all_sessions(actor.org_id(), user, now)?;
+        Ok(())
+    }
+}

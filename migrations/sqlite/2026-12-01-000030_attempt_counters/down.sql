@@ -1,0 +1,2 @@
+DROP TABLE failed_logins;
+DROP TABLE auth_attempts;
