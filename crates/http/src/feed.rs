@@ -469,7 +469,10 @@ mod tests {
             .collect();
         assert_eq!(hub.sockets_of(ada), 10);
         assert!(hub.subscribe_for(ada).is_none(), "the 11th is refused");
-        assert!(hub.subscribe_for(bob).is_some(), "another user is not limited");
+        assert!(
+            hub.subscribe_for(bob).is_some(),
+            "another user is not limited"
+        );
         held.pop();
         assert_eq!(hub.sockets_of(ada), 9);
         held.push(hub.subscribe_for(ada).expect("a slot came back"));
@@ -481,7 +484,12 @@ mod tests {
     fn sockets_holding_one_token_share_one_recheck_per_interval() {
         use std::sync::atomic::AtomicUsize;
         let hub = Arc::new(FeedHub::default());
-        let actor = Actor::new(UserId(Uuid::now_v7()), OrgId(Uuid::now_v7()), vec![], vec![]);
+        let actor = Actor::new(
+            UserId(Uuid::now_v7()),
+            OrgId(Uuid::now_v7()),
+            vec![],
+            vec![],
+        );
         let runs = Arc::new(AtomicUsize::new(0));
         let system = actix_web::rt::System::new();
         let check = |token: &'static str, answer: Recheck| {
@@ -522,6 +530,10 @@ mod tests {
         ));
         system.block_on(check("t3", Recheck::Unknown));
         system.block_on(check("t3", Recheck::Unknown));
-        assert_eq!(runs.load(Ordering::SeqCst), 4, "unknown answers are retried");
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            4,
+            "unknown answers are retried"
+        );
     }
 }
