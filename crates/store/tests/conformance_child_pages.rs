@@ -15,6 +15,9 @@ use common::*;
 
 conformance!(pages_of_comments_history_and_tasks);
 
+/// One page read: the rows (as text) and the next cursor.
+type PageRead<'a> = &'a dyn Fn(&ChildQuery) -> (Vec<String>, Option<String>);
+
 fn pages_of_comments_history_and_tasks(store: &Store) {
     let fx = org_fixture(store, "A");
     let other = org_fixture(store, "B");
@@ -44,20 +47,19 @@ fn pages_of_comments_history_and_tasks(store: &Store) {
         );
     }
 
-    let all_pages =
-        |query: &ChildQuery, read: &dyn Fn(&ChildQuery) -> (Vec<String>, Option<String>)| {
-            let mut q = query.clone();
-            let mut out = Vec::new();
-            loop {
-                let (rows, next) = read(&q);
-                assert!(rows.len() <= q.limit as usize);
-                out.extend(rows);
-                match next {
-                    Some(c) => q.cursor = Some(c),
-                    None => return out,
-                }
+    let all_pages = |query: &ChildQuery, read: PageRead<'_>| {
+        let mut q = query.clone();
+        let mut out = Vec::new();
+        loop {
+            let (rows, next) = read(&q);
+            assert!(rows.len() <= q.limit as usize);
+            out.extend(rows);
+            match next {
+                Some(c) => q.cursor = Some(c),
+                None => return out,
             }
-        };
+        }
+    };
     let comments = |q: &ChildQuery| {
         let p = store.comments_page(fx.org, inc.id, q).unwrap();
         (p.items.into_iter().map(|c| c.body).collect(), p.next_cursor)
