@@ -164,7 +164,7 @@ fn another_requesters_incident_is_not_found(backend: Backend) {
     let r = app.get(&alice.session.access, &format!("/incidents/{id}/comments"));
     r.status_is(200);
     assert!(
-        r.body.as_array().unwrap().is_empty(),
+        r.body["items"].as_array().unwrap().is_empty(),
         "Bob's comment did not land: {}",
         r.text
     );
@@ -409,8 +409,7 @@ fn stale_if_match_conflicts_and_changes_nothing(backend: Backend) {
     assert_eq!(r.etag(), "\"2\"");
     let r = app.get(&admin.access, &format!("/incidents/{id}/history"));
     r.status_is(200);
-    let titles: Vec<&Value> = r
-        .body
+    let titles: Vec<&Value> = r.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -469,8 +468,7 @@ fn replayed_idempotency_key_returns_the_same_incident(backend: Backend) {
         &admin.access,
         &format!("/incidents/{}/history", first.body["id"].as_str().unwrap()),
     );
-    let creations = r
-        .body
+    let creations = r.body["items"]
         .as_array()
         .unwrap()
         .iter()

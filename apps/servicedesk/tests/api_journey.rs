@@ -364,8 +364,7 @@ fn incident_journey(backend: Backend) {
     // --- The requester sees the public comment, not the internal note. ---
     let r = app.get(&req_s.access, &format!("/incidents/{id}/comments"));
     r.status_is(200);
-    let bodies: Vec<&str> = r
-        .body
+    let bodies: Vec<&str> = r.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -380,7 +379,7 @@ fn incident_journey(backend: Backend) {
         "the requester must not see the internal note: {bodies:?}"
     );
     assert!(
-        r.body
+        r.body["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -396,8 +395,7 @@ fn incident_journey(backend: Backend) {
     // Staff see both.
     let r = app.get(&agent_s.access, &format!("/incidents/{id}/comments"));
     r.status_is(200);
-    let bodies: Vec<&str> = r
-        .body
+    let bodies: Vec<&str> = r.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -448,7 +446,7 @@ fn incident_journey(backend: Backend) {
     // --- History lists the changes. ---
     let r = app.get(&agent_s.access, &format!("/incidents/{id}/history"));
     r.status_is(200);
-    let rows = r.body.as_array().unwrap();
+    let rows = r.body["items"].as_array().unwrap();
     let statuses: Vec<&str> = rows
         .iter()
         .filter(|h| h["field"] == "status")

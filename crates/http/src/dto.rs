@@ -689,6 +689,53 @@ impl From<IncidentView> for IncidentDto {
     }
 }
 
+/// Which page of an incident's comments, history or tasks.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChildPageQuery {
+    /// Page size (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page (of the same list).
+    pub cursor: Option<String>,
+}
+
+impl From<ChildPageQuery> for servicedesk_core::usecases::PageRequest {
+    fn from(q: ChildPageQuery) -> Self {
+        Self {
+            cursor: q.cursor,
+            limit: q.limit,
+        }
+    }
+}
+
+/// A page of comments, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommentPage {
+    /// The rows.
+    pub items: Vec<CommentDto>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of history rows, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    /// The rows.
+    pub items: Vec<HistoryDto>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of tasks, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    /// The rows.
+    pub items: Vec<TaskDto>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
 /// A page of incidents.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentPage {

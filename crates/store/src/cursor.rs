@@ -37,6 +37,30 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
+    /// A cursor of the oldest-first listing `name` (comments, history, tasks) after the
+    /// row at `t` with id `i`.
+    pub(crate) fn child(name: &str, t: NaiveDateTime, i: String) -> Self {
+        Self {
+            s: name.to_owned(),
+            d: "a".to_owned(),
+            r: None,
+            t,
+            i,
+        }
+    }
+
+    /// Decodes a cursor made by [`Cursor::child`] for `name`; anything else is
+    /// `NotFound("cursor")`.
+    pub(crate) fn decode_child(text: &str, name: &str) -> Result<Self, StoreError> {
+        let bad = || StoreError::NotFound("cursor");
+        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| bad())?;
+        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        if cursor.s != name || cursor.d != "a" || cursor.r.is_some() || cursor.i.len() > 64 {
+            return Err(bad());
+        }
+        Ok(cursor)
+    }
+
     /// Decodes a cursor made for `sort`/`direction`; anything else is `NotFound("cursor")`.
     pub(crate) fn decode(
         text: &str,

@@ -4,9 +4,9 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamp};
 use servicedesk_core::entities::{Comment, HistoryEntry, Incident, Task};
-use servicedesk_core::ids::{IncidentId, OrgId, TaskId};
+use servicedesk_core::ids::{CommentId, IncidentId, OrgId, TaskId};
 use servicedesk_core::ports::{
-    Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
+    ChildQuery, Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
     SortDirection, StoreError, Visibility, WriteSet,
 };
 use servicedesk_lifecycle::incident::IncidentState;
@@ -521,6 +521,109 @@ impl IncidentStore for Store {
             .collect()
     }
 
+    fn comments_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<Comment>, StoreError> {
+        let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
+        let mut q = comments::table
+            .filter(comments::org_id.eq(org.to_string()))
+            .filter(comments::incident_id.eq(incident.to_string()))
+            .into_boxed();
+        if !query.internal {
+            q = q.filter(comments::internal.eq(false));
+        }
+        if let Some(text) = query.cursor.as_deref() {
+            let c = Cursor::decode_child(text, "comments")?;
+            q = q.filter(
+                comments::created_at
+                    .gt(c.t)
+                    .or(comments::created_at.eq(c.t).and(comments::id.gt(c.i))),
+            );
+        }
+        let rows = q
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .limit(i64::from(limit) + 1)
+            .load::<CommentRow>(&mut *self.db.conn()?)
+            .map_err(map("comment"))?;
+        page_of(rows, limit, "comments", |r| (r.created_at, r.id.clone()))?
+            .map(CommentRow::into_comment)
+    }
+
+    fn comment(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        id: CommentId,
+    ) -> Result<Comment, StoreError> {
+        comments::table
+            .filter(comments::org_id.eq(org.to_string()))
+            .filter(comments::incident_id.eq(incident.to_string()))
+            .filter(comments::id.eq(id.to_string()))
+            .first::<CommentRow>(&mut *self.db.conn()?)
+            .map_err(map("comment"))?
+            .into_comment()
+    }
+
+    fn history_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<HistoryEntry>, StoreError> {
+        let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
+        let mut q = ticket_history::table
+            .filter(ticket_history::org_id.eq(org.to_string()))
+            .filter(ticket_history::incident_id.eq(incident.to_string()))
+            .into_boxed();
+        if !query.hidden_fields.is_empty() {
+            q = q.filter(ticket_history::field.ne_all(query.hidden_fields.clone()));
+        }
+        if let Some(text) = query.cursor.as_deref() {
+            let c = Cursor::decode_child(text, "history")?;
+            q = q.filter(
+                ticket_history::at
+                    .gt(c.t)
+                    .or(ticket_history::at.eq(c.t).and(ticket_history::id.gt(c.i))),
+            );
+        }
+        let rows = q
+            .order((ticket_history::at.asc(), ticket_history::id.asc()))
+            .limit(i64::from(limit) + 1)
+            .load::<HistoryRow>(&mut *self.db.conn()?)
+            .map_err(map("history"))?;
+        page_of(rows, limit, "history", |r| (r.at, r.id.clone()))?.map(HistoryRow::into_entry)
+    }
+
+    fn tasks_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<Task>, StoreError> {
+        let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
+        let mut q = tasks::table
+            .filter(tasks::org_id.eq(org.to_string()))
+            .filter(tasks::incident_id.eq(incident.to_string()))
+            .into_boxed();
+        if let Some(text) = query.cursor.as_deref() {
+            let c = Cursor::decode_child(text, "tasks")?;
+            q = q.filter(
+                tasks::created_at
+                    .gt(c.t)
+                    .or(tasks::created_at.eq(c.t).and(tasks::id.gt(c.i))),
+            );
+        }
+        let rows = q
+            .order((tasks::created_at.asc(), tasks::id.asc()))
+            .limit(i64::from(limit) + 1)
+            .load::<TaskRow>(&mut *self.db.conn()?)
+            .map_err(map("task"))?;
+        page_of(rows, limit, "tasks", |r| (r.created_at, r.id.clone()))?.map(TaskRow::into_task)
+    }
+
     fn open_task_count(&self, org: OrgId, incident: IncidentId) -> Result<u32, StoreError> {
         let open: Vec<String> = [TaskState::Open, TaskState::InProgress]
             .iter()
@@ -649,6 +752,41 @@ impl IncidentStore for Store {
         .map_err(|e| e.into_store("task"))?
         .into_task()
     }
+}
+
+/// Rows read with `limit + 1`, cut to a page whose cursor (when more follow) names the last
+/// row's key.
+struct RowPage<R> {
+    rows: Vec<R>,
+    next_cursor: Option<String>,
+}
+
+impl<R> RowPage<R> {
+    fn map<T>(self, f: impl Fn(R) -> Result<T, StoreError>) -> Result<Page<T>, StoreError> {
+        Ok(Page {
+            items: self.rows.into_iter().map(f).collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+        })
+    }
+}
+
+fn page_of<R>(
+    mut rows: Vec<R>,
+    limit: u32,
+    name: &str,
+    key: impl Fn(&R) -> (chrono::NaiveDateTime, String),
+) -> Result<RowPage<R>, StoreError> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|last| {
+            let (t, i) = key(last);
+            Cursor::child(name, t, i).encode()
+        })
+    } else {
+        None
+    };
+    Ok(RowPage { rows, next_cursor })
 }
 
 /// How many tasks of the incident are neither done nor cancelled.

@@ -118,12 +118,11 @@ impl NotificationRouter {
         let EventPayload::CommentAdded { comment_id, .. } = &event.payload else {
             return Ok(None);
         };
-        Ok(self
-            .incidents
-            .comments(event.org_id, incident)?
-            .into_iter()
-            .find(|c| c.id == *comment_id)
-            .map(|c| c.body))
+        match self.incidents.comment(event.org_id, incident, *comment_id) {
+            Ok(c) => Ok(Some(c.body)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn route_to_user(

@@ -373,8 +373,8 @@ fn commented(internal: bool) -> (DomainEvent, MockIncidentStore) {
     };
     let mut incidents = live_incident();
     incidents
-        .expect_comments()
-        .returning(move |_, _| Ok(vec![comment.clone()]));
+        .expect_comment()
+        .returning(move |_, _, _| Ok(comment.clone()));
     (event, incidents)
 }
 

@@ -157,6 +157,37 @@ impl IncidentQuery {
     }
 }
 
+/// A page of what hangs off one incident (comments, history, tasks): oldest first, keyset
+/// paged on (time, id) like the incident queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildQuery {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size, 1..=[`ChildQuery::MAX_LIMIT`] (the store clamps).
+    pub limit: u32,
+    /// Comments: include internal work notes.
+    pub internal: bool,
+    /// History: leave out the rows about these fields.
+    pub hidden_fields: Vec<String>,
+}
+
+impl ChildQuery {
+    /// The default page size.
+    pub const DEFAULT_LIMIT: u32 = 50;
+    /// The largest page size.
+    pub const MAX_LIMIT: u32 = 200;
+
+    /// The first page of `limit` rows, everything included.
+    pub fn first(limit: u32) -> Self {
+        Self {
+            cursor: None,
+            limit,
+            internal: true,
+            hidden_fields: Vec::new(),
+        }
+    }
+}
+
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -248,17 +279,64 @@ pub trait IncidentStore: Send + Sync {
     /// `Unavailable` when the store fails; an undecodable cursor answers `NotFound("cursor")`.
     fn list(&self, org: OrgId, query: &IncidentQuery) -> Result<Page<Incident>, StoreError>;
 
-    /// Every comment and note of the incident, oldest first.
+    /// Every comment and note of the incident, oldest first (unbounded: for tools and
+    /// tests; the API pages with [`IncidentStore::comments_page`]).
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
     fn comments(&self, org: OrgId, incident: IncidentId) -> Result<Vec<Comment>, StoreError>;
 
-    /// The incident's history, oldest first.
+    /// The incident's history, oldest first (unbounded: for tools and tests; the API
+    /// pages with [`IncidentStore::history_page`]).
     ///
     /// # Errors
     /// `Unavailable` when the store fails.
     fn history(&self, org: OrgId, incident: IncidentId) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// One page of the incident's comments, oldest first (work notes only when
+    /// `query.internal`).
+    ///
+    /// # Errors
+    /// `NotFound("cursor")` for a cursor this listing did not make; `Unavailable`.
+    fn comments_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<Comment>, StoreError>;
+
+    /// One comment of the incident.
+    ///
+    /// # Errors
+    /// `NotFound` when the incident has no such comment in `org`; `Unavailable`.
+    fn comment(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        id: crate::ids::CommentId,
+    ) -> Result<Comment, StoreError>;
+
+    /// One page of the incident's history, oldest first, without `query.hidden_fields`.
+    ///
+    /// # Errors
+    /// `NotFound("cursor")` for a cursor this listing did not make; `Unavailable`.
+    fn history_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<HistoryEntry>, StoreError>;
+
+    /// One page of the tasks under the incident, oldest first.
+    ///
+    /// # Errors
+    /// `NotFound("cursor")` for a cursor this listing did not make; `Unavailable`.
+    fn tasks_page(
+        &self,
+        org: OrgId,
+        incident: IncidentId,
+        query: &ChildQuery,
+    ) -> Result<Page<Task>, StoreError>;
 
     /// Tasks of the incident that are neither done nor cancelled.
     ///
@@ -279,7 +357,8 @@ pub trait IncidentStore: Send + Sync {
     /// `NotFound` when it does not exist in `org`.
     fn get_task(&self, org: OrgId, id: TaskId) -> Result<Task, StoreError>;
 
-    /// Tasks under the incident, oldest first.
+    /// Tasks under the incident, oldest first (unbounded: for tools and tests; the API
+    /// pages with [`IncidentStore::tasks_page`]).
     ///
     /// # Errors
     /// `Unavailable` when the store fails.

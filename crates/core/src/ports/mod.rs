@@ -33,7 +33,7 @@ pub use directory::Directory;
 pub use feed::LiveFeed;
 pub use ids::{IdGenerator, UuidV7Generator};
 pub use incident_store::{
-    Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
+    ChildQuery, Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
     SortDirection, Visibility, WriteSet,
 };
 pub use notifications::{

@@ -7,11 +7,11 @@ use crate::entities::{Body, Comment, HistoryEntry, Incident};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
 use crate::ids::CommentId;
-use crate::ports::StoreError;
+use crate::ports::Page;
 use crate::usecases::access::{Deleted, authorize, precheck};
 use crate::usecases::record::Record;
 use crate::usecases::sla::first_response;
-use crate::usecases::{IncidentRef, Incidents, Outcome};
+use crate::usecases::{IncidentRef, Incidents, Outcome, PageRequest, paged};
 
 /// How often a comment is retried when a concurrent write bumped the version: a comment
 /// names no version, so losing a race is not the client's conflict.
@@ -112,33 +112,54 @@ impl Incidents {
         })
     }
 
-    /// The comments of an incident, oldest first. Internal notes are left out for actors
-    /// who may not write them (requesters never see them).
+    /// One page of the comments of an incident, oldest first. Internal notes are left out
+    /// (by the store, so pages stay full) for actors who may not write them (requesters
+    /// never see them).
     ///
     /// # Errors
-    /// `NotFound` when the incident is not visible to the actor.
-    pub fn comments(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<Comment>> {
+    /// `Invalid` for a bad limit or cursor; `NotFound` when the incident is not visible to
+    /// the actor.
+    pub fn comments(
+        &self,
+        actor: &Actor,
+        r: IncidentRef,
+        page: &PageRequest,
+    ) -> Result<Page<Comment>> {
+        let mut query = page.query()?;
         let incident = self.load(actor, r, Deleted::Hidden)?;
-        let internal_visible = authorize(actor, Action::CommentInternal, &incident).is_ok();
-        let mut comments = self.store.comments(actor.org_id(), incident.id)?;
-        comments.retain(|c| internal_visible || !c.internal);
-        Ok(comments)
+        query.internal = authorize(actor, Action::CommentInternal, &incident).is_ok();
+        paged(
+            self.store
+                .comments_page(actor.org_id(), incident.id, &query),
+        )
     }
 
-    /// The field-change history of an incident, oldest first. Rows about internal work
-    /// (team, assignee, escalation, SLA bookkeeping, tasks:
+    /// One page of the field-change history of an incident, oldest first. Rows about
+    /// internal work (team, assignee, escalation, SLA bookkeeping, tasks:
     /// [`crate::visibility::STAFF_ONLY_FIELDS`]) are shown to staff only.
     ///
     /// # Errors
-    /// `NotFound` when the incident is not visible to the actor.
-    pub fn history(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<HistoryEntry>> {
+    /// `Invalid` for a bad limit or cursor; `NotFound` when the incident is not visible to
+    /// the actor.
+    pub fn history(
+        &self,
+        actor: &Actor,
+        r: IncidentRef,
+        page: &PageRequest,
+    ) -> Result<Page<HistoryEntry>> {
+        let mut query = page.query()?;
         let incident = self.load(actor, r, Deleted::Hidden)?;
+        if !actor.is_staff() {
+            query.hidden_fields = crate::visibility::STAFF_ONLY_FIELDS
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect();
+        }
+        let mut page = paged(self.store.history_page(actor.org_id(), incident.id, &query))?;
+        // Any other `sla_*` row (a store filters the named ones).
         let staff = actor.is_staff();
-        let mut rows = self
-            .store
-            .history(actor.org_id(), incident.id)
-            .map_err(|e: StoreError| Error::from(e))?;
-        rows.retain(|h| staff || !crate::visibility::staff_only_field(&h.field));
-        Ok(rows)
+        page.items
+            .retain(|h| staff || !crate::visibility::staff_only_field(&h.field));
+        Ok(page)
     }
 }

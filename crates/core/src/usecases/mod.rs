@@ -54,6 +54,50 @@ pub struct Outcome<T> {
     pub events: Vec<DomainEvent>,
 }
 
+/// Which page of an incident's comments, history or tasks (`GET …?limit=&cursor=`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Page size (default 50, 1–200).
+    pub limit: Option<u32>,
+}
+
+impl PageRequest {
+    /// The store query for this page, or the field errors of a bad limit.
+    pub(crate) fn query(&self) -> crate::error::Result<crate::ports::ChildQuery> {
+        use crate::ports::ChildQuery;
+        let limit = self.limit.unwrap_or(ChildQuery::DEFAULT_LIMIT);
+        if limit == 0 || limit > ChildQuery::MAX_LIMIT {
+            return Err(crate::error::Error::invalid(
+                "limit",
+                "out_of_range",
+                format!("must be between 1 and {}", ChildQuery::MAX_LIMIT),
+            ));
+        }
+        Ok(ChildQuery {
+            cursor: self.cursor.clone(),
+            limit,
+            internal: false,
+            hidden_fields: Vec::new(),
+        })
+    }
+}
+
+/// A store page answer, with a cursor the listing did not make as a field error.
+pub(crate) fn paged<T>(
+    result: std::result::Result<crate::ports::Page<T>, crate::ports::StoreError>,
+) -> crate::error::Result<crate::ports::Page<T>> {
+    match result {
+        Err(crate::ports::StoreError::NotFound("cursor")) => Err(crate::error::Error::invalid(
+            "cursor",
+            "invalid",
+            "the cursor is not valid",
+        )),
+        other => Ok(other?),
+    }
+}
+
 /// How a client names an incident: by id or by its human reference (`INC-42`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IncidentRef {

@@ -10,11 +10,11 @@ use crate::entities::{Incident, Task, Title};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
 use crate::ids::{TaskId, UserId};
-use crate::ports::StoreError;
+use crate::ports::{Page, StoreError};
 use crate::priority::Priority;
 use crate::usecases::access::{Deleted, precheck_kind};
 use crate::usecases::record::Record;
-use crate::usecases::{IncidentRef, Incidents, Outcome};
+use crate::usecases::{IncidentRef, Incidents, Outcome, PageRequest, paged};
 
 /// Input of [`Incidents::add_task`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,15 +121,16 @@ impl Incidents {
         })
     }
 
-    /// The tasks under an incident, oldest first. Tasks are internal work: they need
+    /// One page of the tasks under an incident, oldest first. Tasks are internal work: they need
     /// `task:read` (requesters hold none). The incident is loaded first, so one the actor
     /// may not read (another organization's, another requester's) stays `NotFound`, as
     /// everywhere; one they may read answers `Forbidden` without `task:read`.
     ///
     /// # Errors
-    /// `NotFound` when the incident is not visible to the actor; `Forbidden` without
-    /// `task:read` on the incident's tasks.
-    pub fn tasks(&self, actor: &Actor, r: IncidentRef) -> Result<Vec<Task>> {
+    /// `Invalid` for a bad limit or cursor; `NotFound` when the incident is not visible to
+    /// the actor; `Forbidden` without `task:read` on the incident's tasks.
+    pub fn tasks(&self, actor: &Actor, r: IncidentRef, page: &PageRequest) -> Result<Page<Task>> {
+        let query = page.query()?;
         let parent = self.load(actor, r, Deleted::Hidden)?;
         if !crate::visibility::allowed(actor, Action::Read, &task_resource(&parent, None)) {
             return Err(Error::Forbidden {
@@ -140,7 +141,7 @@ impl Incidents {
                 },
             });
         }
-        Ok(self.store.tasks(actor.org_id(), parent.id)?)
+        paged(self.store.tasks_page(actor.org_id(), parent.id, &query))
     }
 
     /// Moves a task in its lifecycle.

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::dto::*;
 use crate::extract::{ApiJson, AuthUser, etag, if_match};
-use crate::handlers::{block, json_list};
+use crate::handlers::block;
 use crate::problem::{ApiError, ApiResult, Problem};
 
 fn incident_ref(raw: &str) -> ApiResult<IncidentRef> {
@@ -321,18 +321,23 @@ pub async fn escalate(
     Ok(with_etag(actix_web::http::StatusCode::OK, out.value))
 }
 
-/// Comments (internal notes only for staff).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = [CommentDto]), (status = 404, body = Problem)))]
+/// Comments, oldest first, paged (internal notes only for staff).
+#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+    responses((status = 200, body = CommentPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
 #[get("/incidents/{id}/comments")]
 pub async fn comments(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
+    q: web::Query<ChildPageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
-    let found = block(move || state.incidents.comments(&user.actor, r)).await?;
-    Ok(json_list::<_, CommentDto>(found))
+    let page = q.into_inner().into();
+    let found = block(move || state.incidents.comments(&user.actor, r, &page)).await?;
+    Ok(HttpResponse::Ok().json(CommentPage {
+        items: found.items.into_iter().map(CommentDto::from).collect(),
+        next_cursor: found.next_cursor,
+    }))
 }
 
 /// Add a public comment or an internal work note.
@@ -351,32 +356,42 @@ pub async fn add_comment(
     Ok(HttpResponse::Created().json(CommentDto::from(out.value)))
 }
 
-/// Field-change history.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = [HistoryDto]), (status = 404, body = Problem)))]
+/// Field-change history, oldest first, paged (internal-work rows only for staff).
+#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+    responses((status = 200, body = HistoryPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
 #[get("/incidents/{id}/history")]
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
+    q: web::Query<ChildPageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
-    let found = block(move || state.incidents.history(&user.actor, r)).await?;
-    Ok(json_list::<_, HistoryDto>(found))
+    let page = q.into_inner().into();
+    let found = block(move || state.incidents.history(&user.actor, r, &page)).await?;
+    Ok(HttpResponse::Ok().json(HistoryPage {
+        items: found.items.into_iter().map(HistoryDto::from).collect(),
+        next_cursor: found.next_cursor,
+    }))
 }
 
-/// Tasks under an incident.
-#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = [TaskDto]), (status = 403, description = "No task:read (requesters)", body = Problem), (status = 404, body = Problem)))]
+/// Tasks under an incident, oldest first, paged (needs task:read).
+#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+    responses((status = 200, body = TaskPage), (status = 403, description = "No task:read (requesters)", body = Problem), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
 #[get("/incidents/{id}/tasks")]
 pub async fn tasks(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
+    q: web::Query<ChildPageQuery>,
 ) -> ApiResult<HttpResponse> {
     let r = incident_ref(&id)?;
-    let found = block(move || state.incidents.tasks(&user.actor, r)).await?;
-    Ok(json_list::<_, TaskDto>(found))
+    let page = q.into_inner().into();
+    let found = block(move || state.incidents.tasks(&user.actor, r, &page)).await?;
+    Ok(HttpResponse::Ok().json(TaskPage {
+        items: found.items.into_iter().map(TaskDto::from).collect(),
+        next_cursor: found.next_cursor,
+    }))
 }
 
 /// Add a task under an incident.

@@ -7,7 +7,8 @@ use crate::entities::Comment;
 use crate::error::Error;
 use crate::ids::CommentId;
 use crate::ports::StoreError;
-use crate::usecases::IncidentRef;
+use crate::ports::{ChildQuery, Page};
+use crate::usecases::{IncidentRef, PageRequest};
 
 const ID: IncidentRef = IncidentRef::Id(INCIDENT);
 
@@ -113,22 +114,45 @@ fn requesters_never_see_internal_notes() {
     let all = vec![note(1, false), note(2, true), note(3, false)];
     let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
     let stored = all.clone();
+    // The store filters work notes out when the query says so (and pages).
     fx.store
-        .expect_comments()
-        .returning(move |_, _| Ok(stored.clone()));
+        .expect_comments_page()
+        .returning(move |_, _, q: &ChildQuery| {
+            assert_eq!(q.limit, 50, "the default page size");
+            Ok(Page {
+                items: stored
+                    .iter()
+                    .filter(|c| q.internal || !c.internal)
+                    .cloned()
+                    .collect(),
+                next_cursor: None,
+            })
+        });
     let uc = fx.build();
+    let first = PageRequest::default();
     let seen: Vec<_> = uc
-        .comments(&requester(), ID)
+        .comments(&requester(), ID, &first)
         .unwrap()
+        .items
         .into_iter()
         .map(|c| c.id)
         .collect();
     assert_eq!(seen, vec![all[0].id, all[2].id]);
-    assert_eq!(uc.comments(&agent(), ID).unwrap(), all);
+    assert_eq!(uc.comments(&agent(), ID, &first).unwrap().items, all);
     assert_eq!(
-        uc.comments(&requester2(), ID).unwrap_err(),
+        uc.comments(&requester2(), ID, &first).unwrap_err(),
         Error::NotFound { entity: "incident" }
     );
+    for limit in [0, 201] {
+        let bad = PageRequest {
+            limit: Some(limit),
+            cursor: None,
+        };
+        assert!(matches!(
+            uc.comments(&agent(), ID, &bad).unwrap_err(),
+            Error::Invalid(ref f) if f[0].field == "limit"
+        ));
+    }
 }
 
 #[test]
@@ -142,13 +166,19 @@ fn closed_incidents_take_no_comments() {
 fn history_is_read_through_the_visibility_check() {
     let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
     fx.store
-        .expect_history()
+        .expect_history_page()
         .times(1)
-        .returning(|_, _| Ok(vec![]));
+        .returning(|_, _, _| {
+            Ok(Page {
+                items: vec![],
+                next_cursor: None,
+            })
+        });
     let uc = fx.build();
-    assert!(uc.history(&agent(), ID).unwrap().is_empty());
+    let first = PageRequest::default();
+    assert!(uc.history(&agent(), ID, &first).unwrap().items.is_empty());
     assert_eq!(
-        uc.history(&agent2(), ID).unwrap_err(),
+        uc.history(&agent2(), ID, &first).unwrap_err(),
         Error::NotFound { entity: "incident" }
     );
 }
@@ -165,7 +195,7 @@ fn requesters_see_no_internal_history_rows() {
         old_value: None,
         new_value: Some("x".into()),
     };
-    let rows = vec![
+    let rows = [
         row("status"),
         row("team_id"),
         row("assignee_id"),
@@ -176,12 +206,22 @@ fn requesters_see_no_internal_history_rows() {
     ];
     let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
     fx.store
-        .expect_history()
-        .returning(move |_, _| Ok(rows.clone()));
+        .expect_history_page()
+        .returning(move |_, _, q: &ChildQuery| {
+            Ok(Page {
+                items: rows
+                    .iter()
+                    .filter(|h| !q.hidden_fields.contains(&h.field))
+                    .cloned()
+                    .collect(),
+                next_cursor: None,
+            })
+        });
     let uc = fx.build();
     let fields = |a: Actor| {
-        uc.history(&a, ID)
+        uc.history(&a, ID, &PageRequest::default())
             .unwrap()
+            .items
             .into_iter()
             .map(|h| h.field)
             .collect::<Vec<_>>()

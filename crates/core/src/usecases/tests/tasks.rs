@@ -5,7 +5,7 @@ use super::fixture::*;
 use crate::entities::Task;
 use crate::error::Error;
 use crate::ids::TaskId;
-use crate::usecases::{IncidentRef, NewTaskInput};
+use crate::usecases::{IncidentRef, NewTaskInput, PageRequest};
 
 const ID: IncidentRef = IncidentRef::Id(INCIDENT);
 
@@ -147,7 +147,10 @@ fn tasks_move_through_their_lifecycle() {
 fn requesters_may_not_list_tasks_not_even_of_their_own_incident() {
     // The store is never asked for the tasks (no expectation set).
     let fx = Fx::new().holding(incident(IncidentState::InProgress));
-    let err = fx.build().tasks(&requester(), ID).unwrap_err();
+    let err = fx
+        .build()
+        .tasks(&requester(), ID, &PageRequest::default())
+        .unwrap_err();
     assert!(
         matches!(err, Error::Forbidden { ref reason } if reason.contains("task:read")),
         "{err:?}"
@@ -157,8 +160,15 @@ fn requesters_may_not_list_tasks_not_even_of_their_own_incident() {
 #[test]
 fn staff_list_tasks() {
     let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
-    fx.store
-        .expect_tasks()
-        .returning(|_, _| Ok(vec![task(TaskState::Open)]));
-    assert_eq!(fx.build().tasks(&agent(), ID).unwrap().len(), 1);
+    fx.store.expect_tasks_page().returning(|_, _, _| {
+        Ok(crate::ports::Page {
+            items: vec![task(TaskState::Open)],
+            next_cursor: None,
+        })
+    });
+    let page = fx
+        .build()
+        .tasks(&agent(), ID, &PageRequest::default())
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
 }
