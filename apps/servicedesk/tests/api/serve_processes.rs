@@ -1,0 +1,180 @@
+//! Two `servicedesk serve` processes (the real binary) and the in-process test app on one
+//! PostgreSQL database, all running their SLA monitors, dispatchers and couriers: every
+//! breach is posted to the webhook exactly once per ticket and target (issue 5).
+//!
+//! Runs on PostgreSQL only (an embedded SQLite file belongs to one process) and takes
+//! about a minute: the SLA policy it creates has 1-minute targets, and the binaries run on
+//! the real clock.
+
+#![allow(clippy::unwrap_used)]
+
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::json;
+
+use crate::common::receiver::Receiver;
+use crate::common::*;
+
+/// A `serve` process, killed on drop.
+struct Serve {
+    child: Child,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(app: &TestApp) -> Serve {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_servicedesk"))
+        .arg("serve")
+        .env("DATABASE_URL", &app.config.database_url)
+        .env("SERVICEDESK_BIND", "127.0.0.1:0")
+        .env("SERVICEDESK_DATA_DIR", data.path())
+        .env(
+            "SERVICEDESK_JWT_SECRET",
+            STANDARD.encode(&app.config.jwt_secret),
+        )
+        .env(
+            "SERVICEDESK_SECRET_KEY",
+            STANDARD.encode(&app.config.secret_key),
+        )
+        .env("SERVICEDESK_RETRY_BASE_MS", "200")
+        .env("SERVICEDESK_RATE_LIMIT_PER_MINUTE", "0")
+        .env("SERVICEDESK_WEBHOOK_ALLOW", "127.0.0.1")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("Servicedesk listening on ") {
+                let _ = tx.send(
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+        }
+    });
+    let base = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve did not start listening within 60 s");
+    Serve {
+        child,
+        base,
+        _data: data,
+    }
+}
+
+#[test]
+fn two_serve_processes_post_each_breach_once() {
+    if !pg_enabled() {
+        println!("skipped: {PG_ENV} not set");
+        return;
+    }
+    let app = TestApp::with(
+        Backend::Postgres,
+        Options {
+            retry_base_ms: 200,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let (a, b) = (serve(&app), serve(&app));
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let admin = app.admin().access;
+    // Through process A: the same keys and database, so the test app's token is valid.
+    let me = http
+        .get(format!("{}/api/v1/users/me", a.base))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .call()
+        .unwrap();
+    assert_eq!(me.status(), 200);
+
+    let receiver = Receiver::start(200);
+    app.post(
+        &admin,
+        "/webhooks",
+        json!({ "name": "ops", "url": receiver.url, "events": ["sla.breached"] }),
+    )
+    .status_is(201);
+    let calendar = app.get(&admin, "/calendars").body[0]["id"].clone();
+    app.post(
+        &admin,
+        "/sla-policies",
+        json!({
+            "name": "One minute",
+            "rank": 0,
+            "conditions": { "priorities": ["low"] },
+            "calendar_id": calendar,
+            "first_response_minutes": 1,
+            "resolution_minutes": 1,
+            "warn_percent": 50,
+        }),
+    )
+    .status_is(201);
+    let n = 4;
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let r = http
+            .post(format!(
+                "{}/api/v1/incidents",
+                if i % 2 == 0 { &a.base } else { &b.base }
+            ))
+            .header("Authorization", &format!("Bearer {admin}"))
+            .send_json(json!({
+                "title": format!("Slow VPN {i}"),
+                "description": "Every morning",
+                "impact": "low",
+                "urgency": "low",
+            }))
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let body: serde_json::Value = r.into_body().read_json().unwrap();
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    // Both clocks of each ticket breach a minute after it opened.
+    receiver.wait_for(2 * n, 150);
+    // Every process sweeps again meanwhile: nothing more may come.
+    std::thread::sleep(Duration::from_secs(5));
+    let mut seen: Vec<(String, String)> = receiver
+        .hooks()
+        .iter()
+        .map(|h| {
+            let body = h.json();
+            (
+                body["data"]["ticket"]["id"].as_str().unwrap().to_owned(),
+                body["data"]["event"]["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let posts = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(posts, seen.len(), "a breach was posted twice: {seen:?}");
+    assert_eq!(seen.len(), 2 * n);
+    for id in &ids {
+        assert!(seen.contains(&(id.clone(), "first_response".to_owned())));
+        assert!(seen.contains(&(id.clone(), "resolution".to_owned())));
+    }
+}

@@ -1,0 +1,267 @@
+//! Conformance of the store under concurrent writers, on both backends (pool of 10):
+//! gapless per-organization numbers for 8 × 1,000 concurrent creates, one winner among
+//! concurrent updates of the same version, an intact audit chain after concurrent writes,
+//! gapless task numbers, and one incident for concurrent creates with the same
+//! idempotency key. On SQLite this relies on `busy_timeout` and immediate write locks.
+
+#![allow(clippy::unwrap_used)]
+
+
+use std::collections::HashSet;
+use std::sync::Barrier;
+
+use servicedesk_core::ports::{
+    AuditCheck, AuditLog, IdempotencyKey, IncidentStore, StoreError, WriteSet,
+};
+use servicedesk_store::Store;
+
+use crate::common::*;
+
+conformance!(
+    pool = 10;
+    concurrent_creates_get_gapless_unique_numbers,
+    concurrent_updates_of_one_version_have_one_winner,
+    concurrent_writes_keep_the_audit_chain_intact,
+    concurrent_task_creates_get_gapless_numbers,
+    concurrent_creates_with_one_idempotency_key_make_one_incident,
+);
+
+const THREADS: usize = 8;
+
+fn concurrent_creates_get_gapless_unique_numbers(store: &Store) {
+    const PER_THREAD: usize = 1_000;
+    let fx = org_fixture(store, "A");
+    let start = Barrier::new(THREADS);
+    let numbers: Vec<i64> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (fx, start) = (&fx, &start);
+                s.spawn(move || {
+                    start.wait();
+                    let empty = WriteSet::default();
+                    (0..PER_THREAD)
+                        .map(|n| {
+                            let mut inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
+                            // Keep each create small: no SLA, no write set.
+                            inc.sla = None;
+                            inc.next_sla_due_at = None;
+                            store
+                                .create(fx.org, &inc, &empty, None)
+                                .unwrap()
+                                .value
+                                .number
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let total = (THREADS * PER_THREAD) as i64;
+    let unique: HashSet<i64> = numbers.iter().copied().collect();
+    assert_eq!(numbers.len() as i64, total);
+    assert_eq!(unique.len() as i64, total, "duplicate numbers");
+    let mut sorted = numbers;
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (1..=total).collect::<Vec<_>>(),
+        "numbers are exactly 1..={total}"
+    );
+    assert_eq!(store.get_by_number(fx.org, total).unwrap().number, total);
+    // The counter continues after the burst.
+    assert_eq!(
+        create(store, &incident(&fx, fx.requester, "after")).number,
+        total + 1
+    );
+}
+
+fn concurrent_updates_of_one_version_have_one_winner(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let inc = create(store, &incident(&fx, fx.requester, "Contended"));
+    let start = Barrier::new(THREADS);
+    let results: Vec<Result<i64, StoreError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (fx, inc, start) = (&fx, &inc, &start);
+                s.spawn(move || {
+                    let mut next = inc.clone();
+                    next.title = format!("Winner {t}");
+                    next.updated_at = mins(t as i64 + 1);
+                    let w = update_write(
+                        inc,
+                        fx.agent,
+                        next.updated_at,
+                        "title",
+                        "Contended",
+                        &next.title,
+                    );
+                    start.wait();
+                    store
+                        .update(fx.org, &next, 1, &w)
+                        .map(|stored| stored.version)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let winners: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one update of version 1 wins: {results:?}"
+    );
+    assert_eq!(winners[0], &Ok(2));
+    for r in &results {
+        match r {
+            Ok(_) => {}
+            Err(StoreError::Conflict { current, .. }) => assert_eq!(*current, 2),
+            Err(e) => panic!("a losing update must be a Conflict, got {e:?}"),
+        }
+    }
+    let stored = store.get(fx.org, inc.id).unwrap();
+    assert_eq!(stored.version, 2);
+    assert!(stored.title.starts_with("Winner "));
+    assert_eq!(
+        store.history(fx.org, inc.id).unwrap().len(),
+        2,
+        "one history row per winner"
+    );
+    assert_eq!(all_audit(store, fx.org).len(), 2);
+    assert_eq!(
+        store.verify(fx.org).unwrap(),
+        AuditCheck::Intact { entries: 2 }
+    );
+    assert_eq!(outbox_probe(store).len(), 2, "only the winner's event");
+}
+
+fn concurrent_writes_keep_the_audit_chain_intact(store: &Store) {
+    const PER_THREAD: usize = 40;
+    let a = org_fixture(store, "A");
+    let b = org_fixture(store, "B");
+    let start = Barrier::new(THREADS);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let fx = if t % 2 == 0 { &a } else { &b };
+            let start = &start;
+            s.spawn(move || {
+                start.wait();
+                for n in 0..PER_THREAD {
+                    let inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
+                    store
+                        .create(fx.org, &inc, &create_write(&inc, fx.requester), None)
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let per_org = (THREADS / 2 * PER_THREAD) as u64;
+    for fx in [&a, &b] {
+        assert_eq!(
+            store.verify(fx.org).unwrap(),
+            AuditCheck::Intact { entries: per_org }
+        );
+        let entries = all_audit(store, fx.org);
+        let seqs: Vec<i64> = entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=per_org as i64).collect::<Vec<_>>());
+        for pair in entries.windows(2) {
+            assert_eq!(pair[1].prev_hash, pair[0].hash);
+        }
+        assert!(entries.iter().all(|e| e.record.org_id == fx.org));
+    }
+    assert_eq!(outbox_probe(store).len() as u64, 2 * per_org);
+}
+
+fn concurrent_task_creates_get_gapless_numbers(store: &Store) {
+    const PER_THREAD: usize = 50;
+    let fx = org_fixture(store, "A");
+    let parents: Vec<_> = (0..THREADS)
+        .map(|t| create(store, &incident(&fx, fx.requester, &format!("Parent {t}"))))
+        .collect();
+    let start = Barrier::new(THREADS);
+    let numbers: Vec<i64> = std::thread::scope(|s| {
+        let workers: Vec<_> = parents
+            .iter()
+            .map(|parent| {
+                let (fx, start) = (&fx, &start);
+                s.spawn(move || {
+                    start.wait();
+                    (0..PER_THREAD)
+                        .map(|n| {
+                            let t = task(fx.org, parent.id, &format!("task {n}"), mins(n as i64));
+                            store
+                                .create_task(fx.org, &t, &WriteSet::default())
+                                .unwrap()
+                                .number
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap())
+            .collect()
+    });
+    let total = (THREADS * PER_THREAD) as i64;
+    let mut sorted = numbers;
+    sorted.sort_unstable();
+    assert_eq!(sorted, (1..=total).collect::<Vec<_>>());
+    for parent in &parents {
+        assert_eq!(
+            store.open_task_count(fx.org, parent.id).unwrap(),
+            PER_THREAD as u32
+        );
+    }
+}
+
+fn concurrent_creates_with_one_idempotency_key_make_one_incident(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let key = IdempotencyKey {
+        user_id: fx.requester,
+        key: "double-click".to_owned(),
+    };
+    let start = Barrier::new(THREADS);
+    let results: Vec<_> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (fx, key, start) = (&fx, &key, &start);
+                s.spawn(move || {
+                    let inc = incident(fx, fx.requester, &format!("Attempt {t}"));
+                    let w = create_write(&inc, fx.requester);
+                    start.wait();
+                    store.create(fx.org, &inc, &w, Some(key.clone()))
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    let ok: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(
+        ok.len(),
+        THREADS,
+        "every request with the key succeeds: {results:?}"
+    );
+    assert_eq!(
+        ok.iter().filter(|c| !c.replayed).count(),
+        1,
+        "exactly one created it"
+    );
+    let first = ok.iter().find(|c| !c.replayed).unwrap().value.clone();
+    assert!(
+        ok.iter().all(|c| c.value == first),
+        "every replay returns the first incident"
+    );
+    assert_eq!(org_ids(store, fx.org), [first.id].into_iter().collect());
+    assert_eq!(all_audit(store, fx.org).len(), 1);
+    assert_eq!(outbox_probe(store).len(), 1);
+    assert_eq!(first.number, 1);
+    assert_eq!(
+        create(store, &incident(&fx, fx.requester, "next")).number,
+        2,
+        "no gap"
+    );
+}
