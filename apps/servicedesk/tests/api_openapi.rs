@@ -347,7 +347,10 @@ fn document_declares_every_error_the_server_sends(backend: Backend) {
             if path.starts_with("/api/v1/") {
                 for s in ["429", "503"] {
                     assert!(has(s), "{name} lacks {s}");
-                    assert!(responses[s]["headers"]["Retry-After"].is_object(), "{name} {s}");
+                    assert!(
+                        responses[s]["headers"]["Retry-After"].is_object(),
+                        "{name} {s}"
+                    );
                 }
             }
             if !parameter_names(op, "path").is_empty() {
@@ -370,13 +373,21 @@ fn document_declares_every_error_the_server_sends(backend: Backend) {
     assert!(checked >= 60, "only {checked} operations");
     let incident_id = &doc["paths"]["/api/v1/incidents/{id}/assign"]["post"];
     let body = &doc["components"]["schemas"]["AssignRequest"]["properties"]["team_id"];
-    assert!(body["pattern"].as_str().unwrap().contains("[0-9a-fA-F]{8}"), "{body}");
+    assert!(
+        body["pattern"].as_str().unwrap().contains("[0-9a-fA-F]{8}"),
+        "{body}"
+    );
     assert!(incident_id.is_object());
     let title = &doc["components"]["schemas"]["CreateIncidentRequest"]["properties"]["title"];
     assert_eq!(title["maxLength"], 200, "{title}");
     assert_eq!(title["minLength"], 1, "{title}");
     let sort = op_param(&doc, "/api/v1/incidents", "get", "sort");
-    assert!(sort["schema"]["pattern"].as_str().unwrap().contains("sla_due"));
+    assert!(
+        sort["schema"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains("sla_due")
+    );
     let limit = op_param(&doc, "/api/v1/users", "get", "limit");
     assert_eq!(limit["schema"]["maximum"], 200);
 }
@@ -407,9 +418,16 @@ fn server_refuses_what_the_document_excludes_and_takes_what_it_allows(backend: B
         .send();
     r.problem(405);
     assert_eq!(r.header("allow").as_deref(), Some("GET, HEAD"));
-    app.request("GET", "/api/v1/nothing-here").send().problem(404);
+    app.request("GET", "/api/v1/nothing-here")
+        .send()
+        .problem(404);
     // Page sizes outside 1..=200 are refused, not quietly changed.
-    for path in ["/users?limit=500", "/users?limit=0", "/notifications?limit=201", "/deliveries?limit=1000"] {
+    for path in [
+        "/users?limit=500",
+        "/users?limit=0",
+        "/notifications?limit=201",
+        "/deliveries?limit=1000",
+    ] {
         let r = app.get(&admin.access, path);
         r.problem(422);
         assert_eq!(r.body["errors"][0]["field"], "limit", "{path}");
@@ -418,11 +436,19 @@ fn server_refuses_what_the_document_excludes_and_takes_what_it_allows(backend: B
     // JSON Schema's integers: 1.0 is the integer 1; 1.5 is not.
     let inc = app.open_incident(&admin.access, "Printer jam", "low", "low");
     let id = inc["id"].as_str().unwrap();
-    let r = app.patch(&admin.access, &format!("/incidents/{id}"), json!({"title": "Printer on fire", "version": 1.0}));
+    let r = app.patch(
+        &admin.access,
+        &format!("/incidents/{id}"),
+        json!({"title": "Printer on fire", "version": 1.0}),
+    );
     r.status_is(200);
     assert_eq!(r.body["version"], 2);
-    app.patch(&admin.access, &format!("/incidents/{id}"), json!({"title": "x", "version": 2.5}))
-        .problem(422);
+    app.patch(
+        &admin.access,
+        &format!("/incidents/{id}"),
+        json!({"title": "x", "version": 2.5}),
+    )
+    .problem(422);
     // A bare number names the version as an entity tag does.
     let r = app
         .request("PATCH", &api(&format!("/incidents/{id}")))
