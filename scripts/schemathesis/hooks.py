@@ -6,6 +6,10 @@ test case runs: the run itself fuzzes `POST /auth/login` with wrong credentials 
 address, which (rightly) throttles sign-ins from it, so signing in later could fail.
 `POST /auth/logout` revokes the session it is called with, so each of its cases takes a token
 of its own from a pool instead of revoking the one the other operations share.
+
+Test data: a custom role named SD_ROLE_NAME ("schemathesis") exists before the run, so
+`PUT /roles/{name}` (which schemathesis.toml points at it) edits a real role instead of
+answering 404 for every generated name.
 """
 
 import json
@@ -48,8 +52,21 @@ def _login():
         return json.load(response)["access_token"]
 
 
+def _create_role(token, name):
+    body = json.dumps({"name": name, "permissions": [{"permission": "incident:read"}]}).encode()
+    request = urllib.request.Request(
+        f"{BASE}/api/v1/roles",
+        data=body,
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
 SHARED = _login()
 POOL = [_login() for _ in range(LOGOUT_POOL)]
+_create_role(SHARED, os.environ.get("SD_ROLE_NAME", "schemathesis"))
 
 
 @schemathesis.auth(refresh_interval=None)

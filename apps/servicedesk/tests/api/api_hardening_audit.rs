@@ -22,6 +22,7 @@ api_tests!(
     audit_verify_cli_names_the_first_bad_record,
     duplicate_organization_name_is_409,
     custom_role_created_at_is_real,
+    audit_event_filters_are_what_the_document_declares,
 );
 
 /// Every entry of the caller's (or `org`'s) audit log, newest first, through the pages.
@@ -460,4 +461,85 @@ fn custom_role_created_at_is_real(backend: Backend) {
         "created_at {} is the creation time",
         rows[0].created_at
     );
+}
+
+/// Issue 9 point 16 for `GET /audit-events` and `PUT /roles/{name}`: the document declares
+/// the filters' lengths and patterns, the cursor's shape and the page size, and the server
+/// refuses exactly what they exclude (422 naming the field) and takes what they allow.
+fn audit_event_filters_are_what_the_document_declares(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let doc = app.request("GET", "/api/openapi.json").send().body;
+    let params = doc["paths"]["/api/v1/audit-events"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let schema = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no parameter {name}"))["schema"]
+            .clone()
+    };
+    for (name, max) in [("action", 100), ("target_kind", 100), ("target_id", 200)] {
+        let s = schema(name);
+        assert_eq!(s["minLength"], 1, "{name}: {s}");
+        assert_eq!(s["maxLength"], max, "{name}: {s}");
+        assert!(
+            s["pattern"].as_str().unwrap().contains(r"\x00-\x1f"),
+            "{name}: {s}"
+        );
+    }
+    assert_eq!(schema("cursor")["pattern"], r"^[1-9][0-9]{0,17}$");
+    assert_eq!(schema("limit")["minimum"], 1);
+    assert_eq!(schema("limit")["maximum"], 200);
+    assert!(schema("from")["pattern"].is_string(), "{}", schema("from"));
+    let role_name = doc["paths"]["/api/v1/roles/{name}"]["put"]["parameters"][0]["schema"].clone();
+    assert_eq!(role_name["pattern"], "^[a-z0-9_-]+$", "{role_name}");
+    assert_eq!(role_name["maxLength"], 64, "{role_name}");
+
+    // Refused: what the schema excludes, with the field named.
+    let long_action = "a".repeat(101);
+    let long_target = "t".repeat(201);
+    for (query, field) in [
+        ("cursor=0", "cursor"),
+        ("cursor=01", "cursor"),
+        ("cursor=%2B5", "cursor"),
+        ("cursor=-5", "cursor"),
+        ("cursor=1234567890123456789", "cursor"),
+        ("cursor=", "cursor"),
+        ("action=", "action"),
+        (&format!("action={long_action}"), "action"),
+        ("action=user%01update", "action"),
+        ("target_kind=us%C2%85er", "target_kind"),
+        (&format!("target_id={long_target}"), "target_id"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+    ] {
+        let r = app.get(&admin, &format!("/audit-events?{query}"));
+        r.problem(422);
+        assert_eq!(r.body["errors"][0]["field"], field, "{query}: {}", r.text);
+    }
+    // Taken: the edges the schema allows.
+    let longest_action = "a".repeat(100);
+    let longest_target = "t".repeat(200);
+    for query in [
+        "cursor=1".to_owned(),
+        "cursor=999999999999999999".to_owned(),
+        format!("action={longest_action}"),
+        "action=user%20update%C2%A0%C3%A9".to_owned(),
+        format!("target_id={longest_target}"),
+        "limit=1".to_owned(),
+        "limit=200".to_owned(),
+    ] {
+        let r = app.get(&admin, &format!("/audit-events?{query}"));
+        r.status_is(200);
+        assert!(r.body["items"].is_array(), "{query}: {}", r.text);
+    }
+    // A name the path pattern excludes names no role.
+    app.request("PUT", &api("/roles/Not%20A%20Role"))
+        .bearer(&admin)
+        .json(&json!({ "permissions": [] }))
+        .send()
+        .problem(404);
 }

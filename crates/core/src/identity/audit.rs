@@ -15,6 +15,12 @@ use crate::ports::{AdminStore, AuditCheck, AuditEntry, AuditLog, AuditQuery};
 pub const MAX_AUDIT_PAGE: u32 = 200;
 /// The page size when none is asked for.
 pub const DEFAULT_AUDIT_PAGE: u32 = 50;
+/// The longest `action` or `target_kind` filter, in characters.
+pub const MAX_AUDIT_FILTER: usize = 100;
+/// The longest `target_id` filter, in characters.
+pub const MAX_AUDIT_TARGET_ID: usize = 200;
+/// The most digits a cursor has (a sequence number the server issued, below 10^18).
+pub const MAX_AUDIT_CURSOR_DIGITS: usize = 18;
 
 /// One page of audit entries, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +51,9 @@ impl AuditTrail {
     /// # Errors
     /// `Forbidden` without `audit_event:read` for the organization; `NotFound` for another
     /// organization (unless the actor is the platform admin) or one that does not exist;
-    /// `Invalid` for a bad cursor, limit or time range.
+    /// `Invalid` for a bad cursor (anything but a positive number of at most
+    /// [`MAX_AUDIT_CURSOR_DIGITS`] digits without a leading zero), limit or time range, or a
+    /// text filter that is empty, too long or holds a control character.
     pub fn events(
         &self,
         actor: &Actor,
@@ -77,18 +85,20 @@ impl AuditTrail {
                 format!("between 1 and {MAX_AUDIT_PAGE}"),
             ));
         }
+        filter_text("action", query.action.as_deref(), MAX_AUDIT_FILTER)?;
+        filter_text(
+            "target_kind",
+            query.target_kind.as_deref(),
+            MAX_AUDIT_FILTER,
+        )?;
+        filter_text("target_id", query.target_id.as_deref(), MAX_AUDIT_TARGET_ID)?;
         if let (Some(from), Some(to)) = (query.from, query.to)
             && from > to
         {
             return Err(Error::invalid("from", "range", "must not be after `to`"));
         }
         if let Some(cursor) = cursor {
-            let seq = cursor
-                .parse::<i64>()
-                .ok()
-                .filter(|s| *s > 0)
-                .ok_or_else(|| Error::invalid("cursor", "invalid", "not a cursor of this list"))?;
-            query.before_seq = Some(seq);
+            query.before_seq = Some(parse_cursor(cursor)?);
         }
         let mut items = self.log.search(org, &query, limit + 1)?;
         let more = items.len() > limit as usize;
@@ -127,5 +137,86 @@ impl AuditTrail {
             }
         }
         Ok(out)
+    }
+}
+
+/// A text filter: 1 to `max` characters, no control character (as the OpenAPI document
+/// declares it).
+fn filter_text(field: &str, value: Option<&str>, max: usize) -> Result<()> {
+    let Some(value) = value else { return Ok(()) };
+    if value.is_empty() || value.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            "length",
+            format!("1 to {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            field,
+            "control_character",
+            "must not hold control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// A cursor as the server issues it: a positive sequence number in decimal digits, no sign,
+/// no leading zero, at most [`MAX_AUDIT_CURSOR_DIGITS`] digits.
+fn parse_cursor(cursor: &str) -> Result<i64> {
+    let bad = || Error::invalid("cursor", "invalid", "not a cursor of this list");
+    let digits_only = cursor.bytes().all(|b| b.is_ascii_digit());
+    if !digits_only
+        || cursor.is_empty()
+        || cursor.len() > MAX_AUDIT_CURSOR_DIGITS
+        || cursor.starts_with('0')
+    {
+        return Err(bad());
+    }
+    cursor.parse::<i64>().map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_AUDIT_FILTER, filter_text, parse_cursor};
+
+    #[test]
+    fn cursors_are_what_the_server_issues() {
+        assert_eq!(parse_cursor("1").unwrap(), 1);
+        assert_eq!(
+            parse_cursor("999999999999999999").unwrap(),
+            999_999_999_999_999_999
+        );
+        for bad in [
+            "",
+            "0",
+            "07",
+            "+7",
+            "-7",
+            " 7",
+            "7 ",
+            "1234567890123456789",
+            "x",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn text_filters_are_short_lines_without_control_characters() {
+        assert!(filter_text("action", None, MAX_AUDIT_FILTER).is_ok());
+        assert!(filter_text("action", Some("user.update"), MAX_AUDIT_FILTER).is_ok());
+        assert!(filter_text("action", Some(&"é".repeat(100)), MAX_AUDIT_FILTER).is_ok());
+        for bad in [
+            String::new(),
+            "a".repeat(101),
+            "a\u{0}".into(),
+            "a\u{85}".into(),
+        ] {
+            assert!(
+                filter_text("action", Some(&bad), MAX_AUDIT_FILTER).is_err(),
+                "{bad:?}"
+            );
+        }
     }
 }

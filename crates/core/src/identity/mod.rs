@@ -24,7 +24,10 @@ use std::sync::Arc;
 use chrono::TimeDelta;
 
 pub use admin::{Administration, NewTeam, NewUser, UpdateUser};
-pub use audit::{AuditPage, AuditTrail, DEFAULT_AUDIT_PAGE, MAX_AUDIT_PAGE};
+pub use audit::{
+    AuditPage, AuditTrail, DEFAULT_AUDIT_PAGE, MAX_AUDIT_CURSOR_DIGITS, MAX_AUDIT_FILTER,
+    MAX_AUDIT_PAGE, MAX_AUDIT_TARGET_ID,
+};
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
 pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};

@@ -7,7 +7,10 @@
 //! "blank" is Unicode White_Space, what `str::trim` removes.
 
 use servicedesk_core::entities::{Body, Category, ResolutionCode, Title};
-use servicedesk_core::identity::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
+use servicedesk_core::identity::{
+    MAX_AUDIT_CURSOR_DIGITS, MAX_AUDIT_FILTER, MAX_AUDIT_TARGET_ID, MAX_EMAIL, MAX_NAME,
+    MAX_PASSWORD, MIN_PASSWORD,
+};
 use servicedesk_core::notify::{PREFERENCE_EVENTS, WEBHOOK_EVENTS};
 use servicedesk_core::rbac::Permission;
 use utoipa::openapi::schema::{
@@ -40,6 +43,11 @@ pub const DATE_TIME: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
 pub const CALENDAR_INSTANT: &str = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([Zz]|[+-]0[0-9]:00)$";
 /// A custom role's name.
 pub const ROLE_NAME: &str = r"^[a-z0-9_-]+$";
+/// Text without any control character, not empty (blanks allowed): an audit filter.
+pub const NO_CONTROL: &str = r"^[^\x00-\x1f\x7f-\x9f]+$";
+/// An audit cursor: a positive sequence number, no leading zero, at most
+/// [`MAX_AUDIT_CURSOR_DIGITS`] digits.
+pub const AUDIT_CURSOR: &str = r"^[1-9][0-9]{0,17}$";
 
 fn string(pattern: Option<&str>, min: Option<usize>, max: usize, nullable: bool) -> Schema {
     let ty = if nullable {
@@ -103,6 +111,18 @@ pub fn new_password() -> Schema {
 /// A custom role's name.
 pub fn role_name() -> Schema {
     string(Some(ROLE_NAME), Some(1), 64, false)
+}
+/// An `action` or `target_kind` filter of the audit log.
+pub fn audit_filter() -> Schema {
+    string(Some(NO_CONTROL), Some(1), MAX_AUDIT_FILTER, false)
+}
+/// A `target_id` filter of the audit log.
+pub fn audit_target_id() -> Schema {
+    string(Some(NO_CONTROL), Some(1), MAX_AUDIT_TARGET_ID, false)
+}
+/// The `cursor` of the audit log: the `next_cursor` of the previous page.
+pub fn audit_cursor() -> Schema {
+    string(Some(AUDIT_CURSOR), Some(1), MAX_AUDIT_CURSOR_DIGITS, false)
 }
 
 fn enumeration(values: impl IntoIterator<Item = String>, nullable: bool) -> Schema {
@@ -255,6 +275,42 @@ mod tests {
             // either end; on trimmed text the two agree exactly.
             prop_assert!(text != text.trim() || schema_ok == core_ok, "{:?}", text);
         }
+    }
+
+    #[test]
+    fn audit_cursor_pattern_takes_what_the_server_issues() {
+        let re = Regex::new(super::AUDIT_CURSOR).unwrap();
+        for ok in ["1", "42", "999999999999999999"] {
+            assert!(re.is_match(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "0",
+            "01",
+            "-1",
+            "+1",
+            " 1",
+            "1.0",
+            "1234567890123456789",
+        ] {
+            assert!(!re.is_match(bad), "{bad}");
+        }
+        assert_eq!(
+            "999999999999999999".len(),
+            servicedesk_core::identity::MAX_AUDIT_CURSOR_DIGITS
+        );
+    }
+
+    #[test]
+    fn no_control_pattern_is_char_is_control() {
+        let re = Regex::new(super::NO_CONTROL).unwrap();
+        for c in ['\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{9f}', '\n', '\t'] {
+            assert!(c.is_control() && !re.is_match(&format!("a{c}b")), "{c:?}");
+        }
+        for ok in ["user.update", "a b", "\u{a0}", "é"] {
+            assert!(re.is_match(ok), "{ok:?}");
+        }
+        assert!(!re.is_match(""));
     }
 
     #[test]

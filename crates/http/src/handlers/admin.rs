@@ -214,7 +214,7 @@ pub async fn create_role(
 /// Replace a custom role's permissions (its holders' access changes at once). Bounded by
 /// the caller's own grants, before and after.
 #[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
-    params(("name" = String, Path, description = "a custom role's name", max_length = 64)),
+    params(("name" = String, Path, description = "a custom role's name", min_length = 1, max_length = 64, pattern = r"^[a-z0-9_-]+$")),
     request_body = UpdateRoleRequest, responses(
     (status = 200, body = RoleDto), (status = 401, body = Problem),
     (status = 403, body = Problem, description = "no role:manage, or a grant beyond the caller's own"),

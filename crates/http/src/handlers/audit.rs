@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::extract::AuthUser;
-use crate::handlers::block;
+use crate::handlers::{block, page_limit};
 use crate::problem::{ApiResult, Problem};
 
 /// One audit record with its place in the organization's hash chain.
@@ -72,21 +72,21 @@ pub struct AuditEventQuery {
     pub org: Option<Uuid>,
     /// Only records of this actor.
     pub actor: Option<Uuid>,
-    /// Only this action, e.g. `user.update`.
-    #[param(max_length = 100)]
+    /// Only this action, e.g. `user.update` (1–100 characters, no control character).
+    #[param(required = false, schema_with = crate::dto::fields::audit_filter)]
     pub action: Option<String>,
-    /// Only this kind of target, e.g. `user`.
-    #[param(max_length = 100)]
+    /// Only this kind of target, e.g. `user` (1–100 characters, no control character).
+    #[param(required = false, schema_with = crate::dto::fields::audit_filter)]
     pub target_kind: Option<String>,
-    /// Only this target id.
-    #[param(max_length = 200)]
+    /// Only this target id (1–200 characters, no control character).
+    #[param(required = false, schema_with = crate::dto::fields::audit_target_id)]
     pub target_id: Option<String>,
     /// Recorded at or after this instant.
     pub from: Option<DateTime<Utc>>,
     /// Recorded before this instant (not before `from`).
     pub to: Option<DateTime<Utc>>,
     /// The `next_cursor` of the previous page.
-    #[param(max_length = 20)]
+    #[param(required = false, schema_with = crate::dto::fields::audit_cursor)]
     pub cursor: Option<String>,
     /// Page size (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -107,6 +107,7 @@ pub async fn list_audit_events(
     q: web::Query<AuditEventQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = q.into_inner();
+    let limit = page_limit(q.limit)?;
     let query = AuditQuery {
         actor: q.actor.map(UserId),
         action: q.action,
@@ -122,7 +123,7 @@ pub async fn list_audit_events(
             q.org.map(OrgId),
             query,
             q.cursor.as_deref(),
-            q.limit,
+            Some(limit),
         )
     })
     .await?;
