@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::sync::Mutex;
 
 use serde_json::json;

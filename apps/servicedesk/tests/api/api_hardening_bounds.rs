@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 

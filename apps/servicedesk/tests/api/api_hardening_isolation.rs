@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::io::Read;
 use std::net::TcpListener;
 use std::sync::Arc;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::sync::Arc;
 
 use base64::Engine;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use serde_json::{Value, json};
 
 use crate::common::*;

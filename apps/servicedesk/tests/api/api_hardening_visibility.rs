@@ -8,7 +8,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 

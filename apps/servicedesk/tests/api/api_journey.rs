@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use serde_json::{Value, json};
 
 use crate::common::*;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::collections::BTreeSet;
 use std::process::Command;
 

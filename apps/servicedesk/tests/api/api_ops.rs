@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use serde_json::json;
 
 use crate::common::*;

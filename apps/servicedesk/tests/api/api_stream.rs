@@ -12,7 +12,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 

@@ -8,7 +8,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;

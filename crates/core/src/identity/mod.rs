@@ -30,8 +30,8 @@ pub use audit::{
 };
 pub use login::{LoginOutcome, TokenPair};
 pub use mfa::MfaEnrollment;
-pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
 pub use throttle::Limits;
+pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
 
 use crate::ids::OrgId;
 use crate::ports::{

@@ -8,7 +8,8 @@ pub const MIN_PASSWORD: usize = 10;
 pub const MAX_PASSWORD: usize = 128;
 /// Longest display name (organizations, users, teams), in characters.
 pub const MAX_NAME: usize = 100;
-/// Longest e-mail address, in bytes (RFC 5321's path limit).
+/// Longest e-mail address, in characters (RFC 5321's path limit is 254 octets; counting
+/// characters keeps the rule the one the OpenAPI document can state).
 pub const MAX_EMAIL: usize = 254;
 
 /// A syntactically plausible address, lower-cased. Deliverability is proven by the
@@ -25,7 +26,9 @@ pub(crate) fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     if email.is_empty() {
         return Err(FieldError::new(field, "required", "must not be empty"));
     }
-    if email.len() > MAX_EMAIL || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if email.chars().count() > MAX_EMAIL
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(invalid());
     }
     let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use servicedesk_core::ports::{ChildQuery, IncidentStore, StoreError, WriteSet};
 use servicedesk_store::Store;
 

@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::collections::HashSet;
 use std::sync::Barrier;
 

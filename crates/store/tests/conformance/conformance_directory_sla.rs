@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use chrono::{NaiveDate, TimeDelta, Weekday};
 use servicedesk_core::entities::{Organization, User};
 use servicedesk_core::ids::{CalendarId, SlaPolicyId, TeamId};

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use chrono::TimeDelta;
 use servicedesk_core::entities::Incident;
 use servicedesk_core::lifecycle::incident::IncidentState;

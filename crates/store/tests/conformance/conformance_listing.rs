@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc;

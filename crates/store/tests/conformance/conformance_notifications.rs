@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{DeliveryId, EventId, NotificationId, OrgId, UserId, WebhookId};
 use servicedesk_core::ports::{

@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::collections::HashSet;
 
 use chrono::TimeDelta;

@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use diesel::pg::PgConnection;
 use diesel::{Connection, RunQueryDsl};
 use servicedesk_core::ports::{Directory, StoreError};

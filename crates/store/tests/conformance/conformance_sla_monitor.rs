@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::collections::HashMap;
 use std::sync::Arc;
 

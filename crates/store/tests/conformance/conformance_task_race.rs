@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-
 use std::sync::Barrier;
 
 use servicedesk_core::lifecycle::incident::IncidentState;
