@@ -233,9 +233,9 @@ impl Database {
     /// # Errors
     /// `Unavailable` when none can be had in time.
     pub fn conn(&self) -> Result<Conn, StoreError> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        // No connection within the pool's timeout: every connection is busy or the server
+        // is unreachable for now; either way a retry may succeed (503, not 500).
+        self.pool.get().map_err(|e| StoreError::Busy(e.to_string()))
     }
 
     /// Applies the migrations not yet applied; returns their names.

@@ -16,6 +16,12 @@ pub(crate) fn map(entity: &'static str) -> impl Fn(DieselError) -> StoreError {
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             StoreError::NotFound("referenced row")
         }
+        // Still locked after write_tx's bounded retries, or a connection the server closed
+        // (the pool replaces it): busy for now, not broken (503, not 500).
+        other if crate::db::is_busy(&other) => StoreError::Busy(other.to_string()),
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+            StoreError::Busy(info.message().to_owned())
+        }
         other => StoreError::Unavailable(other.to_string()),
     }
 }

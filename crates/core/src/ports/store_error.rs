@@ -25,6 +25,10 @@ pub enum StoreError {
     /// The database could not be reached or failed.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The database is busy for now: its write lock stayed held past the bounded retries,
+    /// or no pooled connection came free in time. The same call may succeed shortly.
+    #[error("store busy: {0}")]
+    Busy(String),
     /// The write would break a rule the store guards atomically (the last active admin of
     /// an organization, the last platform admin); nothing was written.
     #[error("refused: {0}")]
@@ -40,6 +44,10 @@ impl From<StoreError> for Error {
                 Error::invalid(field, "duplicate", format!("{field} is already in use"))
             }
             StoreError::Unavailable(msg) => Error::Internal(msg),
+            StoreError::Busy(_) => Error::Unavailable {
+                reason: "the database is busy".into(),
+                retry_after_secs: 1,
+            },
             StoreError::Refused(reason) => Error::Forbidden { reason },
         }
     }
