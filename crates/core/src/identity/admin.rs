@@ -434,9 +434,8 @@ impl Administration {
             },
             platform_admin: false,
             password_hash: Some(
-                self.hasher
-                    .hash(&input.password)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
+                // Through the hashing bound like every other hash: a full bound is a 503.
+                self.hasher.try_hash(&input.password)?,
             ),
             email_verified_at: Some(now),
             mfa: MfaState::default(),
