@@ -98,8 +98,8 @@ mod tests {
     fn resolved() -> Incident {
         let mut i = incident(IncidentState::Resolved);
         i.resolved_at = Some(t0());
-        i.resolution_code = Some("fixed".into());
-        i.resolution_notes = Some("rebooted".into());
+        i.details.resolution_code = Some("fixed".into());
+        i.details.resolution_notes = Some("rebooted".into());
         i.next_sla_due_at = Some(t0() + TimeDelta::hours(1));
         i
     }

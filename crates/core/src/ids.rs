@@ -54,9 +54,14 @@ id_type!(
     TeamId
 );
 id_type!(
-    /// An incident.
-    IncidentId
+    /// A ticket of any kind (incident, request, problem, change): one id space, since they
+    /// share one table.
+    TicketId
 );
+
+/// An incident's id: a [`TicketId`] of kind incident (the same type, under the name the
+/// incident code reads best with).
+pub use self::TicketId as IncidentId;
 id_type!(
     /// A comment or work note.
     CommentId
@@ -92,4 +97,8 @@ id_type!(
 id_type!(
     /// An outgoing webhook endpoint.
     WebhookId
+);
+id_type!(
+    /// A typed link between two tickets.
+    LinkId
 );

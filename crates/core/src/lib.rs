@@ -26,6 +26,7 @@ pub mod notify;
 pub mod ports;
 pub mod priority;
 pub mod sla_settings;
+pub mod tickets;
 pub mod usecases;
 pub mod visibility;
 

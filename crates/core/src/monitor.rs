@@ -349,7 +349,7 @@ impl SlaMonitor {
         write.history.push(HistoryEntry {
             id: HistoryId(self.ids.new_id()),
             org_id: incident.org_id,
-            incident_id: incident.id,
+            ticket_id: incident.id,
             actor_id: None,
             at: now,
             field: field.to_owned(),

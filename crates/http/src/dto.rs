@@ -599,6 +599,8 @@ pub struct SlaDto {
 pub struct IncidentDto {
     /// Id.
     pub id: Uuid,
+    /// Always `incident` (the ticket kernel's kind).
+    pub kind: &'static str,
     /// Per-organization number.
     pub number: i64,
     /// `INC-<number>`.
@@ -617,6 +619,9 @@ pub struct IncidentDto {
     pub category: String,
     /// Lifecycle state.
     pub status: String,
+    /// The status's class: `open`, `pending`, `resolved` or `closed` (what every kind's
+    /// queue filters on).
+    pub status_class: &'static str,
     /// Requester.
     pub requester_id: Uuid,
     /// Who logged it.
@@ -656,6 +661,7 @@ impl From<IncidentView> for IncidentDto {
         let i = v.incident;
         Self {
             id: i.id.0,
+            kind: "incident",
             number: i.number,
             reference: format!("INC-{}", i.number),
             title: i.title,
@@ -665,13 +671,14 @@ impl From<IncidentView> for IncidentDto {
             priority: i.priority.to_string(),
             category: i.category,
             status: i.status.to_string(),
+            status_class: servicedesk_core::tickets::KindState::class(i.status).as_str(),
             requester_id: i.requester_id.0,
             created_by: i.created_by.0,
             team_id: i.team_id.map(|t| t.0),
             assignee_id: i.assignee_id.map(|u| u.0),
-            escalation_level: i.escalation_level,
-            resolution_code: i.resolution_code,
-            resolution_notes: i.resolution_notes,
+            escalation_level: i.details.escalation_level,
+            resolution_code: i.details.resolution_code,
+            resolution_notes: i.details.resolution_notes,
             resolved_at: i.resolved_at,
             closed_at: i.closed_at,
             first_responded_at: i.first_responded_at,
@@ -792,8 +799,12 @@ pub struct IncidentListQuery {
 pub struct TaskDto {
     /// Id.
     pub id: Uuid,
-    /// Parent incident.
+    /// Parent ticket (kept under its first name: every parent was an incident then).
     pub incident_id: Uuid,
+    /// Parent ticket, of any kind.
+    pub ticket_id: Uuid,
+    /// The task's own team, when it has one (fulfilment tasks).
+    pub team_id: Option<Uuid>,
     /// `TSK-<number>`.
     pub reference: String,
     /// What to do.
@@ -816,7 +827,9 @@ impl From<Task> for TaskDto {
     fn from(t: Task) -> Self {
         Self {
             id: t.id.0,
-            incident_id: t.incident_id.0,
+            incident_id: t.ticket_id.0,
+            ticket_id: t.ticket_id.0,
+            team_id: t.team_id.map(|x| x.0),
             reference: format!("TSK-{}", t.number),
             title: t.title,
             status: t.status.to_string(),

@@ -2,49 +2,26 @@
 
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamp};
 use servicedesk_core::entities::{Comment, HistoryEntry, Incident, Task};
 use servicedesk_core::ids::{CommentId, IncidentId, OrgId, TaskId};
 use servicedesk_core::ports::{
-    ChildQuery, Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
-    SortDirection, StoreError, Visibility, WriteSet,
+    ChildQuery, Created, IdempotencyKey, IncidentQuery, IncidentStore, NewTask, Page, StoreError,
+    WriteSet,
 };
+use servicedesk_core::tickets::{StatusClass, TicketKind, TicketQuery};
 use servicedesk_lifecycle::incident::IncidentState;
 use servicedesk_lifecycle::task::TaskState;
 
 use crate::Store;
 use crate::counters;
-use crate::cursor::{Cursor, sort_name};
+use crate::cursor::Cursor;
+use crate::tickets::list_rows;
 use crate::db::DbConn;
 use crate::error::{TxError, map, stale_or_missing};
-use crate::rows::{CommentRow, HistoryRow, IncidentRow, TaskRow};
-use crate::schema::{comments, idempotency_keys, incidents, tasks, ticket_history};
+use crate::rows::{CommentRow, HistoryRow, IncidentDetailsRow, TaskRow, TicketRow};
+use crate::schema::{comments, idempotency_keys, incident_details, tasks, ticket_history, tickets};
 use crate::time::db;
 use crate::writes::persist;
-
-#[derive(QueryableByName)]
-struct ClaimedId {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    id: String,
-}
-
-/// Claims due incidents for one SLA monitor: rows another monitor holds (row lock or an
-/// unexpired lease) are skipped, never waited for.
-const SLA_CLAIM_PG: &str = "UPDATE incidents SET sla_claimed_until = $1 WHERE id IN ( \
-     SELECT id FROM incidents WHERE next_sla_due_at <= $2 AND next_sla_due_at IS NOT NULL \
-     AND deleted_at IS NULL AND (sla_claimed_until IS NULL OR sla_claimed_until <= $2) \
-     ORDER BY next_sla_due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     AND (sla_claimed_until IS NULL OR sla_claimed_until <= $2) RETURNING id";
-
-const SLA_CLAIM_SQLITE: &str = "UPDATE incidents SET sla_claimed_until = ?1 WHERE id IN ( \
-     SELECT id FROM incidents WHERE next_sla_due_at <= ?2 AND next_sla_due_at IS NOT NULL \
-     AND deleted_at IS NULL AND (sla_claimed_until IS NULL OR sla_claimed_until <= ?2) \
-     ORDER BY next_sla_due_at, id LIMIT ?3) RETURNING id";
-
-diesel::define_sql_function! {
-    /// SQL `lower`, the same in both dialects.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 #[derive(Insertable)]
 #[diesel(table_name = idempotency_keys)]
@@ -60,13 +37,26 @@ struct KeyRow<'a> {
 /// Attempts at a create that lost an idempotency-key race: the retry finds the winner's row.
 const CREATE_ATTEMPTS: usize = 2;
 
+/// Tickets of kind incident joined to their extension row.
+macro_rules! incident_rows {
+    () => {
+        tickets::table
+            .inner_join(
+                incident_details::table.on(incident_details::org_id
+                    .eq(tickets::org_id)
+                    .and(incident_details::ticket_id.eq(tickets::id))),
+            )
+            .filter(tickets::kind.eq(TicketKind::Incident.as_str()))
+    };
+}
+
 fn find_incident(conn: &mut DbConn, org: OrgId, id: IncidentId) -> Result<Incident, StoreError> {
-    incidents::table
-        .filter(incidents::org_id.eq(org.to_string()))
-        .filter(incidents::id.eq(id.to_string()))
-        .first::<IncidentRow>(conn)
-        .map_err(map("incident"))?
-        .into_incident()
+    let (t, d) = incident_rows!()
+        .filter(tickets::org_id.eq(org.to_string()))
+        .filter(tickets::id.eq(id.to_string()))
+        .first::<(TicketRow, IncidentDetailsRow)>(conn)
+        .map_err(map("incident"))?;
+    t.into_incident(d)
 }
 
 impl Store {
@@ -95,11 +85,15 @@ impl Store {
                     return Err(TxError::Replay(id));
                 }
             }
-            let mut row = IncidentRow::from_incident(incident)?;
+            let mut row = TicketRow::from_ticket(incident)?;
             row.number = number;
             row.version = 1;
-            diesel::insert_into(incidents::table)
+            diesel::insert_into(tickets::table)
                 .values(&row)
+                .execute(conn)?;
+            let details = IncidentDetailsRow::from_incident(incident);
+            diesel::insert_into(incident_details::table)
+                .values(&details)
                 .execute(conn)?;
             if let Some(key) = key {
                 diesel::insert_into(idempotency_keys::table)
@@ -114,11 +108,11 @@ impl Store {
                     .execute(conn)?;
             }
             persist(self, conn, write)?;
-            Ok(row)
+            Ok((row, details))
         });
         match result {
-            Ok(row) => Ok(Created {
-                value: row.into_incident()?,
+            Ok((row, details)) => Ok(Created {
+                value: row.into_incident(details)?,
                 replayed: false,
             }),
             Err(TxError::Replay(id)) => {
@@ -131,28 +125,6 @@ impl Store {
             Err(e) => Err(e.into_store("incident")),
         }
     }
-}
-
-/// Applies the keyset condition "strictly after (key, id)" in the listing's order.
-macro_rules! after {
-    ($q:expr, $asc:expr, $key:expr, $k:expr, $id:expr) => {
-        if $asc {
-            $q.filter($key.gt($k).or($key.eq($k).and(incidents::id.gt($id))))
-        } else {
-            $q.filter($key.lt($k).or($key.eq($k).and(incidents::id.lt($id))))
-        }
-    };
-}
-
-/// Orders by `(key, id)` in the listing's direction.
-macro_rules! order {
-    ($q:expr, $asc:expr, $key:expr) => {
-        if $asc {
-            $q.order(($key.asc(), incidents::id.asc()))
-        } else {
-            $q.order(($key.desc(), incidents::id.desc()))
-        }
-    };
 }
 
 impl IncidentStore for Store {
@@ -184,12 +156,12 @@ impl IncidentStore for Store {
     }
 
     fn get_by_number(&self, org: OrgId, number: i64) -> Result<Incident, StoreError> {
-        incidents::table
-            .filter(incidents::org_id.eq(org.to_string()))
-            .filter(incidents::number.eq(number))
-            .first::<IncidentRow>(&mut *self.db.conn()?)
-            .map_err(map("incident"))?
-            .into_incident()
+        let (t, d) = incident_rows!()
+            .filter(tickets::org_id.eq(org.to_string()))
+            .filter(tickets::number.eq(number))
+            .first::<(TicketRow, IncidentDetailsRow)>(&mut *self.db.conn()?)
+            .map_err(map("incident"))?;
+        t.into_incident(d)
     }
 
     fn update(
@@ -206,21 +178,22 @@ impl IncidentStore for Store {
         let org_s = org.to_string();
         let id = incident.id.to_string();
         crate::db::write_tx(&mut conn, |conn| {
-            let mut row = IncidentRow::from_incident(incident)?;
+            let mut row = TicketRow::from_ticket(incident)?;
             row.version = expected_version + 1;
             let changed = diesel::update(
-                incidents::table
-                    .filter(incidents::org_id.eq(&org_s))
-                    .filter(incidents::id.eq(&id))
-                    .filter(incidents::version.eq(expected_version)),
+                tickets::table
+                    .filter(tickets::kind.eq(TicketKind::Incident.as_str()))
+                    .filter(tickets::org_id.eq(&org_s))
+                    .filter(tickets::id.eq(&id))
+                    .filter(tickets::version.eq(expected_version)),
             )
             .set(&row)
             .execute(conn)?;
             if changed == 0 {
-                let current = incidents::table
-                    .filter(incidents::org_id.eq(&org_s))
-                    .filter(incidents::id.eq(&id))
-                    .select(incidents::version)
+                let current = tickets::table
+                    .filter(tickets::org_id.eq(&org_s))
+                    .filter(tickets::id.eq(&id))
+                    .select(tickets::version)
                     .first::<i64>(conn)
                     .optional()?;
                 return Err(stale_or_missing("incident", current));
@@ -234,11 +207,19 @@ impl IncidentStore for Store {
                     current: expected_version,
                 }));
             }
+            let details = IncidentDetailsRow::from_incident(incident);
+            diesel::update(
+                incident_details::table
+                    .filter(incident_details::org_id.eq(&org_s))
+                    .filter(incident_details::ticket_id.eq(&id)),
+            )
+            .set(&details)
+            .execute(conn)?;
             persist(self, conn, write)?;
-            Ok(row)
+            Ok((row, details))
         })
-        .map_err(|e| e.into_store("incident"))?
-        .into_incident()
+        .map_err(|e| e.into_store("incident"))
+        .and_then(|(row, details)| row.into_incident(details))
     }
 
     fn sla_due(
@@ -248,31 +229,17 @@ impl IncidentStore for Store {
         limit: u32,
     ) -> Result<Vec<Incident>, StoreError> {
         let mut conn = self.db.conn()?;
-        let (lease, now, limit) = (db(lease_until), db(now), i64::from(limit));
-        // Served by the partial index on next_sla_due_at (rows with a pending instant only).
-        let ids: Vec<ClaimedId> = match &mut *conn {
-            DbConn::Postgresql(c) => diesel::sql_query(SLA_CLAIM_PG)
-                .bind::<Timestamp, _>(lease)
-                .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(limit)
-                .load(c),
-            DbConn::Sqlite(c) => diesel::sql_query(SLA_CLAIM_SQLITE)
-                .bind::<Timestamp, _>(lease)
-                .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(limit)
-                .load(c),
-        }
-        .map_err(map("incident"))?;
+        let ids = crate::tickets::claim_due(&mut conn, now, lease_until, limit)?;
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        incidents::table
-            .filter(incidents::id.eq_any(ids.into_iter().map(|r| r.id)))
-            .order((incidents::next_sla_due_at.asc(), incidents::id.asc()))
-            .load::<IncidentRow>(&mut *conn)
+        incident_rows!()
+            .filter(tickets::id.eq_any(ids))
+            .order((tickets::next_sla_due_at.asc(), tickets::id.asc()))
+            .load::<(TicketRow, IncidentDetailsRow)>(&mut *conn)
             .map_err(map("incident"))?
             .into_iter()
-            .map(IncidentRow::into_incident)
+            .map(|(t, d)| t.into_incident(d))
             .collect()
     }
 
@@ -288,219 +255,37 @@ impl IncidentStore for Store {
             .collect();
         // Served by the partial index incidents_resolved_at. Incidents with open tasks
         // cannot close; leaving them out keeps them from filling every batch forever.
-        incidents::table
-            .filter(incidents::org_id.eq(org.to_string()))
-            .filter(incidents::status.eq("resolved"))
-            .filter(incidents::deleted_at.is_null())
-            .filter(incidents::resolved_at.le(db(cutoff)))
+        incident_rows!()
+            .filter(tickets::org_id.eq(org.to_string()))
+            .filter(tickets::status.eq("resolved"))
+            .filter(tickets::deleted_at.is_null())
+            .filter(tickets::resolved_at.le(db(cutoff)))
             .filter(diesel::dsl::not(diesel::dsl::exists(
                 tasks::table
-                    .filter(tasks::org_id.eq(incidents::org_id))
-                    .filter(tasks::incident_id.eq(incidents::id))
+                    .filter(tasks::org_id.eq(tickets::org_id))
+                    .filter(tasks::ticket_id.eq(tickets::id))
                     .filter(tasks::status.eq_any(open)),
             )))
-            .order((incidents::resolved_at.asc(), incidents::id.asc()))
+            .order((tickets::resolved_at.asc(), tickets::id.asc()))
             .limit(i64::from(limit))
-            .load::<IncidentRow>(&mut *self.db.conn()?)
+            .load::<(TicketRow, IncidentDetailsRow)>(&mut *self.db.conn()?)
             .map_err(map("incident"))?
             .into_iter()
-            .map(IncidentRow::into_incident)
+            .map(|(t, d)| t.into_incident(d))
             .collect()
     }
 
     fn list(&self, org: OrgId, query: &IncidentQuery) -> Result<Page<Incident>, StoreError> {
-        let direction = if query.direction == SortDirection::Asc {
-            "a"
-        } else {
-            "d"
-        };
-        let cursor = query
-            .cursor
-            .as_deref()
-            .map(|c| Cursor::decode(c, query.sort, direction))
-            .transpose()?;
-        let limit = query.limit.clamp(1, IncidentQuery::MAX_LIMIT);
-
-        let mut q = incidents::table
-            .filter(incidents::org_id.eq(org.to_string()))
-            .into_boxed();
-        match &query.visibility {
-            Visibility::Org => {}
-            Visibility::Own { user_id } => {
-                let u = user_id.to_string();
-                q = q.filter(
-                    incidents::requester_id
-                        .eq(u.clone())
-                        .or(incidents::assignee_id.eq(u)),
-                );
-            }
-            Visibility::Group { user_id, team_ids } => {
-                let u = user_id.to_string();
-                let mine = incidents::requester_id
-                    .eq(u.clone())
-                    .or(incidents::assignee_id.eq(u));
-                q = if team_ids.is_empty() {
-                    q.filter(mine)
-                } else {
-                    // Team members also see the triage queue: incidents without a team.
-                    let teams: Vec<String> = team_ids.iter().map(ToString::to_string).collect();
-                    q.filter(
-                        mine.or(incidents::team_id.eq_any(teams))
-                            .or(incidents::team_id.is_null()),
-                    )
-                };
-            }
-        }
-        if !query.statuses.is_empty() {
-            q = q.filter(
-                incidents::status.eq_any(
-                    query
-                        .statuses
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>(),
-                ),
-            );
-        }
-        if !query.priorities.is_empty() {
-            q = q.filter(
-                incidents::priority.eq_any(
-                    query
-                        .priorities
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>(),
-                ),
-            );
-        }
-        if let Some(team) = query.team_id {
-            q = q.filter(incidents::team_id.eq(team.to_string()));
-        }
-        if let Some(user) = query.assignee_id {
-            q = q.filter(incidents::assignee_id.eq(user.to_string()));
-        }
-        if let Some(user) = query.requester_id {
-            q = q.filter(incidents::requester_id.eq(user.to_string()));
-        }
-        if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
-            q = q.filter(
-                lower(incidents::title)
-                    .like(pattern.clone())
-                    .escape('\\')
-                    .or(lower(incidents::description).like(pattern).escape('\\')),
-            );
-        }
-        if let Some(t) = query.created_from {
-            q = q.filter(incidents::created_at.ge(db(t)));
-        }
-        if let Some(t) = query.created_to {
-            q = q.filter(incidents::created_at.lt(db(t)));
-        }
-        if let Some(t) = query.updated_from {
-            q = q.filter(incidents::updated_at.ge(db(t)));
-        }
-        if let Some(t) = query.updated_to {
-            q = q.filter(incidents::updated_at.lt(db(t)));
-        }
-        q = if query.deleted {
-            q.filter(incidents::deleted_at.is_not_null())
-        } else {
-            q.filter(incidents::deleted_at.is_null())
-        };
-
-        // Priority: "desc" means most urgent first (lowest rank), oldest first among equals.
-        let asc = match query.sort {
-            IncidentSort::Priority => query.direction == SortDirection::Desc,
-            _ => query.direction == SortDirection::Asc,
-        };
-        if let Some(c) = &cursor {
-            q = match query.sort {
-                IncidentSort::Created => after!(q, asc, incidents::created_at, c.t, c.i.clone()),
-                IncidentSort::Updated => after!(q, asc, incidents::updated_at, c.t, c.i.clone()),
-                IncidentSort::SlaDue => after!(q, asc, incidents::sla_sort_key, c.t, c.i.clone()),
-                IncidentSort::Priority => {
-                    let r = c.r.unwrap_or_default();
-                    if asc {
-                        q.filter(
-                            incidents::priority_rank
-                                .gt(r)
-                                .or(incidents::priority_rank.eq(r).and(
-                                    incidents::created_at.gt(c.t).or(incidents::created_at
-                                        .eq(c.t)
-                                        .and(incidents::id.gt(c.i.clone()))),
-                                )),
-                        )
-                    } else {
-                        q.filter(
-                            incidents::priority_rank
-                                .lt(r)
-                                .or(incidents::priority_rank.eq(r).and(
-                                    incidents::created_at.lt(c.t).or(incidents::created_at
-                                        .eq(c.t)
-                                        .and(incidents::id.lt(c.i.clone()))),
-                                )),
-                        )
-                    }
-                }
-            };
-        }
-        q = match query.sort {
-            IncidentSort::Created => order!(q, asc, incidents::created_at),
-            IncidentSort::Updated => order!(q, asc, incidents::updated_at),
-            IncidentSort::SlaDue => order!(q, asc, incidents::sla_sort_key),
-            // A filter on one priority pins the rank: ordering by it adds nothing, and
-            // leaving it out lets the planner walk the (org, priority, created_at) index
-            // instead of scanning the rank index past every non-matching row.
-            IncidentSort::Priority if query.priorities.len() == 1 => {
-                order!(q, asc, incidents::created_at)
-            }
-            IncidentSort::Priority if asc => q.order((
-                incidents::priority_rank.asc(),
-                incidents::created_at.asc(),
-                incidents::id.asc(),
-            )),
-            IncidentSort::Priority => q.order((
-                incidents::priority_rank.desc(),
-                incidents::created_at.desc(),
-                incidents::id.desc(),
-            )),
-        };
-        let mut rows = q
-            .limit(i64::from(limit) + 1)
-            .load::<IncidentRow>(&mut *self.db.conn()?)
-            .map_err(map("incident"))?;
-        let more = rows.len() > limit as usize;
-        rows.truncate(limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|last| {
-                Cursor {
-                    s: sort_name(query.sort).to_owned(),
-                    d: direction.to_owned(),
-                    r: (query.sort == IncidentSort::Priority).then_some(last.priority_rank),
-                    t: match query.sort {
-                        IncidentSort::Created | IncidentSort::Priority => last.created_at,
-                        IncidentSort::Updated => last.updated_at,
-                        IncidentSort::SlaDue => last.sla_sort_key,
-                    },
-                    i: last.id.clone(),
-                }
-                .encode()
-            })
-        } else {
-            None
-        };
-        let items = rows
-            .into_iter()
-            .map(IncidentRow::into_incident)
-            .collect::<Result<_, _>>()?;
+        let mut conn = self.db.conn()?;
+        let (rows, next_cursor) = list_rows(&mut conn, org, &ticket_query(query))?;
+        let items = with_details(&mut conn, org, rows)?;
         Ok(Page { items, next_cursor })
     }
 
     fn comments(&self, org: OrgId, incident: IncidentId) -> Result<Vec<Comment>, StoreError> {
         comments::table
             .filter(comments::org_id.eq(org.to_string()))
-            .filter(comments::incident_id.eq(incident.to_string()))
+            .filter(comments::ticket_id.eq(incident.to_string()))
             .order((comments::created_at.asc(), comments::id.asc()))
             .load::<CommentRow>(&mut *self.db.conn()?)
             .map_err(map("comment"))?
@@ -512,7 +297,7 @@ impl IncidentStore for Store {
     fn history(&self, org: OrgId, incident: IncidentId) -> Result<Vec<HistoryEntry>, StoreError> {
         ticket_history::table
             .filter(ticket_history::org_id.eq(org.to_string()))
-            .filter(ticket_history::incident_id.eq(incident.to_string()))
+            .filter(ticket_history::ticket_id.eq(incident.to_string()))
             .order((ticket_history::at.asc(), ticket_history::id.asc()))
             .load::<HistoryRow>(&mut *self.db.conn()?)
             .map_err(map("history"))?
@@ -530,7 +315,7 @@ impl IncidentStore for Store {
         let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
         let mut q = comments::table
             .filter(comments::org_id.eq(org.to_string()))
-            .filter(comments::incident_id.eq(incident.to_string()))
+            .filter(comments::ticket_id.eq(incident.to_string()))
             .into_boxed();
         if !query.internal {
             q = q.filter(comments::internal.eq(false));
@@ -560,7 +345,7 @@ impl IncidentStore for Store {
     ) -> Result<Comment, StoreError> {
         comments::table
             .filter(comments::org_id.eq(org.to_string()))
-            .filter(comments::incident_id.eq(incident.to_string()))
+            .filter(comments::ticket_id.eq(incident.to_string()))
             .filter(comments::id.eq(id.to_string()))
             .first::<CommentRow>(&mut *self.db.conn()?)
             .map_err(map("comment"))?
@@ -576,7 +361,7 @@ impl IncidentStore for Store {
         let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
         let mut q = ticket_history::table
             .filter(ticket_history::org_id.eq(org.to_string()))
-            .filter(ticket_history::incident_id.eq(incident.to_string()))
+            .filter(ticket_history::ticket_id.eq(incident.to_string()))
             .into_boxed();
         if !query.hidden_fields.is_empty() {
             q = q.filter(ticket_history::field.ne_all(query.hidden_fields.clone()));
@@ -606,7 +391,7 @@ impl IncidentStore for Store {
         let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
         let mut q = tasks::table
             .filter(tasks::org_id.eq(org.to_string()))
-            .filter(tasks::incident_id.eq(incident.to_string()))
+            .filter(tasks::ticket_id.eq(incident.to_string()))
             .into_boxed();
         if let Some(text) = query.cursor.as_deref() {
             let c = Cursor::decode_child(text, "tasks")?;
@@ -631,7 +416,7 @@ impl IncidentStore for Store {
             .collect();
         let n: i64 = tasks::table
             .filter(tasks::org_id.eq(org.to_string()))
-            .filter(tasks::incident_id.eq(incident.to_string()))
+            .filter(tasks::ticket_id.eq(incident.to_string()))
             .filter(tasks::status.eq_any(open))
             .select(count_star())
             .first(&mut *self.db.conn()?)
@@ -657,24 +442,16 @@ impl IncidentStore for Store {
             // resolve or close in flight is waited for, and then its new status is seen);
             // SQLite's immediate transaction already holds the write lock. A close that
             // took the lock first re-counts open tasks inside its own transaction.
-            let parent = incidents::table
-                .filter(incidents::org_id.eq(&org_s))
-                .filter(incidents::id.eq(task.incident_id.to_string()));
-            let active: Vec<String> = [
-                IncidentState::New,
-                IncidentState::Open,
-                IncidentState::InProgress,
-                IncidentState::OnHold,
-            ]
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-            let locked = diesel::update(parent.clone().filter(incidents::status.eq_any(active)))
-                .set(incidents::version.eq(incidents::version))
+            let parent = tickets::table
+                .filter(tickets::org_id.eq(&org_s))
+                .filter(tickets::id.eq(task.ticket_id.to_string()));
+            let active = [StatusClass::Open.as_str(), StatusClass::Pending.as_str()];
+            let locked = diesel::update(parent.clone().filter(tickets::status_class.eq_any(active)))
+                .set(tickets::version.eq(tickets::version))
                 .execute(conn)?;
             if locked == 0 {
                 let current = parent
-                    .select(incidents::version)
+                    .select(tickets::version)
                     .first::<i64>(conn)
                     .optional()?;
                 return Err(stale_or_missing("incident", current));
@@ -704,7 +481,7 @@ impl IncidentStore for Store {
     fn tasks(&self, org: OrgId, incident: IncidentId) -> Result<Vec<Task>, StoreError> {
         tasks::table
             .filter(tasks::org_id.eq(org.to_string()))
-            .filter(tasks::incident_id.eq(incident.to_string()))
+            .filter(tasks::ticket_id.eq(incident.to_string()))
             .order((tasks::created_at.asc(), tasks::id.asc()))
             .load::<TaskRow>(&mut *self.db.conn()?)
             .map_err(map("task"))?
@@ -797,20 +574,60 @@ fn open_tasks(conn: &mut DbConn, org: &str, incident: &str) -> Result<i64, TxErr
         .collect();
     Ok(tasks::table
         .filter(tasks::org_id.eq(org))
-        .filter(tasks::incident_id.eq(incident))
+        .filter(tasks::ticket_id.eq(incident))
         .filter(tasks::status.eq_any(open))
         .select(count_star())
         .first(conn)?)
 }
 
 /// Escapes LIKE wildcards so user text matches literally.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+
+/// The incident queue as the kernel's listing of one kind.
+fn ticket_query(q: &IncidentQuery) -> TicketQuery {
+    TicketQuery {
+        statuses: q.statuses.iter().map(ToString::to_string).collect(),
+        priorities: q.priorities.clone(),
+        team_id: q.team_id,
+        assignee_id: q.assignee_id,
+        requester_id: q.requester_id,
+        text: q.text.clone(),
+        created_from: q.created_from,
+        created_to: q.created_to,
+        updated_from: q.updated_from,
+        updated_to: q.updated_to,
+        deleted: q.deleted,
+        sort: q.sort,
+        direction: q.direction,
+        cursor: q.cursor.clone(),
+        limit: q.limit,
+        ..TicketQuery::new(vec![(TicketKind::Incident, q.visibility.clone())])
     }
-    out
+}
+
+/// Incidents of `rows` (in their order) with their extension rows, read in one query.
+fn with_details(
+    conn: &mut DbConn,
+    org: OrgId,
+    rows: Vec<TicketRow>,
+) -> Result<Vec<Incident>, StoreError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut details: std::collections::HashMap<String, IncidentDetailsRow> =
+        incident_details::table
+            .filter(incident_details::org_id.eq(org.to_string()))
+            .filter(incident_details::ticket_id.eq_any(rows.iter().map(|r| r.id.clone())))
+            .load::<IncidentDetailsRow>(conn)
+            .map_err(map("incident"))?
+            .into_iter()
+            .map(|d| (d.ticket_id.clone(), d))
+            .collect();
+    rows.into_iter()
+        .map(|t| {
+            let d = details
+                .remove(&t.id)
+                .ok_or_else(|| crate::error::corrupt("incident details", &t.id))?;
+            t.into_incident(d)
+        })
+        .collect()
 }

@@ -36,6 +36,7 @@ mod secrets;
 mod sessions;
 mod sla_admin;
 mod sla_catalog;
+mod tickets;
 mod time;
 mod writes;
 

@@ -31,7 +31,7 @@ struct NotificationRow {
     user_id: String,
     event_id: String,
     kind: String,
-    incident_id: Option<String>,
+    ticket_id: Option<String>,
     title: String,
     body: String,
     created_at: NaiveDateTime,
@@ -46,7 +46,7 @@ impl NotificationRow {
             user_id: n.user_id.to_string(),
             event_id: n.event_id.to_string(),
             kind: n.kind.clone(),
-            incident_id: n.incident_id.map(|i| i.to_string()),
+            ticket_id: n.incident_id.map(|i| i.to_string()),
             title: n.title.clone(),
             body: n.body.clone(),
             created_at: db(n.created_at),
@@ -62,7 +62,7 @@ impl NotificationRow {
             event_id: servicedesk_core::ids::EventId(parse("event id", &self.event_id)?),
             kind: self.kind,
             incident_id: self
-                .incident_id
+                .ticket_id
                 .as_deref()
                 .map(|i| parse("incident id", i).map(servicedesk_core::ids::IncidentId))
                 .transpose()?,

@@ -3,15 +3,18 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use servicedesk_core::entities::{Comment, HistoryEntry, Incident, IncidentSla, Task, Team, User};
+use servicedesk_core::entities::{Comment, HistoryEntry, Incident, IncidentDetails, Task, Team, User};
 use servicedesk_core::ids::{
-    CalendarId, CommentId, HistoryId, IncidentId, OrgId, SlaPolicyId, TaskId, TeamId, UserId,
+    CalendarId, CommentId, HistoryId, OrgId, SlaPolicyId, TaskId, TeamId, TicketId, UserId,
+};
+use servicedesk_core::tickets::{
+    AnyTicket, KindState, SlaState, StatusClass, Ticket, TicketKind, TicketSla, class_of,
 };
 use servicedesk_core::ports::StoreError;
 use servicedesk_sla::SlaClock;
 
 use crate::error::corrupt;
-use crate::schema::{comments, incidents, tasks, teams, ticket_history, users};
+use crate::schema::{comments, incident_details, tasks, teams, ticket_history, tickets, users};
 use crate::time::{db, db_opt, far_future, utc};
 
 /// Parses a stored text column into its domain type.
@@ -37,10 +40,12 @@ struct SlaJson {
 }
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset, Identifiable)]
-#[diesel(table_name = incidents, primary_key(org_id, id), treat_none_as_null = true)]
-pub(crate) struct IncidentRow {
+#[diesel(table_name = tickets, primary_key(org_id, id), treat_none_as_null = true)]
+pub(crate) struct TicketRow {
     pub org_id: String,
     pub id: String,
+    #[diesel(skip_update)]
+    pub kind: String,
     #[diesel(skip_update)]
     pub number: i64,
     pub title: String,
@@ -51,19 +56,18 @@ pub(crate) struct IncidentRow {
     pub priority_rank: i32,
     pub category: String,
     pub status: String,
+    pub status_class: String,
     pub requester_id: String,
     #[diesel(skip_update)]
     pub created_by: String,
     pub team_id: Option<String>,
     pub assignee_id: Option<String>,
-    pub escalation_level: i32,
-    pub resolution_code: Option<String>,
-    pub resolution_notes: Option<String>,
     pub resolved_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
     pub first_responded_at: Option<NaiveDateTime>,
     pub sla_policy_id: Option<String>,
     pub sla: Option<String>,
+    pub sla_state: String,
     pub next_sla_due_at: Option<NaiveDateTime>,
     pub sla_sort_key: NaiveDateTime,
     pub version: i64,
@@ -73,8 +77,50 @@ pub(crate) struct IncidentRow {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-impl IncidentRow {
-    pub(crate) fn from_incident(i: &Incident) -> Result<Self, StoreError> {
+/// The `incident_details` row of an incident.
+#[derive(Debug, Clone, Queryable, Insertable, AsChangeset, Identifiable)]
+#[diesel(table_name = incident_details, primary_key(org_id, ticket_id), treat_none_as_null = true)]
+pub(crate) struct IncidentDetailsRow {
+    pub org_id: String,
+    pub ticket_id: String,
+    pub escalation_level: i32,
+    pub resolution_code: Option<String>,
+    pub resolution_notes: Option<String>,
+}
+
+impl IncidentDetailsRow {
+    pub(crate) fn from_incident(i: &Incident) -> Self {
+        Self {
+            org_id: i.org_id.to_string(),
+            ticket_id: i.id.to_string(),
+            escalation_level: i.details.escalation_level,
+            resolution_code: i.details.resolution_code.clone(),
+            resolution_notes: i.details.resolution_notes.clone(),
+        }
+    }
+
+    fn into_details(self) -> IncidentDetails {
+        IncidentDetails {
+            escalation_level: self.escalation_level,
+            resolution_code: self.resolution_code,
+            resolution_notes: self.resolution_notes,
+        }
+    }
+}
+
+impl TicketRow {
+    /// The row of a typed ticket.
+    pub(crate) fn from_ticket<S: KindState, D>(t: &Ticket<S, D>) -> Result<Self, StoreError> {
+        Self::from_parts(t, t.status.name(), t.status.class())
+    }
+
+    /// The row of a kind-erased ticket; its status must be a state of its kind.
+    pub(crate) fn from_any(t: &AnyTicket) -> Result<Self, StoreError> {
+        let class = class_of(t.kind, &t.status).ok_or_else(|| corrupt("ticket status", &t.status))?;
+        Self::from_parts(t, &t.status, class)
+    }
+
+    fn from_parts<S, D>(i: &Ticket<S, D>, status: &str, class: StatusClass) -> Result<Self, StoreError> {
         let sla = i
             .sla
             .as_ref()
@@ -93,6 +139,7 @@ impl IncidentRow {
         Ok(Self {
             org_id: i.org_id.to_string(),
             id: i.id.to_string(),
+            kind: i.kind.as_str().to_owned(),
             number: i.number,
             title: i.title.clone(),
             description: i.description.clone(),
@@ -101,19 +148,18 @@ impl IncidentRow {
             priority: i.priority.to_string(),
             priority_rank: i32::from(i.priority.rank()),
             category: i.category.clone(),
-            status: i.status.to_string(),
+            status: status.to_owned(),
+            status_class: class.as_str().to_owned(),
             requester_id: i.requester_id.to_string(),
             created_by: i.created_by.to_string(),
             team_id: i.team_id.map(|t| t.to_string()),
             assignee_id: i.assignee_id.map(|u| u.to_string()),
-            escalation_level: i.escalation_level,
-            resolution_code: i.resolution_code.clone(),
-            resolution_notes: i.resolution_notes.clone(),
             resolved_at: db_opt(i.resolved_at),
             closed_at: db_opt(i.closed_at),
             first_responded_at: db_opt(i.first_responded_at),
             sla_policy_id: i.sla.as_ref().map(|s| s.policy_id.to_string()),
             sla,
+            sla_state: SlaState::of(i.sla.as_ref()).as_str().to_owned(),
             next_sla_due_at: next,
             sla_sort_key: next.unwrap_or_else(far_future),
             version: i.version,
@@ -123,13 +169,14 @@ impl IncidentRow {
         })
     }
 
-    pub(crate) fn into_incident(self) -> Result<Incident, StoreError> {
+    /// The kind-erased ticket.
+    pub(crate) fn into_any(self) -> Result<AnyTicket, StoreError> {
         let sla = match self.sla.as_deref() {
             None => None,
             Some(text) => {
                 let j: SlaJson =
                     serde_json::from_str(text).map_err(|_| corrupt("SLA clocks", text))?;
-                Some(IncidentSla {
+                Some(TicketSla {
                     policy_id: j.policy_id,
                     calendar_id: j.calendar_id,
                     pause_statuses: j.pause_statuses,
@@ -138,9 +185,10 @@ impl IncidentRow {
                 })
             }
         };
-        Ok(Incident {
-            id: IncidentId(parse("incident id", &self.id)?),
+        Ok(Ticket {
+            id: TicketId(parse("ticket id", &self.id)?),
             org_id: OrgId(parse("org id", &self.org_id)?),
+            kind: parse::<TicketKind>("ticket kind", &self.kind)?,
             number: self.number,
             title: self.title,
             description: self.description,
@@ -148,14 +196,11 @@ impl IncidentRow {
             urgency: parse("urgency", &self.urgency)?,
             priority: parse("priority", &self.priority)?,
             category: self.category,
-            status: parse("incident status", &self.status)?,
+            status: self.status,
             requester_id: UserId(parse("user id", &self.requester_id)?),
             created_by: UserId(parse("user id", &self.created_by)?),
             team_id: parse_opt("team id", self.team_id.as_deref())?.map(TeamId),
             assignee_id: parse_opt("user id", self.assignee_id.as_deref())?.map(UserId),
-            escalation_level: self.escalation_level,
-            resolution_code: self.resolution_code,
-            resolution_notes: self.resolution_notes,
             resolved_at: self.resolved_at.map(utc),
             closed_at: self.closed_at.map(utc),
             first_responded_at: self.first_responded_at.map(utc),
@@ -165,7 +210,16 @@ impl IncidentRow {
             created_at: utc(self.created_at),
             updated_at: utc(self.updated_at),
             deleted_at: self.deleted_at.map(utc),
+            details: (),
         })
+    }
+
+    /// The incident of this row and its extension row.
+    pub(crate) fn into_incident(self, details: IncidentDetailsRow) -> Result<Incident, StoreError> {
+        let any = self.into_any()?;
+        let status = any.status.clone();
+        any.typed(details.into_details())
+            .map_err(|_| corrupt("incident status", &status))
     }
 }
 
@@ -174,7 +228,7 @@ impl IncidentRow {
 pub(crate) struct CommentRow {
     pub org_id: String,
     pub id: String,
-    pub incident_id: String,
+    pub ticket_id: String,
     pub author_id: String,
     pub body: String,
     pub internal: bool,
@@ -186,7 +240,7 @@ impl CommentRow {
         Self {
             org_id: c.org_id.to_string(),
             id: c.id.to_string(),
-            incident_id: c.incident_id.to_string(),
+            ticket_id: c.ticket_id.to_string(),
             author_id: c.author_id.to_string(),
             body: c.body.clone(),
             internal: c.internal,
@@ -198,7 +252,7 @@ impl CommentRow {
         Ok(Comment {
             id: CommentId(parse("comment id", &self.id)?),
             org_id: OrgId(parse("org id", &self.org_id)?),
-            incident_id: IncidentId(parse("incident id", &self.incident_id)?),
+            ticket_id: TicketId(parse("ticket id", &self.ticket_id)?),
             author_id: UserId(parse("user id", &self.author_id)?),
             body: self.body,
             internal: self.internal,
@@ -212,7 +266,7 @@ impl CommentRow {
 pub(crate) struct HistoryRow {
     pub org_id: String,
     pub id: String,
-    pub incident_id: String,
+    pub ticket_id: String,
     pub actor_id: Option<String>,
     pub at: NaiveDateTime,
     pub field: String,
@@ -225,7 +279,7 @@ impl HistoryRow {
         Self {
             org_id: h.org_id.to_string(),
             id: h.id.to_string(),
-            incident_id: h.incident_id.to_string(),
+            ticket_id: h.ticket_id.to_string(),
             actor_id: h.actor_id.map(|a| a.to_string()),
             at: db(h.at),
             field: h.field.clone(),
@@ -238,7 +292,7 @@ impl HistoryRow {
         Ok(HistoryEntry {
             id: HistoryId(parse("history id", &self.id)?),
             org_id: OrgId(parse("org id", &self.org_id)?),
-            incident_id: IncidentId(parse("incident id", &self.incident_id)?),
+            ticket_id: TicketId(parse("ticket id", &self.ticket_id)?),
             actor_id: parse_opt("user id", self.actor_id.as_deref())?.map(UserId),
             at: utc(self.at),
             field: self.field,
@@ -254,11 +308,12 @@ pub(crate) struct TaskRow {
     pub org_id: String,
     pub id: String,
     #[diesel(skip_update)]
-    pub incident_id: String,
+    pub ticket_id: String,
     #[diesel(skip_update)]
     pub number: i64,
     pub title: String,
     pub status: String,
+    pub team_id: Option<String>,
     pub assignee_id: Option<String>,
     pub deadline: Option<NaiveDateTime>,
     pub priority: String,
@@ -273,10 +328,11 @@ impl TaskRow {
         Self {
             org_id: t.org_id.to_string(),
             id: t.id.to_string(),
-            incident_id: t.incident_id.to_string(),
+            ticket_id: t.ticket_id.to_string(),
             number: t.number,
             title: t.title.clone(),
             status: t.status.to_string(),
+            team_id: t.team_id.map(|u| u.to_string()),
             assignee_id: t.assignee_id.map(|u| u.to_string()),
             deadline: db_opt(t.deadline),
             priority: t.priority.to_string(),
@@ -290,10 +346,11 @@ impl TaskRow {
         Ok(Task {
             id: TaskId(parse("task id", &self.id)?),
             org_id: OrgId(parse("org id", &self.org_id)?),
-            incident_id: IncidentId(parse("incident id", &self.incident_id)?),
+            ticket_id: TicketId(parse("ticket id", &self.ticket_id)?),
             number: self.number,
             title: self.title,
             status: parse("task status", &self.status)?,
+            team_id: parse_opt("team id", self.team_id.as_deref())?.map(TeamId),
             assignee_id: parse_opt("user id", self.assignee_id.as_deref())?.map(UserId),
             deadline: self.deadline.map(utc),
             priority: parse("priority", &self.priority)?,

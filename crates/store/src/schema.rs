@@ -105,9 +105,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    incidents (org_id, id) {
+    tickets (org_id, id) {
         org_id -> Text,
         id -> Text,
+        kind -> Text,
         number -> BigInt,
         title -> Text,
         description -> Text,
@@ -117,18 +118,17 @@ diesel::table! {
         priority_rank -> Integer,
         category -> Text,
         status -> Text,
+        status_class -> Text,
         requester_id -> Text,
         created_by -> Text,
         team_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
-        escalation_level -> Integer,
-        resolution_code -> Nullable<Text>,
-        resolution_notes -> Nullable<Text>,
         resolved_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
         first_responded_at -> Nullable<Timestamp>,
         sla_policy_id -> Nullable<Text>,
         sla -> Nullable<Text>,
+        sla_state -> Text,
         next_sla_due_at -> Nullable<Timestamp>,
         sla_sort_key -> Timestamp,
         version -> BigInt,
@@ -139,10 +139,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    incident_details (org_id, ticket_id) {
+        org_id -> Text,
+        ticket_id -> Text,
+        escalation_level -> Integer,
+        resolution_code -> Nullable<Text>,
+        resolution_notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ticket_links (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        source_id -> Text,
+        target_id -> Text,
+        link_type -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     comments (org_id, id) {
         org_id -> Text,
         id -> Text,
-        incident_id -> Text,
+        ticket_id -> Text,
         author_id -> Text,
         body -> Text,
         internal -> Bool,
@@ -154,10 +176,11 @@ diesel::table! {
     tasks (org_id, id) {
         org_id -> Text,
         id -> Text,
-        incident_id -> Text,
+        ticket_id -> Text,
         number -> BigInt,
         title -> Text,
         status -> Text,
+        team_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
         deadline -> Nullable<Timestamp>,
         priority -> Text,
@@ -171,7 +194,7 @@ diesel::table! {
     ticket_history (org_id, id) {
         org_id -> Text,
         id -> Text,
-        incident_id -> Text,
+        ticket_id -> Text,
         actor_id -> Nullable<Text>,
         at -> Timestamp,
         field -> Text,
@@ -279,7 +302,7 @@ diesel::table! {
         user_id -> Text,
         event_id -> Text,
         kind -> Text,
-        incident_id -> Nullable<Text>,
+        ticket_id -> Nullable<Text>,
         title -> Text,
         body -> Text,
         created_at -> Timestamp,
@@ -344,5 +367,6 @@ diesel::table! {
     }
 }
 
-// Auto-close leaves out incidents with open tasks (a correlated NOT EXISTS).
-diesel::allow_tables_to_appear_in_same_query!(incidents, tasks);
+// Typed reads join a ticket to its kind's extension; auto-close leaves out tickets with
+// open tasks (a correlated NOT EXISTS); link checks read both ends.
+diesel::allow_tables_to_appear_in_same_query!(tickets, incident_details, tasks, ticket_links);

@@ -1,17 +1,17 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CommentId, IncidentId, OrgId, UserId};
+use crate::ids::{CommentId, TicketId, OrgId, UserId};
 
-/// A public comment or an internal work note on an incident (TKT-5).
+/// A public comment or an internal work note on a ticket (TKT-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     /// Opaque id.
     pub id: CommentId,
     /// Owning organization.
     pub org_id: OrgId,
-    /// The incident commented on.
-    pub incident_id: IncidentId,
+    /// The ticket commented on.
+    pub ticket_id: TicketId,
     /// Who wrote it.
     pub author_id: UserId,
     /// The text.

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{HistoryId, IncidentId, OrgId, UserId};
+use crate::ids::{HistoryId, TicketId, OrgId, UserId};
 
 /// One field change on a ticket: who, when, old → new (TKT-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,7 +11,7 @@ pub struct HistoryEntry {
     /// Owning organization.
     pub org_id: OrgId,
     /// The ticket changed.
-    pub incident_id: IncidentId,
+    pub ticket_id: TicketId,
     /// Who changed it (`None` for the system: SLA monitor, auto-close).
     pub actor_id: Option<UserId>,
     /// When.

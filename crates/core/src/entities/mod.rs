@@ -11,7 +11,7 @@ mod user;
 
 pub use comment::Comment;
 pub use history::HistoryEntry;
-pub use incident::{Incident, IncidentSla, SlaTarget};
+pub use incident::{Incident, IncidentDetails, IncidentSla, SlaTarget};
 pub use organization::{OrgSettings, Organization};
 pub use task::Task;
 pub use team::Team;

@@ -354,7 +354,7 @@ fn commented(internal: bool) -> (DomainEvent, MockIncidentStore) {
     let comment = crate::entities::Comment {
         id: crate::ids::CommentId(uuid::Uuid::from_u128(0x77)),
         org_id: ORG,
-        incident_id: INCIDENT,
+        ticket_id: INCIDENT,
         author_id: crate::usecases::tests::fixture::ADMIN,
         body: "the root cause is our firewall".into(),
         internal,

@@ -69,7 +69,7 @@ impl Incidents {
         let comment = Comment {
             id: CommentId(self.ids.new_id()),
             org_id: actor.org_id(),
-            incident_id: incident.id,
+            ticket_id: incident.id,
             author_id: actor.user_id(),
             body: body.as_str().to_owned(),
             internal,

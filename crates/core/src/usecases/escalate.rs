@@ -62,7 +62,7 @@ impl Incidents {
         let org = actor.org_id();
         let now = self.clock.now();
         let mut record = Record::new(actor, self.ids.as_ref(), incident.id, now);
-        let level = incident.escalation_level + 1;
+        let level = incident.details.escalation_level + 1;
         let (to_team_id, to_manager_id) = match input {
             Escalation::Functional { to_team_id, .. } => {
                 let team = self.team_in(org, to_team_id)?;
@@ -100,10 +100,10 @@ impl Incidents {
         };
         record.field(
             "escalation_level",
-            Some(incident.escalation_level),
+            Some(incident.details.escalation_level),
             Some(level),
         );
-        incident.escalation_level = level;
+        incident.details.escalation_level = level;
         record.event(EventPayload::IncidentEscalated {
             incident_id: incident.id,
             to_team_id,

@@ -73,7 +73,7 @@ impl<'a> Record<'a> {
         self.write.history.push(HistoryEntry {
             id: HistoryId(self.ids.new_id()),
             org_id: self.org_id,
-            incident_id: self.incident_id,
+            ticket_id: self.incident_id,
             actor_id: self.actor_id,
             at: self.at,
             field: field.to_owned(),

@@ -83,10 +83,11 @@ impl Incidents {
         let task = Task {
             id: TaskId(self.ids.new_id()),
             org_id: actor.org_id(),
-            incident_id: parent.id,
+            ticket_id: parent.id,
             number: 0,
             title: title.into_string(),
             status: TaskMachine::initial(),
+            team_id: None,
             assignee_id: input.assignee_id,
             deadline: input.deadline,
             priority: input.priority.unwrap_or(parent.priority),
@@ -159,7 +160,7 @@ impl Incidents {
         precheck_kind(actor, ResourceKind::Task, Action::Transition)?;
         let mut task = self.store.get_task(actor.org_id(), id)?;
         let parent = self
-            .load(actor, IncidentRef::Id(task.incident_id), Deleted::Hidden)
+            .load(actor, IncidentRef::Id(task.ticket_id), Deleted::Hidden)
             .map_err(|_| Error::NotFound { entity: "task" })?;
         allow(
             actor,

@@ -141,8 +141,8 @@ impl Incidents {
         let ctx = IncidentContext {
             has_assignee: incident.assignee_id.is_some(),
             actor_can_take: false,
-            resolution_code: incident.resolution_code.clone(),
-            resolution_notes: incident.resolution_notes.clone(),
+            resolution_code: incident.details.resolution_code.clone(),
+            resolution_notes: incident.details.resolution_notes.clone(),
             open_tasks: self.store.open_task_count(incident.org_id, incident.id)?,
         };
         let calendar = self.calendar_of(&incident)?;
@@ -206,21 +206,21 @@ impl Incidents {
                 Effect::RecordResolution => {
                     record.field(
                         "resolution_code",
-                        incident.resolution_code.clone(),
+                        incident.details.resolution_code.clone(),
                         ctx.resolution_code.clone(),
                     );
                     record.field(
                         "resolution_notes",
-                        incident.resolution_notes.clone(),
+                        incident.details.resolution_notes.clone(),
                         ctx.resolution_notes.clone(),
                     );
-                    incident.resolution_code = ctx.resolution_code.clone();
-                    incident.resolution_notes = ctx.resolution_notes.clone();
+                    incident.details.resolution_code = ctx.resolution_code.clone();
+                    incident.details.resolution_notes = ctx.resolution_notes.clone();
                     incident.resolved_at = Some(now);
                 }
                 Effect::ClearResolution => {
-                    record.field("resolution_code", incident.resolution_code.take(), None);
-                    record.field("resolution_notes", incident.resolution_notes.take(), None);
+                    record.field("resolution_code", incident.details.resolution_code.take(), None);
+                    record.field("resolution_notes", incident.details.resolution_notes.take(), None);
                     incident.resolved_at = None;
                 }
                 _ => {}

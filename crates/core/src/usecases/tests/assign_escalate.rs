@@ -183,7 +183,7 @@ fn functional_escalation_moves_the_incident_to_another_team() {
         .unwrap();
     let inc = &out.value.incident;
     assert_eq!(
-        (inc.team_id, inc.assignee_id, inc.escalation_level),
+        (inc.team_id, inc.assignee_id, inc.details.escalation_level),
         (Some(T2), None, 1)
     );
     let (_, _, write) = last(&written);

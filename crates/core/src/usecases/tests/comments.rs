@@ -105,7 +105,7 @@ fn requesters_never_see_internal_notes() {
     let note = |id: u128, internal: bool| Comment {
         id: CommentId(uuid::Uuid::from_u128(id)),
         org_id: ORG,
-        incident_id: INCIDENT,
+        ticket_id: INCIDENT,
         author_id: AGENT,
         body: format!("comment {id}"),
         internal,
@@ -188,7 +188,7 @@ fn requesters_see_no_internal_history_rows() {
     let row = |field: &str| crate::entities::HistoryEntry {
         id: crate::ids::HistoryId(uuid::Uuid::now_v7()),
         org_id: ORG,
-        incident_id: INCIDENT,
+        ticket_id: INCIDENT,
         actor_id: Some(AGENT),
         at: t0(),
         field: field.into(),

@@ -13,10 +13,11 @@ fn task(status: TaskState) -> Task {
     Task {
         id: TaskId(uuid::Uuid::from_u128(0x50)),
         org_id: ORG,
-        incident_id: INCIDENT,
+        ticket_id: INCIDENT,
         number: 1,
         title: "Order toner".into(),
         status,
+        team_id: None,
         assignee_id: Some(AGENT),
         deadline: None,
         priority: crate::priority::Priority::Medium,
@@ -40,7 +41,7 @@ fn agents_add_tasks_under_active_incidents() {
     let mut fx = Fx::new().holding(incident(IncidentState::InProgress));
     fx.store
         .expect_create_task()
-        .withf(|org, t, w| *org == ORG && t.incident_id == INCIDENT && w.events.len() == 1)
+        .withf(|org, t, w| *org == ORG && t.ticket_id == INCIDENT && w.events.len() == 1)
         .times(1)
         .returning(|_, t, _| {
             Ok(Task {

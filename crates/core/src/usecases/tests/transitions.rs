@@ -115,7 +115,7 @@ fn resolve_stops_the_clocks_and_reopen_restarts_resolution() {
         .unwrap();
     let inc = &out.value.incident;
     assert_eq!(inc.status, IncidentState::Resolved);
-    assert_eq!(inc.resolution_code.as_deref(), Some("fixed"));
+    assert_eq!(inc.details.resolution_code.as_deref(), Some("fixed"));
     assert_eq!(inc.resolved_at, Some(t0() + TimeDelta::hours(2)));
     let sla = out.value.sla.clone().unwrap();
     assert!(sla.resolution.stopped && sla.first_response.stopped);
@@ -141,7 +141,7 @@ fn resolve_stops_the_clocks_and_reopen_restarts_resolution() {
     let inc = &out.value.incident;
     assert_eq!(inc.status, IncidentState::InProgress);
     assert_eq!(
-        (inc.resolution_code.as_ref(), inc.resolved_at),
+        (inc.details.resolution_code.as_ref(), inc.resolved_at),
         (None, None)
     );
     // Six business hours were left when it was resolved; they run again from 14:00.

@@ -388,9 +388,12 @@ pub fn incident(fx: &Fx, requester: UserId, title: &str) -> Incident {
         created_by: requester,
         team_id: None,
         assignee_id: None,
-        escalation_level: 0,
-        resolution_code: None,
-        resolution_notes: None,
+        kind: servicedesk_core::tickets::TicketKind::Incident,
+        details: servicedesk_core::entities::IncidentDetails {
+            escalation_level: 0,
+            resolution_code: None,
+            resolution_notes: None,
+        },
         resolved_at: None,
         closed_at: None,
         first_responded_at: None,
@@ -421,9 +424,9 @@ pub fn full_incident(fx: &Fx, title: &str) -> Incident {
     inc.created_by = fx.agent;
     inc.team_id = Some(fx.team);
     inc.assignee_id = Some(fx.agent);
-    inc.escalation_level = 2;
-    inc.resolution_code = Some("fixed".to_owned());
-    inc.resolution_notes = Some("Replaced the fuser — «ünïcödé» works".to_owned());
+    inc.details.escalation_level = 2;
+    inc.details.resolution_code = Some("fixed".to_owned());
+    inc.details.resolution_notes = Some("Replaced the fuser — «ünïcödé» works".to_owned());
     inc.first_responded_at = Some(mins(5));
     inc.resolved_at = Some(mins(90));
     inc.closed_at = Some(mins(120));
@@ -454,9 +457,10 @@ pub fn task(org: OrgId, incident: IncidentId, title: &str, at: DateTime<Utc>) ->
     Task {
         id: new_id(),
         org_id: org,
-        incident_id: incident,
+        ticket_id: incident,
         number: 0,
         title: title.to_owned(),
+        team_id: None,
         status: TaskState::Open,
         assignee_id: None,
         deadline: Some(at + TimeDelta::days(1)),
@@ -478,7 +482,7 @@ pub fn comment(
     Comment {
         id: new_id::<CommentId>(),
         org_id: inc.org_id,
-        incident_id: inc.id,
+        ticket_id: inc.id,
         author_id: author,
         body: body.to_owned(),
         internal,
@@ -498,7 +502,7 @@ pub fn history(
     HistoryEntry {
         id: new_id::<HistoryId>(),
         org_id: inc.org_id,
-        incident_id: inc.id,
+        ticket_id: inc.id,
         actor_id: actor,
         at,
         field: field.to_owned(),
@@ -625,7 +629,7 @@ pub fn task_write(org: OrgId, task: &Task, actor: UserId) -> WriteSet {
             Some(actor),
             task.created_at,
             EventPayload::TaskCreated {
-                incident_id: task.incident_id,
+                incident_id: task.ticket_id,
                 task_id: task.id,
             },
         )],
@@ -656,7 +660,7 @@ pub fn task_status_write(
             Some(actor),
             at,
             EventPayload::TaskStatusChanged {
-                incident_id: task.incident_id,
+                incident_id: task.ticket_id,
                 task_id: task.id,
                 from: from.as_str().to_owned(),
                 to: task.status.as_str().to_owned(),
