@@ -296,6 +296,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
     let probe = store.clone();
     let state = web::Data::new(AppState {
         incidents,
+        tickets: servicedesk_core::tickets::Tickets::new(
+            store.clone(),
+            feed_clock.clone(),
+            ids.clone(),
+        ),
         auth,
         admin,
         notifications,

@@ -10,14 +10,21 @@ use crate::actor::Actor;
 use crate::entities::Incident;
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{EventId, IncidentId, OrgId, TeamId, UserId};
+use crate::tickets::{Ticket, TicketKind};
 
 /// The ticket an item is about, as it is when the item is published (moments after the
 /// event's commit; after a backlog, its later state).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeedTicket {
-    /// The incident.
+    /// The ticket.
     pub id: IncidentId,
-    /// Its number in the organization.
+    /// Its kind (`incident`, `request`, …); absent in items of servers before the kernel.
+    #[serde(default = "incident_kind")]
+    pub kind: TicketKind,
+    /// Its reference, e.g. `INC-12` or `REQ-7`.
+    #[serde(default)]
+    pub reference: String,
+    /// Its number in the organization (per kind).
     pub number: i64,
     /// Its title.
     pub title: String,
@@ -33,13 +40,19 @@ pub struct FeedTicket {
     pub assignee_id: Option<UserId>,
 }
 
-impl From<&Incident> for FeedTicket {
-    fn from(i: &Incident) -> Self {
+fn incident_kind() -> TicketKind {
+    TicketKind::Incident
+}
+
+impl<S: std::fmt::Display, D> From<&Ticket<S, D>> for FeedTicket {
+    fn from(i: &Ticket<S, D>) -> Self {
         Self {
             id: i.id,
+            kind: i.kind,
+            reference: i.reference(),
             number: i.number,
             title: i.title.clone(),
-            status: i.status.as_str().to_owned(),
+            status: i.status.to_string(),
             priority: i.priority.as_str().to_owned(),
             requester_id: i.requester_id,
             team_id: i.team_id,

@@ -14,8 +14,11 @@ use uuid::Uuid;
 pub mod fields;
 mod security;
 pub mod sla;
+pub mod tickets;
 pub mod whole;
+
 pub use security::*;
+pub use tickets::*;
 
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident => $core:ty { $($variant:ident),+ $(,)? }) => {
@@ -663,7 +666,7 @@ impl From<IncidentView> for IncidentDto {
             id: i.id.0,
             kind: "incident",
             number: i.number,
-            reference: format!("INC-{}", i.number),
+            reference: i.reference(),
             title: i.title,
             description: i.description,
             impact: i.impact.to_string(),

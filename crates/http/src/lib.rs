@@ -35,7 +35,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
-use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream};
+use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream, tickets};
 use crate::middleware::{Metrics, RateLimit};
 
 /// Default largest JSON body (PLT-7).
@@ -45,6 +45,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     /// Incident use cases.
     pub incidents: Incidents,
+    /// The ticket kernel's use cases (queues across kinds, links, tasks across parents).
+    pub tickets: servicedesk_core::tickets::Tickets,
     /// Authentication use cases.
     pub auth: Authenticator,
     /// Administration use cases.
@@ -137,6 +139,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::tasks)
                 .service(incidents::add_task)
                 .service(incidents::task_transition)
+                .service(tickets::list)
+                .service(tickets::get)
+                .service(tickets::links)
+                .service(tickets::add_link)
+                .service(tickets::remove_link)
+                .service(tickets::list_tasks)
                 .service(notifications::inbox)
                 .service(notifications::mark_read)
                 .service(notifications::preferences)

@@ -238,6 +238,40 @@ impl Database {
         self.pool.get().map_err(|e| StoreError::Busy(e.to_string()))
     }
 
+    /// Applies the pending migrations that sort before `version` (e.g. `2026-12-02-000040`),
+    /// one at a time, and stops there: an upgrade test fills the schema as it was and then
+    /// lets [`Database::migrate`] run the rest. Returns the names applied.
+    ///
+    /// # Errors
+    /// `Unavailable` when a migration fails.
+    pub fn migrate_before(&self, version: &str) -> Result<Vec<String>, StoreError> {
+        fn run<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+            c: &mut C,
+            source: EmbeddedMigrations,
+            stop: &str,
+        ) -> Result<Vec<String>, StoreError> {
+            let fail = |e: Box<dyn std::error::Error + Send + Sync>| {
+                StoreError::Unavailable(format!("migration failed: {e}"))
+            };
+            let mut applied = Vec::new();
+            for m in c.pending_migrations(source).map_err(fail)? {
+                let name = m.name().to_string();
+                if name.as_str() >= stop {
+                    break;
+                }
+                c.run_migration(&*m).map_err(fail)?;
+                applied.push(name);
+            }
+            Ok(applied)
+        }
+        let stop = version.to_owned();
+        let mut conn = self.conn()?;
+        match &mut *conn {
+            DbConn::Postgresql(c) => run(c, PG_MIGRATIONS, &stop),
+            DbConn::Sqlite(c) => run(c, SQLITE_MIGRATIONS, &stop),
+        }
+    }
+
     /// Applies the migrations not yet applied; returns their names.
     ///
     /// # Errors

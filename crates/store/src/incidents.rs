@@ -15,11 +15,11 @@ use servicedesk_lifecycle::task::TaskState;
 use crate::Store;
 use crate::counters;
 use crate::cursor::Cursor;
-use crate::tickets::list_rows;
 use crate::db::DbConn;
 use crate::error::{TxError, map, stale_or_missing};
 use crate::rows::{CommentRow, HistoryRow, IncidentDetailsRow, TaskRow, TicketRow};
 use crate::schema::{comments, idempotency_keys, incident_details, tasks, ticket_history, tickets};
+use crate::tickets::list_rows;
 use crate::time::db;
 use crate::writes::persist;
 
@@ -446,9 +446,10 @@ impl IncidentStore for Store {
                 .filter(tickets::org_id.eq(&org_s))
                 .filter(tickets::id.eq(task.ticket_id.to_string()));
             let active = [StatusClass::Open.as_str(), StatusClass::Pending.as_str()];
-            let locked = diesel::update(parent.clone().filter(tickets::status_class.eq_any(active)))
-                .set(tickets::version.eq(tickets::version))
-                .execute(conn)?;
+            let locked =
+                diesel::update(parent.clone().filter(tickets::status_class.eq_any(active)))
+                    .set(tickets::version.eq(tickets::version))
+                    .execute(conn)?;
             if locked == 0 {
                 let current = parent
                     .select(tickets::version)

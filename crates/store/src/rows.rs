@@ -3,14 +3,16 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use servicedesk_core::entities::{Comment, HistoryEntry, Incident, IncidentDetails, Task, Team, User};
+use servicedesk_core::entities::{
+    Comment, HistoryEntry, Incident, IncidentDetails, Task, Team, User,
+};
 use servicedesk_core::ids::{
     CalendarId, CommentId, HistoryId, OrgId, SlaPolicyId, TaskId, TeamId, TicketId, UserId,
 };
+use servicedesk_core::ports::StoreError;
 use servicedesk_core::tickets::{
     AnyTicket, KindState, SlaState, StatusClass, Ticket, TicketKind, TicketSla, class_of,
 };
-use servicedesk_core::ports::StoreError;
 use servicedesk_sla::SlaClock;
 
 use crate::error::corrupt;
@@ -116,11 +118,16 @@ impl TicketRow {
 
     /// The row of a kind-erased ticket; its status must be a state of its kind.
     pub(crate) fn from_any(t: &AnyTicket) -> Result<Self, StoreError> {
-        let class = class_of(t.kind, &t.status).ok_or_else(|| corrupt("ticket status", &t.status))?;
+        let class =
+            class_of(t.kind, &t.status).ok_or_else(|| corrupt("ticket status", &t.status))?;
         Self::from_parts(t, &t.status, class)
     }
 
-    fn from_parts<S, D>(i: &Ticket<S, D>, status: &str, class: StatusClass) -> Result<Self, StoreError> {
+    fn from_parts<S, D>(
+        i: &Ticket<S, D>,
+        status: &str,
+        class: StatusClass,
+    ) -> Result<Self, StoreError> {
         let sla = i
             .sla
             .as_ref()

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Timestamp};
 use servicedesk_core::entities::Task;
 use servicedesk_core::ids::{LinkId, OrgId, TicketId, UserId};
-use servicedesk_core::ports::{IncidentSort, Page, SortDirection, StoreError, Visibility, WriteSet};
+use servicedesk_core::ports::{
+    IncidentSort, Page, SortDirection, StoreError, Visibility, WriteSet,
+};
 use servicedesk_core::tickets::{
     AnyTicket, LinkType, TaskQuery, TicketKind, TicketLink, TicketQuery, TicketRef, TicketStore,
 };
@@ -26,7 +28,10 @@ use crate::writes::persist;
 type TaskSource = diesel::helper_types::InnerJoinQuerySource<
     tasks::table,
     tickets::table,
-    diesel::dsl::And<diesel::dsl::Eq<tickets::org_id, tasks::org_id>, diesel::dsl::Eq<tickets::id, tasks::ticket_id>>,
+    diesel::dsl::And<
+        diesel::dsl::Eq<tickets::org_id, tasks::org_id>,
+        diesel::dsl::Eq<tickets::id, tasks::ticket_id>,
+    >,
 >;
 
 type Cond<QS = tickets::table> =
@@ -62,8 +67,7 @@ macro_rules! scope_condition {
                         Box::new(of_kind.and(mine))
                     } else {
                         // Team members also see the triage queue: tickets without a team.
-                        let teams: Vec<String> =
-                            team_ids.iter().map(ToString::to_string).collect();
+                        let teams: Vec<String> = team_ids.iter().map(ToString::to_string).collect();
                         Box::new(
                             of_kind.and(
                                 mine.or(tickets::team_id.eq_any(teams))
@@ -181,7 +185,13 @@ pub(crate) fn list_rows(
     }
     if !query.sla_states.is_empty() {
         q = q.filter(
-            tickets::sla_state.eq_any(query.sla_states.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            tickets::sla_state.eq_any(
+                query
+                    .sla_states
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>(),
+            ),
         );
     }
     if let Some(team) = query.team_id {
@@ -229,31 +239,32 @@ pub(crate) fn list_rows(
         _ => query.direction == SortDirection::Asc,
     };
     if let Some(c) = &cursor {
-        q = match query.sort {
-            IncidentSort::Created => after!(q, asc, tickets::created_at, c.t, c.i.clone()),
-            IncidentSort::Updated => after!(q, asc, tickets::updated_at, c.t, c.i.clone()),
-            IncidentSort::SlaDue => after!(q, asc, tickets::sla_sort_key, c.t, c.i.clone()),
-            IncidentSort::Priority => {
-                let r = c.r.unwrap_or_default();
-                if asc {
-                    q.filter(
-                        tickets::priority_rank.gt(r).or(tickets::priority_rank.eq(r).and(
-                            tickets::created_at.gt(c.t).or(tickets::created_at
-                                .eq(c.t)
-                                .and(tickets::id.gt(c.i.clone()))),
-                        )),
-                    )
-                } else {
-                    q.filter(
-                        tickets::priority_rank.lt(r).or(tickets::priority_rank.eq(r).and(
-                            tickets::created_at.lt(c.t).or(tickets::created_at
-                                .eq(c.t)
-                                .and(tickets::id.lt(c.i.clone()))),
-                        )),
-                    )
+        q =
+            match query.sort {
+                IncidentSort::Created => after!(q, asc, tickets::created_at, c.t, c.i.clone()),
+                IncidentSort::Updated => after!(q, asc, tickets::updated_at, c.t, c.i.clone()),
+                IncidentSort::SlaDue => after!(q, asc, tickets::sla_sort_key, c.t, c.i.clone()),
+                IncidentSort::Priority => {
+                    let r = c.r.unwrap_or_default();
+                    if asc {
+                        q.filter(tickets::priority_rank.gt(r).or(
+                            tickets::priority_rank.eq(r).and(
+                                tickets::created_at.gt(c.t).or(
+                                    tickets::created_at.eq(c.t).and(tickets::id.gt(c.i.clone())),
+                                ),
+                            ),
+                        ))
+                    } else {
+                        q.filter(tickets::priority_rank.lt(r).or(
+                            tickets::priority_rank.eq(r).and(
+                                tickets::created_at.lt(c.t).or(
+                                    tickets::created_at.eq(c.t).and(tickets::id.lt(c.i.clone())),
+                                ),
+                            ),
+                        ))
+                    }
                 }
-            }
-        };
+            };
     }
     q = match query.sort {
         IncidentSort::Created => order!(q, asc, tickets::created_at),
@@ -477,7 +488,11 @@ impl TicketStore for Store {
         let t = ticket.to_string();
         ticket_links::table
             .filter(ticket_links::org_id.eq(org.to_string()))
-            .filter(ticket_links::source_id.eq(&t).or(ticket_links::target_id.eq(&t)))
+            .filter(
+                ticket_links::source_id
+                    .eq(&t)
+                    .or(ticket_links::target_id.eq(&t)),
+            )
             .order((ticket_links::created_at.asc(), ticket_links::id.asc()))
             .load::<LinkRow>(&mut *self.db.conn()?)
             .map_err(map("link"))?
@@ -585,7 +600,13 @@ impl TicketStore for Store {
         }
         if !query.statuses.is_empty() {
             q = q.filter(
-                tasks::status.eq_any(query.statuses.iter().map(ToString::to_string).collect::<Vec<_>>()),
+                tasks::status.eq_any(
+                    query
+                        .statuses
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>(),
+                ),
             );
         }
         if let Some(t) = query.deadline_before {

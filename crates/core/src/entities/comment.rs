@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{CommentId, TicketId, OrgId, UserId};
+use crate::ids::{CommentId, OrgId, TicketId, UserId};
 
 /// A public comment or an internal work note on a ticket (TKT-5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{HistoryId, TicketId, OrgId, UserId};
+use crate::ids::{HistoryId, OrgId, TicketId, UserId};
 
 /// One field change on a ticket: who, when, old → new (TKT-7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

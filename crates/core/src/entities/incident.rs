@@ -1,7 +1,7 @@
 use servicedesk_lifecycle::incident::IncidentState;
 
-pub use crate::tickets::{SlaTarget, TicketSla};
 use crate::tickets::Ticket;
+pub use crate::tickets::{SlaTarget, TicketSla};
 
 /// An incident (INC): something is broken and somebody needs it fixed. The kernel's
 /// ticket with the incident lifecycle and the incident extension.

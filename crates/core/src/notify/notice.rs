@@ -13,7 +13,7 @@ pub fn notice_for(
     recipient_is_assignee: bool,
     comment: Option<&str>,
 ) -> Option<TicketNotice> {
-    let reference = format!("INC-{}", incident.number);
+    let reference = incident.reference();
     let mut details = vec![
         format!("Priority: {}", incident.priority.as_str()),
         format!("Status: {}", incident.status.as_str().replace('_', " ")),

@@ -221,7 +221,7 @@ impl NotificationRouter {
         }
         let summary = match notice_for(event, incident, false, None) {
             Some(n) => format!("{} ({})", n.headline, incident.title),
-            None => format!("INC-{} ({}): {kind}", incident.number, incident.title),
+            None => format!("{} ({}): {kind}", incident.reference(), incident.title),
         };
         let data = json!({
             "event": event.payload,

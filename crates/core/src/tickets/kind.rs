@@ -114,20 +114,38 @@ mod tests {
     #[test]
     fn references_round_trip_for_every_kind() {
         for kind in TicketKind::ALL {
-            let r = TicketRef { kind: *kind, number: 42 };
+            let r = TicketRef {
+                kind: *kind,
+                number: 42,
+            };
             assert_eq!(TicketRef::parse(&r.to_string()), Some(r));
             assert_eq!(kind.as_str().parse::<TicketKind>(), Ok(*kind));
         }
         assert_eq!(
             TicketRef::parse("req-7"),
-            Some(TicketRef { kind: TicketKind::Request, number: 7 })
+            Some(TicketRef {
+                kind: TicketKind::Request,
+                number: 7
+            })
         );
     }
 
     #[test]
     fn malformed_references_are_refused() {
-        for bad in ["INC", "INC-", "INC-0", "INC-000", "INC--1", "INC-+1", "INC-1a", "TSK-1",
-                    "XYZ-1", "INC-99999999999999999999", "-1", ""] {
+        for bad in [
+            "INC",
+            "INC-",
+            "INC-0",
+            "INC-000",
+            "INC--1",
+            "INC-+1",
+            "INC-1a",
+            "TSK-1",
+            "XYZ-1",
+            "INC-99999999999999999999",
+            "-1",
+            "",
+        ] {
             assert_eq!(TicketRef::parse(bad), None, "{bad}");
         }
     }

@@ -162,11 +162,36 @@ mod tests {
     #[test]
     fn every_type_names_itself_and_its_inverse() {
         let table = [
-            (LinkType::DuplicateOf, "duplicate_of", "duplicated_by", (LinkType::DuplicateOf, false)),
-            (LinkType::CausedBy, "caused_by", "causes", (LinkType::CausedBy, false)),
-            (LinkType::ParentOf, "parent_of", "child_of", (LinkType::ParentOf, false)),
-            (LinkType::ChildOf, "child_of", "parent_of", (LinkType::ParentOf, true)),
-            (LinkType::RelatesTo, "relates_to", "relates_to", (LinkType::RelatesTo, false)),
+            (
+                LinkType::DuplicateOf,
+                "duplicate_of",
+                "duplicated_by",
+                (LinkType::DuplicateOf, false),
+            ),
+            (
+                LinkType::CausedBy,
+                "caused_by",
+                "causes",
+                (LinkType::CausedBy, false),
+            ),
+            (
+                LinkType::ParentOf,
+                "parent_of",
+                "child_of",
+                (LinkType::ParentOf, false),
+            ),
+            (
+                LinkType::ChildOf,
+                "child_of",
+                "parent_of",
+                (LinkType::ParentOf, true),
+            ),
+            (
+                LinkType::RelatesTo,
+                "relates_to",
+                "relates_to",
+                (LinkType::RelatesTo, false),
+            ),
         ];
         assert_eq!(table.len(), LinkType::ALL.len());
         for (ty, name, inverse, canonical) in table {
@@ -197,12 +222,16 @@ mod tests {
     #[test]
     fn a_link_back_up_a_chain_is_a_cycle() {
         // 1 -> 2 -> 3
-        let edges: HashMap<TicketId, Vec<TicketId>> =
-            [(t(1), vec![t(2)]), (t(2), vec![t(3)])].into_iter().collect();
+        let edges: HashMap<TicketId, Vec<TicketId>> = [(t(1), vec![t(2)]), (t(2), vec![t(3)])]
+            .into_iter()
+            .collect();
         let step = |x: TicketId| edges.get(&x).cloned().unwrap_or_default();
         assert!(closes_cycle(t(3), t(1), 100, step), "3 -> 1 closes 1-2-3");
         assert!(closes_cycle(t(2), t(2), 100, step), "self link");
-        assert!(!closes_cycle(t(1), t(3), 100, step), "a shortcut is no cycle");
+        assert!(
+            !closes_cycle(t(1), t(3), 100, step),
+            "a shortcut is no cycle"
+        );
         assert!(!closes_cycle(t(4), t(1), 100, step));
     }
 

@@ -6,6 +6,7 @@ mod kind;
 mod links;
 mod port;
 mod query;
+mod service;
 mod status;
 mod ticket;
 
@@ -15,5 +16,9 @@ pub use links::{LinkType, TicketLink, closes_cycle};
 pub use port::MockTicketStore;
 pub use port::TicketStore;
 pub use query::{TaskQuery, TicketQuery, TicketSort};
+pub use service::{
+    LinkView, ListTasks, ListTickets, NewLink, TicketName, Tickets, resource_kind, ticket_resource,
+    visibility_of,
+};
 pub use status::{KindState, StatusClass, class_of, states_in};
 pub use ticket::{AnyTicket, SlaState, SlaTarget, Ticket, TicketSla};

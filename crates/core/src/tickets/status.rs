@@ -171,7 +171,11 @@ mod tests {
             (TicketKind::Incident, "cancelled", StatusClass::Closed),
             (TicketKind::Request, "draft", StatusClass::Pending),
             (TicketKind::Request, "submitted", StatusClass::Open),
-            (TicketKind::Request, "pending_approval", StatusClass::Pending),
+            (
+                TicketKind::Request,
+                "pending_approval",
+                StatusClass::Pending,
+            ),
             (TicketKind::Request, "approved", StatusClass::Open),
             (TicketKind::Request, "rejected", StatusClass::Resolved),
             (TicketKind::Request, "fulfilling", StatusClass::Open),

@@ -152,7 +152,12 @@ impl AnyTicket {
     /// (the stored text is named in the error).
     pub fn typed<S: KindState, D>(self, details: D) -> Result<Ticket<S, D>, String> {
         if self.kind != S::KIND {
-            return Err(format!("{} is a {}, not a {}", self.reference(), self.kind, S::KIND));
+            return Err(format!(
+                "{} is a {}, not a {}",
+                self.reference(),
+                self.kind,
+                S::KIND
+            ));
         }
         let status = self
             .status

@@ -19,7 +19,7 @@ mod delete;
 mod escalate;
 mod list;
 mod open;
-mod record;
+pub(crate) mod record;
 mod sla;
 mod tasks;
 mod transition;

@@ -219,8 +219,16 @@ impl Incidents {
                     incident.resolved_at = Some(now);
                 }
                 Effect::ClearResolution => {
-                    record.field("resolution_code", incident.details.resolution_code.take(), None);
-                    record.field("resolution_notes", incident.details.resolution_notes.take(), None);
+                    record.field(
+                        "resolution_code",
+                        incident.details.resolution_code.take(),
+                        None,
+                    );
+                    record.field(
+                        "resolution_notes",
+                        incident.details.resolution_notes.take(),
+                        None,
+                    );
                     incident.resolved_at = None;
                 }
                 _ => {}

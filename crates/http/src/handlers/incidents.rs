@@ -41,7 +41,7 @@ fn named_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Option<i64>>
     }
 }
 
-fn csv<T: std::str::FromStr>(field: &str, raw: Option<&str>) -> ApiResult<Vec<T>> {
+pub(crate) fn csv<T: std::str::FromStr>(field: &str, raw: Option<&str>) -> ApiResult<Vec<T>> {
     raw.map(|r| {
         r.split(',')
             .map(str::trim)
@@ -54,7 +54,7 @@ fn csv<T: std::str::FromStr>(field: &str, raw: Option<&str>) -> ApiResult<Vec<T>
     .map(Option::unwrap_or_default)
 }
 
-fn sort_of(raw: Option<&str>) -> ApiResult<(IncidentSort, SortDirection)> {
+pub(crate) fn sort_of(raw: Option<&str>) -> ApiResult<(IncidentSort, SortDirection)> {
     let raw = raw.unwrap_or("-created");
     let (dir, key) = match raw.strip_prefix('-') {
         Some(k) => (SortDirection::Desc, k),

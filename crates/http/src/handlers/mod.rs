@@ -8,6 +8,7 @@ pub mod notifications;
 pub mod ops;
 pub mod sla;
 pub mod stream;
+pub mod tickets;
 
 use actix_web::web;
 

@@ -18,3 +18,4 @@ mod conformance_sla_admin;
 mod conformance_sla_monitor;
 mod conformance_task_race;
 mod feed_bridge;
+mod migration_kernel;

@@ -90,11 +90,25 @@ pub struct TestDb {
 impl TestDb {
     /// A store on a new SQLite file under the temp dir.
     pub fn sqlite(pool: u32) -> Self {
+        Self::sqlite_with(pool, Store::open)
+    }
+
+    /// A store on a new, empty SQLite file: no migration applied (upgrade tests).
+    pub fn sqlite_unmigrated(pool: u32) -> Self {
+        Self::sqlite_with(pool, Store::connect)
+    }
+
+    /// A store on a new, empty PostgreSQL database: no migration applied (upgrade tests).
+    pub fn postgres_unmigrated(pool: u32) -> Option<Self> {
+        Self::postgres_with(pool, Store::connect)
+    }
+
+    fn sqlite_with(pool: u32, open: fn(&str, u32) -> Result<Store, StoreError>) -> Self {
         let path =
             std::env::temp_dir().join(format!("servicedesk-test-{}.db", Uuid::now_v7().simple()));
         let url = path.to_str().expect("temp path is UTF-8").to_owned();
-        let store = Store::open(&url, pool)
-            .unwrap_or_else(|e| panic!("cannot open SQLite store at {url}: {e}"));
+        let store =
+            open(&url, pool).unwrap_or_else(|e| panic!("cannot open SQLite store at {url}: {e}"));
         assert_eq!(store.backend(), Backend::Sqlite);
         Self {
             store: Some(store),
@@ -106,6 +120,10 @@ impl TestDb {
     /// (after saying so) when the variable is unset. Panics when it is set but the server
     /// cannot be reached or the database cannot be created.
     pub fn postgres(pool: u32) -> Option<Self> {
+        Self::postgres_with(pool, Store::open)
+    }
+
+    fn postgres_with(pool: u32, open: fn(&str, u32) -> Result<Store, StoreError>) -> Option<Self> {
         let admin_url = match std::env::var(PG_ENV) {
             Ok(url) if !url.trim().is_empty() => url,
             _ => {
@@ -130,7 +148,7 @@ impl TestDb {
             },
         };
         let url = with_database(&admin_url, &name);
-        let store = Store::open(&url, pool)
+        let store = open(&url, pool)
             .unwrap_or_else(|e| panic!("cannot open PostgreSQL store on {url}: {e}"));
         assert_eq!(store.backend(), Backend::Postgres);
         db.store = Some(store);
