@@ -18,6 +18,8 @@ pub use policy::{
     ApprovalPolicy, ApproverRule, MAX_DUE_HOURS, MAX_RULES, MAX_STAGE_NAME, MAX_STAGES,
     MAX_USERS_PER_RULE, StageDef, TimeoutAction,
 };
+#[cfg(any(test, feature = "mock"))]
+pub use resolve::MockApproverDirectory;
 pub use resolve::{
     ApproverDirectory, ResolutionContext, ResolvedStage, escalation_approvers, resolve_stages,
 };
