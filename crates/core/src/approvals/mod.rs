@@ -1,6 +1,5 @@
-//! Multi-stage approvals as pure domain: policies (ordered stages, approver rules, decision
-//! rules), resolving approvers at submission, tallying decisions, delegation and due times.
-//! No I/O: the directory of teams and managers is a trait the store adapter implements.
+//! Multi-stage approvals, pure: policies and their checks, approvers resolved at submission,
+//! the tally of decisions, delegation, and stage due times in business hours.
 
 mod delegation;
 mod due;

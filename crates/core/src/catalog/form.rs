@@ -133,7 +133,12 @@ impl FieldKind {
 }
 
 /// One question of a form.
+///
+/// Deserializing refuses keys that neither the field nor its kind has (`requried`, a
+/// `max_len` on a date), as `deny_unknown_fields` would if serde allowed it next to a
+/// flattened enum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "serde_json::Map<String, serde_json::Value>")]
 pub struct FieldDef {
     /// The answer's key (`needed_by`): `a-z0-9_`, 1..=64, unique in the form.
     pub key: String,
@@ -151,6 +156,64 @@ pub struct FieldDef {
     /// Shown only when this holds; it may only look at fields defined earlier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visible_when: Option<Condition>,
+}
+
+/// The derived shape of [`FieldDef`], read once the keys are known to be legal.
+#[derive(Deserialize)]
+struct FieldDefRepr {
+    key: String,
+    label: String,
+    #[serde(default)]
+    help: Option<String>,
+    #[serde(default)]
+    required: bool,
+    #[serde(flatten)]
+    kind: FieldKind,
+    #[serde(default)]
+    visible_when: Option<Condition>,
+}
+
+/// The keys every field may have, besides its kind's.
+const FIELD_KEYS: [&str; 6] = ["key", "label", "help", "required", "visible_when", "type"];
+
+/// The keys of a kind, by its `type` tag (an unknown tag is left to serde to refuse).
+fn kind_keys(tag: &str) -> &'static [&'static str] {
+    match tag {
+        "text" | "long_text" => &["max_len"],
+        "number" => &["min", "max", "integer"],
+        "single_select" | "multi_select" => &["options"],
+        _ => &[],
+    }
+}
+
+impl TryFrom<serde_json::Map<String, serde_json::Value>> for FieldDef {
+    type Error = String;
+
+    fn try_from(map: serde_json::Map<String, serde_json::Value>) -> Result<Self, String> {
+        let tag = map
+            .get("type")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let allowed = kind_keys(tag);
+        if let Some(extra) = map
+            .keys()
+            .find(|k| !FIELD_KEYS.contains(&k.as_str()) && !allowed.contains(&k.as_str()))
+        {
+            return Err(format!(
+                "unknown field `{extra}` for a field of type `{tag}`"
+            ));
+        }
+        let repr: FieldDefRepr =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
+        Ok(Self {
+            key: repr.key,
+            label: repr.label,
+            help: repr.help,
+            required: repr.required,
+            kind: repr.kind,
+            visible_when: repr.visible_when,
+        })
+    }
 }
 
 impl FieldDef {

@@ -1,6 +1,5 @@
-//! The service catalog as pure domain: categories, items, their request forms (fields,
-//! conditional visibility, answer validation), who may request them and the fulfilment
-//! task template. No I/O: the store keeps forms as JSON text and the use cases wire it up.
+//! The service catalog, pure: categories, items, request forms (fields, conditional
+//! visibility, answer validation), who may request an item, and its fulfilment task template.
 
 mod answers;
 mod audience;

@@ -302,4 +302,14 @@ fn json_shape_of_every_kind() {
         .is_err()
     );
     assert!(serde_json::from_value::<FormDefinition>(json!({"fieldz": []})).is_err());
+    let typo = json!({"fields": [{"key": "x", "label": "X", "type": "text", "requried": true}]});
+    assert!(
+        serde_json::from_value::<FormDefinition>(typo).is_err(),
+        "unknown keys refused"
+    );
+    let misplaced = json!({"fields": [{"key": "x", "label": "X", "type": "date", "max_len": 5}]});
+    assert!(
+        serde_json::from_value::<FormDefinition>(misplaced).is_err(),
+        "max_len is for text"
+    );
 }
