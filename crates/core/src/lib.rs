@@ -13,7 +13,9 @@
 //! ```
 
 pub mod actor;
+pub mod approvals;
 pub mod autoclose;
+pub mod catalog;
 pub mod dispatch;
 pub mod entities;
 pub mod error;
