@@ -349,6 +349,8 @@ mod tests {
             actor_id: None,
             ticket: FeedTicket {
                 id: IncidentId(Uuid::now_v7()),
+                kind: servicedesk_core::tickets::TicketKind::Incident,
+                reference: format!("INC-{n}"),
                 number: n,
                 title: format!("ticket {n}"),
                 status: "new".into(),

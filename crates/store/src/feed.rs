@@ -214,6 +214,8 @@ mod tests {
             actor_id: Some(UserId(Uuid::now_v7())),
             ticket: FeedTicket {
                 id: IncidentId(Uuid::now_v7()),
+                kind: servicedesk_core::tickets::TicketKind::Incident,
+                reference: "INC-7".into(),
                 number: 7,
                 title: title.to_owned(),
                 status: "new".into(),

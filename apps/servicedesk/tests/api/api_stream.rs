@@ -259,6 +259,8 @@ fn item_of(org: &str, incident: &Value, kind: &str, internal: bool) -> FeedItem 
         actor_id: None,
         ticket: FeedTicket {
             id: IncidentId(uuid(&incident["id"])),
+            kind: servicedesk_core::tickets::TicketKind::Incident,
+            reference: incident["reference"].as_str().unwrap().to_owned(),
             number: incident["number"].as_i64().unwrap(),
             title: incident["title"].as_str().unwrap().to_owned(),
             status: incident["status"].as_str().unwrap().to_owned(),

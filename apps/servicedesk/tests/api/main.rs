@@ -20,4 +20,5 @@ mod api_openapi;
 mod api_ops;
 mod api_sla;
 mod api_stream;
+mod api_tickets;
 mod serve_processes;

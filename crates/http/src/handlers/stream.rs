@@ -48,9 +48,13 @@ pub struct StreamQuery {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // read only by the schema and its test
 pub struct FeedTicketFrame {
-    /// The incident.
+    /// The ticket.
     id: Uuid,
-    /// Its number in the organization (`INC-<number>`).
+    /// Its kind: `incident`, `request`, …
+    kind: String,
+    /// Its reference, e.g. `INC-12`.
+    reference: String,
+    /// Its number in the organization, per kind.
     number: i64,
     /// Its title (may be empty when the item was too large to relay between servers).
     title: String,
@@ -258,6 +262,8 @@ mod tests {
                 actor_id: actor,
                 ticket: FeedTicket {
                     id: IncidentId(Uuid::now_v7()),
+                    kind: servicedesk_core::tickets::TicketKind::Incident,
+                    reference: "INC-42".into(),
                     number: 42,
                     title: "VPN down".into(),
                     status: "in_progress".into(),

@@ -31,6 +31,8 @@ fn item(number: i64, title: &str) -> FeedItem {
         actor_id: None,
         ticket: FeedTicket {
             id: IncidentId(Uuid::now_v7()),
+            kind: servicedesk_core::tickets::TicketKind::Incident,
+            reference: format!("INC-{number}"),
             number,
             title: title.to_owned(),
             status: "new".into(),
