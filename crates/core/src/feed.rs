@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use servicedesk_rbac::{ResourceKind, ResourceRef};
 
 use crate::actor::Actor;
-use crate::entities::Incident;
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{EventId, IncidentId, OrgId, TeamId, UserId};
 use crate::tickets::{Ticket, TicketKind};
@@ -84,7 +83,10 @@ pub struct FeedItem {
 impl FeedItem {
     /// The feed item for `event` about `incident` (`None` for events without a ticket,
     /// such as account mails).
-    pub fn of(event: &DomainEvent, incident: &Incident) -> Option<Self> {
+    pub fn of<S: std::fmt::Display, D>(
+        event: &DomainEvent,
+        incident: &Ticket<S, D>,
+    ) -> Option<Self> {
         if event.incident_id() != Some(incident.id) || event.org_id != incident.org_id {
             return None;
         }

@@ -102,3 +102,7 @@ id_type!(
     /// A typed link between two tickets.
     LinkId
 );
+id_type!(
+    /// One approver's approval of one stage of a service request.
+    ApprovalId
+);

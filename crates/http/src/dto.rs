@@ -12,11 +12,13 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 pub mod fields;
+pub mod requests;
 mod security;
 pub mod sla;
 pub mod tickets;
 pub mod whole;
 
+pub use requests::*;
 pub use security::*;
 pub use tickets::*;
 

@@ -35,7 +35,9 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
-use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream, tickets};
+use crate::handlers::{
+    admin, audit, auth, incidents, notifications, ops, requests, sla, stream, tickets,
+};
 use crate::middleware::{Metrics, RateLimit};
 
 /// Default largest JSON body (PLT-7).
@@ -45,6 +47,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     /// Incident use cases.
     pub incidents: Incidents,
+    /// Service requests and their approvals.
+    pub requests: servicedesk_core::requests::ServiceRequests,
     /// The ticket kernel's use cases (queues across kinds, links, tasks across parents).
     pub tickets: servicedesk_core::tickets::Tickets,
     /// Authentication use cases.
@@ -139,12 +143,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::tasks)
                 .service(incidents::add_task)
                 .service(incidents::task_transition)
-                .service(tickets::list)
-                .service(tickets::get)
-                .service(tickets::links)
+                .service(tickets::list_tickets)
+                .service(tickets::get_ticket)
+                .service(tickets::list_links)
                 .service(tickets::add_link)
                 .service(tickets::remove_link)
                 .service(tickets::list_tasks)
+                .service(requests::create_service_request)
+                .service(requests::get_service_request)
+                .service(requests::service_request_transition)
+                .service(requests::list_approvals)
+                .service(requests::approve_approval)
+                .service(requests::reject_approval)
                 .service(notifications::inbox)
                 .service(notifications::mark_read)
                 .service(notifications::preferences)

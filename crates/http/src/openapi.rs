@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream, tickets};
+use crate::handlers::{
+    admin, audit, auth, incidents, notifications, ops, requests, sla, stream, tickets,
+};
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
 
@@ -40,7 +42,9 @@ impl Modify for BearerAuth {
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
-        tickets::list, tickets::get, tickets::links, tickets::add_link, tickets::remove_link, tickets::list_tasks,
+        tickets::list_tickets, tickets::get_ticket, tickets::list_links, tickets::add_link, tickets::remove_link, tickets::list_tasks,
+        requests::create_service_request, requests::get_service_request, requests::service_request_transition,
+        requests::list_approvals, requests::approve_approval, requests::reject_approval,
         notifications::inbox, notifications::mark_read, notifications::preferences, notifications::set_preferences,
         notifications::list_webhooks, notifications::create_webhook, notifications::get_webhook,
         notifications::update_webhook, notifications::delete_webhook, notifications::deliveries,
@@ -56,7 +60,7 @@ impl Modify for BearerAuth {
     tags(
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),
-        (name = "incidents"), (name = "tickets", description = "Every kind of ticket: one queue, links between tickets"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
+        (name = "incidents"), (name = "tickets", description = "Every kind of ticket: one queue, links between tickets"), (name = "tasks"), (name = "service-requests", description = "Catalog requests: forms, approvals, fulfilment"), (name = "approvals", description = "Decisions on service requests"), (name = "ops", description = "Health and metrics"),
         (name = "notifications", description = "In-app inbox and per-user channel preferences"),
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
         (name = "stream", description = "The live feed (WebSocket)"),

@@ -30,6 +30,7 @@ mod feed;
 mod incidents;
 mod notifications;
 mod outbox;
+mod requests;
 mod rows;
 mod schema;
 mod secrets;

@@ -367,6 +367,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_details (org_id, ticket_id) {
+        org_id -> Text,
+        ticket_id -> Text,
+        catalog_item_id -> Text,
+        item_version -> BigInt,
+        answers -> Text,
+        stages -> Text,
+        approval_state -> Text,
+        current_stage -> Integer,
+        task_template -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    approvals (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        ticket_id -> Text,
+        stage_index -> Integer,
+        stage_name -> Text,
+        approver_id -> Text,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        due_at -> Timestamp,
+        remind_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        timed_out_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
 // Typed reads join a ticket to its kind's extension; auto-close leaves out tickets with
 // open tasks (a correlated NOT EXISTS); link checks read both ends.
-diesel::allow_tables_to_appear_in_same_query!(tickets, incident_details, tasks, ticket_links);
+diesel::allow_tables_to_appear_in_same_query!(
+    tickets,
+    incident_details,
+    request_details,
+    tasks,
+    ticket_links
+);

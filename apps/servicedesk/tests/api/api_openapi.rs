@@ -91,6 +91,18 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/v1/deliveries/{id}/retry", "post"),
     ("/api/v1/organizations/{id}/settings", "get"),
     ("/api/v1/organizations/{id}/settings", "patch"),
+    ("/api/v1/tickets", "get"),
+    ("/api/v1/tickets/{id}", "get"),
+    ("/api/v1/tickets/{id}/links", "get"),
+    ("/api/v1/tickets/{id}/links", "post"),
+    ("/api/v1/tickets/{id}/links/{link_id}", "delete"),
+    ("/api/v1/tasks", "get"),
+    ("/api/v1/service-requests", "post"),
+    ("/api/v1/service-requests/{id}", "get"),
+    ("/api/v1/service-requests/{id}/transitions", "post"),
+    ("/api/v1/approvals", "get"),
+    ("/api/v1/approvals/{id}/approve", "post"),
+    ("/api/v1/approvals/{id}/reject", "post"),
 ];
 
 fn fetch_document(app: &TestApp) -> Value {

@@ -18,6 +18,7 @@ mod api_journey;
 mod api_notifications;
 mod api_openapi;
 mod api_ops;
+mod api_requests;
 mod api_sla;
 mod api_stream;
 mod api_tickets;

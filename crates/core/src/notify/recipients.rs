@@ -13,15 +13,16 @@
 //!
 //! The actor never hears about their own action; nobody is listed twice.
 
-use crate::entities::{Incident, Team};
+use crate::entities::Team;
 use crate::events::{Audience, DomainEvent, EventPayload};
 use crate::ids::UserId;
+use crate::tickets::Ticket;
 
 /// The users to tell about `event` on `incident`, given its team (`None` when it has none)
 /// and that team's members.
-pub fn recipients(
+pub fn recipients<S, D>(
     event: &DomainEvent,
-    incident: &Incident,
+    incident: &Ticket<S, D>,
     team: Option<&Team>,
     team_members: &[UserId],
 ) -> Vec<UserId> {
@@ -69,6 +70,15 @@ pub fn recipients(
                 }
             }
         }
+        // Service requests: the person it is for and whoever placed it hear of its
+        // progress; approvers of what they must decide.
+        EventPayload::RequestSubmitted { draft: false, .. }
+        | EventPayload::RequestStatusChanged { .. } => {
+            out.push(incident.requester_id);
+            out.push(incident.created_by);
+        }
+        EventPayload::ApprovalRequested { approver_id, .. }
+        | EventPayload::ApprovalReminder { approver_id, .. } => out.push(*approver_id),
         _ => {}
     }
     let mut seen = Vec::with_capacity(out.len());

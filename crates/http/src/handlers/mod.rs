@@ -6,6 +6,7 @@ pub mod auth;
 pub mod incidents;
 pub mod notifications;
 pub mod ops;
+pub mod requests;
 pub mod sla;
 pub mod stream;
 pub mod tickets;
