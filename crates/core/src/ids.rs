@@ -102,3 +102,7 @@ id_type!(
     /// A typed link between two tickets.
     LinkId
 );
+id_type!(
+    /// A delegation of approvals from one user to another over a date range.
+    DelegationId
+);
