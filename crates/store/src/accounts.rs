@@ -12,7 +12,9 @@ use crate::Store;
 use crate::db::DbConn;
 use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::{USER_COLUMNS, UserRow};
-use crate::schema::{notification_preferences, organizations, team_members, user_tokens, users};
+use crate::schema::{
+    delegations, notification_preferences, organizations, team_members, user_tokens, users,
+};
 use crate::time::{db, db_opt, utc};
 use crate::writes::persist;
 
@@ -294,6 +296,15 @@ impl AccountStore for Store {
                 diesel::delete(
                     notification_preferences::table
                         .filter(notification_preferences::user_id.eq(&id)),
+                )
+                .execute(conn)?;
+                // Nobody can have counted on an account that never signed in.
+                diesel::delete(
+                    delegations::table.filter(
+                        delegations::user_id
+                            .eq(&id)
+                            .or(delegations::delegate_id.eq(&id)),
+                    ),
                 )
                 .execute(conn)?;
                 diesel::delete(team_members::table.filter(team_members::user_id.eq(&id)))

@@ -48,7 +48,7 @@ pub(crate) fn team_ids_of(
         .collect()
 }
 
-fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
+pub(crate) fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::org_id.eq(org))

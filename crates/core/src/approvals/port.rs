@@ -15,11 +15,12 @@ use crate::ports::{StoreError, WriteSet};
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait DelegationStore: Send + Sync {
     /// Stores delegation `d` under `id`, with `write` (its audit record) in the same
-    /// transaction.
+    /// transaction. The delegation's creation time is the instant of `write`'s first audit
+    /// record.
     ///
     /// # Errors
-    /// `NotFound` when the organization, the user or the delegate does not exist;
-    /// `Unavailable` when the store fails.
+    /// `NotFound` when the organization, the user or the delegate does not exist in `org`;
+    /// `Unavailable` when `write` holds no audit record or the store fails.
     fn create_delegation(
         &self,
         org: OrgId,
