@@ -106,3 +106,7 @@ id_type!(
     /// One approver's approval of one stage of a service request.
     ApprovalId
 );
+id_type!(
+    /// A delegation of approvals from one user to another over a date range.
+    DelegationId
+);

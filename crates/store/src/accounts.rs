@@ -12,7 +12,9 @@ use crate::Store;
 use crate::db::DbConn;
 use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::{USER_COLUMNS, UserRow};
-use crate::schema::{notification_preferences, organizations, team_members, user_tokens, users};
+use crate::schema::{
+    delegations, notification_preferences, organizations, team_members, user_tokens, users,
+};
 use crate::time::{db, db_opt, utc};
 use crate::writes::persist;
 
@@ -184,6 +186,7 @@ impl AccountStore for Store {
                     users::name.eq(&u.name),
                     users::roles.eq(encode(&u.roles)?),
                     users::active.eq(u.active),
+                    users::manager_id.eq(u.manager_id.map(|m| m.to_string())),
                     users::platform_admin.eq(account.platform_admin),
                     users::password_hash.eq(&account.password_hash),
                     users::email_verified_at.eq(db_opt(account.email_verified_at)),
@@ -233,6 +236,7 @@ impl AccountStore for Store {
                 users::platform_admin.eq(account.platform_admin),
                 users::roles.eq(encode(&u.roles)?),
                 users::active.eq(u.active),
+                users::manager_id.eq(u.manager_id.map(|m| m.to_string())),
                 users::password_hash.eq(&account.password_hash),
                 users::email_verified_at.eq(db_opt(account.email_verified_at)),
                 users::mfa_secret_enc.eq(&account.mfa.secret_sealed),
@@ -292,6 +296,15 @@ impl AccountStore for Store {
                 diesel::delete(
                     notification_preferences::table
                         .filter(notification_preferences::user_id.eq(&id)),
+                )
+                .execute(conn)?;
+                // Nobody can have counted on an account that never signed in.
+                diesel::delete(
+                    delegations::table.filter(
+                        delegations::user_id
+                            .eq(&id)
+                            .or(delegations::delegate_id.eq(&id)),
+                    ),
                 )
                 .execute(conn)?;
                 diesel::delete(team_members::table.filter(team_members::user_id.eq(&id)))

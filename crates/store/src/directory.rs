@@ -23,6 +23,7 @@ struct NewUserRow {
     name: String,
     roles: String,
     active: bool,
+    manager_id: Option<String>,
     platform_admin: bool,
     version: i64,
     created_at: chrono::NaiveDateTime,
@@ -47,7 +48,7 @@ pub(crate) fn team_ids_of(
         .collect()
 }
 
-fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
+pub(crate) fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         users::table
             .filter(users::org_id.eq(org))
@@ -150,6 +151,7 @@ impl Store {
                     name: user.name.clone(),
                     roles,
                     active: user.active,
+                    manager_id: user.manager_id.map(|m| m.to_string()),
                     platform_admin: false,
                     version: 1,
                     created_at: db(user.created_at),

@@ -24,6 +24,7 @@ mod audit;
 mod counters;
 mod cursor;
 mod db;
+mod delegations;
 mod directory;
 mod error;
 mod feed;

@@ -378,6 +378,7 @@ pub(crate) struct UserRow {
     pub roles: String,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    pub manager_id: Option<String>,
 }
 
 impl UserRow {
@@ -390,6 +391,11 @@ impl UserRow {
             roles: serde_json::from_str(&self.roles).map_err(|_| corrupt("roles", &self.roles))?,
             team_ids,
             active: self.active,
+            manager_id: self
+                .manager_id
+                .as_deref()
+                .map(|m| parse("manager id", m).map(UserId))
+                .transpose()?,
             created_at: utc(self.created_at),
         })
     }
@@ -436,6 +442,7 @@ pub(crate) type UserColumns = (
     users::roles,
     users::active,
     users::created_at,
+    users::manager_id,
 );
 
 /// The columns selected for [`UserRow`].
@@ -447,4 +454,5 @@ pub(crate) const USER_COLUMNS: UserColumns = (
     users::roles,
     users::active,
     users::created_at,
+    users::manager_id,
 );

@@ -31,6 +31,19 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        manager_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    delegations (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        user_id -> Text,
+        delegate_id -> Text,
+        starts_on -> Text,
+        ends_on -> Text,
+        created_at -> Timestamp,
     }
 }
 

@@ -20,6 +20,8 @@ pub struct User {
     pub team_ids: Vec<TeamId>,
     /// Deactivated users cannot sign in or be assigned work.
     pub active: bool,
+    /// Their line manager: approvals route to them.
+    pub manager_id: Option<UserId>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }

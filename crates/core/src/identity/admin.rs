@@ -15,6 +15,7 @@ use crate::actor::Actor;
 use crate::entities::{OrgSettings, Organization, Team, User};
 use crate::error::{Error, FieldError, Result};
 use crate::events::AuditRecord;
+use crate::identity::manager::{ManagerInfo, check_manager};
 use crate::identity::validate;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::{
@@ -50,6 +51,9 @@ pub struct UpdateUser {
     pub active: Option<bool>,
     /// Grant or withdraw the platform admin flag (platform admins only; needs the admin role).
     pub platform_admin: Option<bool>,
+    /// Set (`Some(Some(id))`) or clear (`Some(None)`) the line manager: an active user of
+    /// the same organization, not the user, not below them in the manager chain.
+    pub manager_id: Option<Option<UserId>>,
 }
 
 /// Input of [`Administration::create_team`].
@@ -163,6 +167,7 @@ fn user_audit(
             "active": a.user.active,
             "platform_admin": a.platform_admin,
             "team_ids": a.user.team_ids,
+            "manager_id": a.user.manager_id,
         })
     };
     let now = view(after);
@@ -356,6 +361,7 @@ impl Administration {
                 roles: vec!["admin".into()],
                 team_ids: vec![],
                 active: true,
+                manager_id: None,
                 created_at: now,
             },
             platform_admin: true,
@@ -430,6 +436,7 @@ impl Administration {
                 roles: vec![role.name],
                 team_ids: input.team_ids,
                 active: true,
+                manager_id: None,
                 created_at: now,
             },
             platform_admin: false,
@@ -513,16 +520,19 @@ impl Administration {
         Ok(self.accounts.account(actor.org_id(), id)?.user)
     }
 
-    /// Changes a user's name, role, active flag or platform admin flag.
+    /// Changes a user's name, role, active flag, platform admin flag or line manager.
     ///
     /// The privilege ceiling holds: changing a role or the active flag needs the actor to
     /// hold the user's current role and the new one (the built-in admin role: only admins);
     /// `platform_admin` is granted or withdrawn only by a platform admin and is dropped when
     /// the user loses the admin role. The store refuses to demote or deactivate the last
-    /// active admin of the organization or the last platform admin.
+    /// active admin of the organization or the last platform admin. The manager is an
+    /// administrator's change too (it is the user's approver); see [`check_manager`].
     ///
     /// # Errors
-    /// `Invalid`; `Forbidden`; `NotFound`; `Conflict` when changed concurrently.
+    /// `Invalid` (a `manager_id` error for a manager that is the user, unknown in the
+    /// organization, deactivated, or below the user in the chain); `Forbidden`; `NotFound`;
+    /// `Conflict` when changed concurrently.
     pub fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> Result<User> {
         allow(
             actor,
@@ -533,11 +543,15 @@ impl Administration {
         )?;
         let self_service =
             id == actor.user_id() && actor.scope(ResourceKind::User, Action::Manage).is_none();
-        let privileged =
-            input.role.is_some() || input.active.is_some() || input.platform_admin.is_some();
+        // The manager approves the user's requests: choosing one's own would choose one's
+        // own approver, so it is an administrator's change like the role.
+        let privileged = input.role.is_some()
+            || input.active.is_some()
+            || input.platform_admin.is_some()
+            || input.manager_id.is_some();
         if self_service && privileged {
             return Err(Error::Forbidden {
-                reason: "only administrators change roles or deactivate users".into(),
+                reason: "only administrators change roles, managers or deactivate users".into(),
             });
         }
         if input.platform_admin.is_some() && !actor.platform_admin {
@@ -577,6 +591,9 @@ impl Administration {
                 within_ceiling(actor, role)?;
             }
         }
+        if let Some(Some(manager)) = input.manager_id {
+            self.check_manager(actor.org_id(), id, manager)?;
+        }
         let mut updated = account.clone();
         if let Some(name) = name {
             updated.user.name = name;
@@ -586,6 +603,9 @@ impl Administration {
         }
         if let Some(active) = input.active {
             updated.user.active = active;
+        }
+        if let Some(manager) = input.manager_id {
+            updated.user.manager_id = manager;
         }
         let stays_admin = updated
             .user
@@ -632,6 +652,23 @@ impl Administration {
             .accounts
             .update_account(&updated, account.version, &write)?
             .user)
+    }
+
+    /// [`check_manager`] against the accounts of `org`.
+    fn check_manager(&self, org: OrgId, user: UserId, manager: UserId) -> Result<()> {
+        let lookup = |u: UserId| match self.accounts.account(org, u) {
+            Ok(a) => Ok(Some(ManagerInfo {
+                active: a.user.active,
+                manager_id: a.user.manager_id,
+            })),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match check_manager(user, manager, lookup) {
+            Ok(()) => Ok(()),
+            Err(Ok(field)) => Err(Error::Invalid(vec![field])),
+            Err(Err(store)) => Err(store.into()),
+        }
     }
 
     /// Creates a team in the actor's organization.

@@ -9,6 +9,7 @@ mod admin;
 mod audit;
 mod authenticate;
 mod login;
+mod manager;
 mod mfa;
 mod mfa_reset;
 mod password;
@@ -29,6 +30,7 @@ pub use audit::{
     MAX_AUDIT_PAGE, MAX_AUDIT_TARGET_ID,
 };
 pub use login::{LoginOutcome, TokenPair};
+pub use manager::{MAX_MANAGER_DEPTH, ManagerInfo, check_manager};
 pub use mfa::MfaEnrollment;
 pub use throttle::Limits;
 pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};

@@ -60,6 +60,7 @@ impl Authenticator {
             roles: vec!["requester".into()],
             team_ids: vec![],
             active: true,
+            manager_id: None,
             created_at: now,
         };
         let account = Account {

@@ -32,6 +32,7 @@ fn account(verified: bool, mfa: bool) -> Account {
             roles: vec!["agent".into()],
             team_ids: vec![],
             active: true,
+            manager_id: None,
             created_at: now(),
         },
         platform_admin: false,

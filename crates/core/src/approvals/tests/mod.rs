@@ -2,6 +2,7 @@
 //! delegation, policy checks and due times.
 
 mod delegation;
+mod delegations;
 mod due;
 mod policy;
 mod props;

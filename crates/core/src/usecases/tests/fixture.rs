@@ -99,6 +99,7 @@ pub fn user(id: UserId, roles: &[&str], teams: &[TeamId]) -> User {
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         team_ids: teams.to_vec(),
         active: true,
+        manager_id: None,
         created_at: t0(),
     }
 }

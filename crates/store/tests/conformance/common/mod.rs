@@ -290,6 +290,7 @@ pub fn user(org: OrgId, name: &str, roles: &[&str], teams: &[TeamId]) -> User {
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
         team_ids: teams.to_vec(),
         active: true,
+        manager_id: None,
         created_at: t0(),
     }
 }
