@@ -102,3 +102,11 @@ id_type!(
     /// A typed link between two tickets.
     LinkId
 );
+id_type!(
+    /// A catalog item (something that can be requested).
+    CatalogItemId
+);
+id_type!(
+    /// A catalog category.
+    CatalogCategoryId
+);
