@@ -110,3 +110,11 @@ id_type!(
     /// A delegation of approvals from one user to another over a date range.
     DelegationId
 );
+id_type!(
+    /// A catalog item (something that can be requested).
+    CatalogItemId
+);
+id_type!(
+    /// A catalog category.
+    CatalogCategoryId
+);

@@ -21,6 +21,7 @@ mod accounts;
 mod admin;
 mod attempts;
 mod audit;
+mod catalog;
 mod counters;
 mod cursor;
 mod db;
