@@ -1,14 +1,10 @@
 //! Service requests (REQ): a kind of ticket raised against a catalog item, with its form's
 //! answers, multi-stage approvals and fulfilment tasks — entities, port and use cases.
 
-mod deps;
 mod entities;
 mod port;
 mod service;
 
-pub use deps::{CatalogStore, DelegationStore};
-#[cfg(any(test, feature = "mock"))]
-pub use deps::{MockCatalogStore, MockDelegationStore};
 pub use entities::{
     Approval, ApprovalDecision, ApprovalState, RequestDetails, ServiceRequest, StagePlan,
 };

@@ -13,17 +13,19 @@ use servicedesk_lifecycle::{Effect, StateMachine};
 use servicedesk_rbac::{Action, ResourceKind};
 use servicedesk_sla::{Calendar, SlaClock, TicketFacts, select_policy};
 
-use super::deps::{CatalogStore, DelegationStore, manager_of};
 use super::entities::{
     Approval, ApprovalDecision, ApprovalState, RequestDetails, ServiceRequest, StagePlan,
 };
 use super::port::{RequestChanges, RequestStore};
 use crate::actor::Actor;
 use crate::approvals::{
+    DelegationStore,
     ApproverDirectory, Decision, Refusal, ResolutionContext, StageOutcome, StageTally,
     TimeoutAction, may_decide, resolve_stages, stage_timing,
 };
-use crate::catalog::{Answers, CatalogItem, CatalogItemId, TaskMode, ValidationMode};
+use crate::catalog::{
+    Answers, CatalogItem, CatalogItemId, CatalogStore, TaskMode, ValidationMode, may_request,
+};
 use crate::entities::{Task, Title};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
@@ -270,7 +272,7 @@ impl ServiceRequests {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                if !is_staff(actor) && manager_of(&person) != Some(actor.user_id()) {
+                if !is_staff(actor) && person.manager_id != Some(actor.user_id()) {
                     return Err(Error::Forbidden {
                         reason: "only staff or the person's manager may request for someone else"
                             .into(),
@@ -415,8 +417,9 @@ impl ServiceRequests {
             },
             other => other.into(),
         })?;
-        let roles: Vec<String> = actor.roles().iter().map(|r| r.name.clone()).collect();
-        if !item.active || !(item.audience.admits(&actor.team_ids(), &roles) || is_staff(actor)) {
+        // The catalog's own rule (active, audience); staff may request any active item
+        // for someone.
+        if !(may_request(actor, &item) || (item.active && is_staff(actor))) {
             return Err(Error::NotFound {
                 entity: "catalog item",
             });
@@ -470,14 +473,14 @@ impl ServiceRequests {
             }
             match self.directory.user(org, u) {
                 Ok(user) => {
-                    if let Some(m) = manager_of(&user)
+                    if let Some(m) = user.manager_id
                         && (u == requested_for
                             || u == requester
                             || Some(u) == dir.manager_of(requested_for))
                     {
                         users.push(m);
                     }
-                    dir.users.insert(u, (user.active, manager_of(&user)));
+                    dir.users.insert(u, (user.active, user.manager_id));
                 }
                 Err(StoreError::NotFound(_)) => {
                     dir.users.insert(u, (false, None));
@@ -1357,7 +1360,7 @@ impl ServiceRequests {
                         .directory
                         .user(org, a.approver_id)
                         .ok()
-                        .and_then(|u| manager_of(&u));
+                        .and_then(|u| u.manager_id);
                     let existing = self.store.approvals(org, request.id)?;
                     if let Some(m) = manager
                         && m != request.created_by
