@@ -24,6 +24,7 @@ use servicedesk_auth::{
     AeadSecretBox, Argon2Hasher, HashPool, JwtIssuer, RandomTokens, TotpService,
 };
 use servicedesk_core::autoclose::AutoCloser;
+use servicedesk_core::catalog::Catalog;
 use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
@@ -191,6 +192,13 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         ids.clone(),
     );
     let sla = SlaSettings::new(store.clone(), store.clone(), clock.clone(), ids.clone());
+    let catalog = Catalog::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+    );
     let monitor = SlaMonitor::new(
         store.clone(),
         store.clone(),
@@ -318,6 +326,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         admin,
         notifications,
         sla,
+        catalog,
         audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),

@@ -11,6 +11,8 @@ use servicedesk_core::usecases::{IncidentView, SlaTargetView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod catalog;
+pub mod catalog_schema;
 pub mod fields;
 pub mod requests;
 mod security;

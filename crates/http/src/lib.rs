@@ -36,7 +36,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
 use crate::handlers::{
-    admin, audit, auth, incidents, notifications, ops, requests, sla, stream, tickets,
+    admin, audit, auth, catalog, incidents, notifications, ops, requests, sla, stream, tickets,
 };
 use crate::middleware::{Metrics, RateLimit};
 
@@ -59,6 +59,8 @@ pub struct AppState {
     pub notifications: Notifications,
     /// SLA settings: calendars and policies.
     pub sla: SlaSettings,
+    /// The service catalog: categories and versioned items.
+    pub catalog: servicedesk_core::catalog::Catalog,
     /// The audit log.
     pub audit: servicedesk_core::identity::AuditTrail,
     /// True when the database answers.
@@ -179,6 +181,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::create_policy)
                 .service(sla::get_policy)
                 .service(sla::update_policy)
+                .service(catalog::list_categories)
+                .service(catalog::create_category)
+                .service(catalog::list_items)
+                .service(catalog::create_item)
+                .service(catalog::get_item)
+                .service(catalog::update_item)
+                .service(catalog::get_item_version)
                 .service(audit::list_audit_events),
         )
         .default_service(web::to(fallback::unmatched));

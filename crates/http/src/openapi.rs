@@ -4,7 +4,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    admin, audit, auth, incidents, notifications, ops, requests, sla, stream, tickets,
+    admin, audit, auth, catalog, incidents, notifications, ops, requests, sla, stream, tickets,
 };
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
@@ -31,7 +31,7 @@ impl Modify for BearerAuth {
 /// The API description served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Servicedesk API", description = "IT service desk: incidents, users, teams, roles. Errors are RFC 9457 problem+json."),
+    info(title = "Servicedesk API", description = "IT service desk: incidents, the service catalog, users, teams, roles. Errors are RFC 9457 problem+json."),
     paths(
         auth::login, auth::mfa_verify, auth::refresh, auth::logout, auth::mfa_enable, auth::mfa_confirm,
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
@@ -54,6 +54,8 @@ impl Modify for BearerAuth {
         sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
         audit::list_audit_events,
+        catalog::list_categories, catalog::create_category, catalog::list_items, catalog::create_item,
+        catalog::get_item, catalog::update_item, catalog::get_item_version,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth, &ProblemResponses, &UuidPatterns),
@@ -66,6 +68,7 @@ impl Modify for BearerAuth {
         (name = "stream", description = "The live feed (WebSocket)"),
         (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "catalog", description = "The service catalog: categories and versioned items with request forms and approval policies"),
     )
 )]
 pub struct ApiDoc;
@@ -129,6 +132,10 @@ mod tests {
             "/api/v1/sla-policies/{id}",
             "/api/v1/audit-events",
             "/api/v1/roles/{name}",
+            "/api/v1/catalog-categories",
+            "/api/v1/catalog-items",
+            "/api/v1/catalog-items/{id}",
+            "/api/v1/catalog-items/{id}/versions/{version}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),
