@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::handlers::{admin, audit, auth, incidents, notifications, ops, sla, stream, tickets};
+use crate::handlers::{
+    admin, audit, auth, delegations, incidents, notifications, ops, sla, stream, tickets,
+};
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
 
@@ -37,6 +39,7 @@ impl Modify for BearerAuth {
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
         admin::list_roles, admin::create_role, admin::update_role, admin::permissions,
+        delegations::list, delegations::create, delegations::remove,
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
@@ -125,6 +128,8 @@ mod tests {
             "/api/v1/sla-policies/{id}",
             "/api/v1/audit-events",
             "/api/v1/roles/{name}",
+            "/api/v1/users/me/delegations",
+            "/api/v1/users/me/delegations/{id}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

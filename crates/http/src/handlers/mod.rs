@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod delegations;
 pub mod incidents;
 pub mod notifications;
 pub mod ops;
