@@ -324,6 +324,12 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         ),
         auth,
         admin,
+        delegations: servicedesk_core::approvals::Delegations::new(
+            store.clone(),
+            store.clone(),
+            feed_clock.clone(),
+            ids.clone(),
+        ),
         notifications,
         sla,
         catalog,

@@ -12,13 +12,11 @@ use serde_json::json;
 use servicedesk_sla::{EscalationAction, EscalationTarget, EscalationTrigger};
 
 use crate::entities::{HistoryEntry, SlaTarget};
-use crate::tickets::{AnyTicket, TicketStore};
 use crate::error::Result;
 use crate::events::{Audience, AuditRecord, DomainEvent, EventPayload, FieldChange};
 use crate::ids::{EventId, HistoryId, TeamId};
-use crate::ports::{
-    Clock, Directory, IdGenerator, SlaCatalog, StoreError, WriteSet,
-};
+use crate::ports::{Clock, Directory, IdGenerator, SlaCatalog, StoreError, WriteSet};
+use crate::tickets::{AnyTicket, TicketStore};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -386,9 +384,7 @@ mod tests {
     use servicedesk_sla::{Escalation, EscalationAction, EscalationTarget, EscalationTrigger};
 
     use crate::entities::Team;
-    use crate::ports::{
-        FixedClock, MockDirectory, MockSlaCatalog, UuidV7Generator,
-    };
+    use crate::ports::{FixedClock, MockDirectory, MockSlaCatalog, UuidV7Generator};
     use crate::priority::Priority;
     use crate::usecases::tests::fixture::{self, t0};
 

@@ -13,13 +13,16 @@ use uuid::Uuid;
 
 pub mod catalog;
 pub mod catalog_schema;
+mod delegations;
 pub mod fields;
+pub mod nullable;
 pub mod requests;
 mod security;
 pub mod sla;
 pub mod tickets;
 pub mod whole;
 
+pub use delegations::*;
 pub use requests::*;
 pub use security::*;
 pub use tickets::*;
@@ -203,6 +206,8 @@ pub struct UserDto {
     pub team_ids: Vec<Uuid>,
     /// Can sign in and be assigned work.
     pub active: bool,
+    /// Their line manager: approvals route to them.
+    pub manager_id: Option<Uuid>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -217,6 +222,7 @@ impl From<User> for UserDto {
             roles: u.roles,
             team_ids: u.team_ids.into_iter().map(|t| t.0).collect(),
             active: u.active,
+            manager_id: u.manager_id.map(|m| m.0),
             created_at: u.created_at,
         }
     }
@@ -258,6 +264,11 @@ pub struct UpdateUserRequest {
     /// Grant or withdraw the platform admin flag: only a platform admin may send it, and
     /// `true` needs the admin role. Dropped when the user loses the admin role.
     pub platform_admin: Option<bool>,
+    /// The line manager (an active user of the organization, not the user, not below them
+    /// in the manager chain), or `null` to clear it; absent leaves it. Administrators only.
+    #[serde(default, deserialize_with = "nullable::present")]
+    #[schema(schema_with = fields::user_id_nullable)]
+    pub manager_id: Option<Option<Uuid>>,
 }
 
 /// Pagination of user lists.

@@ -26,6 +26,7 @@ use std::sync::Arc;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
+use servicedesk_core::approvals::Delegations;
 use servicedesk_core::identity::{Administration, Authenticator};
 use servicedesk_core::notify::Notifications;
 use servicedesk_core::ports::Clock;
@@ -36,7 +37,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
 use crate::handlers::{
-    admin, audit, auth, catalog, incidents, notifications, ops, requests, sla, stream, tickets,
+    admin, audit, auth, catalog, delegations, incidents, notifications, ops, requests, sla, stream,
+    tickets,
 };
 use crate::middleware::{Metrics, RateLimit};
 
@@ -55,6 +57,8 @@ pub struct AppState {
     pub auth: Authenticator,
     /// Administration use cases.
     pub admin: Administration,
+    /// Delegations of approvals (`/users/me/delegations`).
+    pub delegations: Delegations,
     /// Notification use cases (inbox, preferences, webhooks, deliveries).
     pub notifications: Notifications,
     /// SLA settings: calendars and policies.
@@ -119,6 +123,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(admin::create_user)
                 .service(admin::me)
                 .service(admin::change_password)
+                .service(delegations::list)
+                .service(delegations::create)
+                .service(delegations::remove)
                 .service(admin::get_user)
                 .service(admin::update_user)
                 .service(admin::list_orgs)

@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    admin, audit, auth, catalog, incidents, notifications, ops, requests, sla, stream, tickets,
+    admin, audit, auth, catalog, delegations, incidents, notifications, ops, requests, sla, stream,
+    tickets,
 };
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
@@ -39,6 +40,7 @@ impl Modify for BearerAuth {
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
         admin::list_roles, admin::create_role, admin::update_role, admin::permissions,
+        delegations::list, delegations::create, delegations::remove,
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
@@ -136,6 +138,8 @@ mod tests {
             "/api/v1/catalog-items",
             "/api/v1/catalog-items/{id}",
             "/api/v1/catalog-items/{id}/versions/{version}",
+            "/api/v1/users/me/delegations",
+            "/api/v1/users/me/delegations/{id}",
         ] {
             assert!(
                 doc.paths.paths.contains_key(expected),

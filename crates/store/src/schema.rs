@@ -415,6 +415,7 @@ diesel::table! {
     }
 }
 
+diesel::table! {
     catalog_categories (org_id, id) {
         org_id -> Text,
         id -> Text,

@@ -19,9 +19,8 @@ use super::entities::{
 use super::port::{RequestChanges, RequestStore};
 use crate::actor::Actor;
 use crate::approvals::{
-    DelegationStore,
-    ApproverDirectory, Decision, Refusal, ResolutionContext, StageOutcome, StageTally,
-    TimeoutAction, may_decide, resolve_stages, stage_timing,
+    ApproverDirectory, Decision, DelegationStore, Refusal, ResolutionContext, StageOutcome,
+    StageTally, TimeoutAction, may_decide, resolve_stages, stage_timing,
 };
 use crate::catalog::{
     Answers, CatalogItem, CatalogItemId, CatalogStore, TaskMode, ValidationMode, may_request,

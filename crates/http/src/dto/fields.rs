@@ -42,6 +42,9 @@ pub const WEBHOOK_URL: &str = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][!-~
 pub const DATE_TIME: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$";
 /// Like [`DATE_TIME`] within the years 1900–2199.
 pub const CALENDAR_INSTANT: &str = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([Zz]|[+-]0[0-9]:00)$";
+/// A calendar date, `YYYY-MM-DD` (`format: date` alone would allow any string); whether
+/// the day exists in its month is the server's check.
+pub const DATE: &str = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$";
 /// A custom role's name.
 pub const ROLE_NAME: &str = r"^[a-z0-9_-]+$";
 /// Text without any control character, not empty (blanks allowed): an audit filter.
@@ -108,6 +111,22 @@ pub fn email() -> Schema {
 /// A new password.
 pub fn new_password() -> Schema {
     string(None, Some(MIN_PASSWORD), MAX_PASSWORD, false)
+}
+/// A user's id, or `null` to clear the reference (PATCH).
+pub fn user_id_nullable() -> Schema {
+    let mut s = string(Some(UUID), Some(36), 36, true);
+    if let Schema::Object(o) = &mut s {
+        o.format = Some(SchemaFormat::KnownFormat(KnownFormat::Uuid));
+    }
+    s
+}
+/// A calendar date, `YYYY-MM-DD`.
+pub fn date() -> Schema {
+    let mut s = string(Some(DATE), Some(10), 10, false);
+    if let Schema::Object(o) = &mut s {
+        o.format = Some(SchemaFormat::KnownFormat(KnownFormat::Date));
+    }
+    s
 }
 /// A custom role's name.
 pub fn role_name() -> Schema {
@@ -300,6 +319,38 @@ mod tests {
             "999999999999999999".len(),
             servicedesk_core::identity::MAX_AUDIT_CURSOR_DIGITS
         );
+    }
+
+    #[test]
+    fn date_pattern_is_the_server_rule_on_samples() {
+        let re = Regex::new(super::DATE).unwrap();
+        for ok in ["2026-12-31", "0001-01-01", "9999-12-31", "2027-02-28"] {
+            assert!(re.is_match(ok), "{ok}");
+            assert!(crate::dto::parse_date("d", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "2026-1-05",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-32",
+            "+2026-01-01",
+            "20260101",
+            "2026-01-01T00:00:00Z",
+            " 2026-01-01",
+            "12026-01-01",
+        ] {
+            assert!(!re.is_match(bad), "{bad}");
+            assert!(crate::dto::parse_date("d", bad).is_err(), "{bad}");
+        }
+        // The pattern cannot know month lengths; the server refuses those days.
+        for impossible in ["2026-02-30", "2027-02-29", "2026-04-31"] {
+            assert!(re.is_match(impossible));
+            assert!(
+                crate::dto::parse_date("d", impossible).is_err(),
+                "{impossible}"
+            );
+        }
     }
 
     #[test]

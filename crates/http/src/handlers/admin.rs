@@ -93,7 +93,7 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(UserDto::from(found)))
 }
 
-/// Change a user's name, role or active flag.
+/// Change a user's name, role, active flag or line manager (`manager_id`, `null` clears it).
 #[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 #[patch("/users/{id}")]
@@ -110,6 +110,7 @@ pub async fn update_user(
         role: b.role,
         active: b.active,
         platform_admin: b.platform_admin,
+        manager_id: b.manager_id.map(|m| m.map(UserId)),
     };
     let updated = block(move || state.admin.update_user(&user.actor, id, input)).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(updated)))

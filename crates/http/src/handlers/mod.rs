@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod catalog;
+pub mod delegations;
 pub mod incidents;
 pub mod notifications;
 pub mod ops;
