@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servicedesk_rbac::{ResourceKind, ResourceRef};
+use servicedesk_rbac::ResourceRef;
 
 use crate::actor::Actor;
 use crate::events::{DomainEvent, EventPayload};
@@ -115,7 +115,7 @@ impl FeedItem {
             return false;
         }
         let resource = ResourceRef {
-            kind: ResourceKind::Incident,
+            kind: crate::tickets::resource_kind(self.ticket.kind),
             org_id: self.org_id.0,
             requester_id: Some(self.ticket.requester_id.0),
             assignee_id: self.ticket.assignee_id.map(|u| u.0),

@@ -16,6 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Value, json};
 use servicedesk_core::ports::{Clock, SystemClock};
 
+use crate::common::receiver::Receiver;
 use crate::common::*;
 
 api_tests!(
@@ -24,7 +25,84 @@ api_tests!(
     an_undecided_stage_reminds_then_escalates_to_the_approvers_manager,
     a_delegate_approves_on_behalf_of_the_approver,
     drafts_may_be_incomplete_and_requests_for_others_need_a_manager_or_staff,
+    a_request_has_sla_clocks_the_monitor_breaches_and_webhooks_hear_of_it,
 );
+
+/// The SLA monitor, the router and webhooks work on requests as on incidents: an item
+/// without approval goes straight to fulfilment under the matching policy (the seeded
+/// 24×7 "Default medium": 1 h response, 8 h resolution); a day later both clocks are
+/// breached, once each, and the subscribed webhook hears of the request by its kind and
+/// reference.
+fn a_request_has_sla_clocks_the_monitor_breaches_and_webhooks_hear_of_it(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let Some(app) = TestApp::with(
+        backend,
+        Options {
+            clock: Some(clock.clone() as Arc<dyn Clock>),
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    let admin = app.admin().access;
+    let receiver = Receiver::start(200);
+    let hook = app.post(
+        &admin,
+        "/webhooks",
+        json!({
+            "name": "ops", "url": receiver.url, "events": ["sla.breached", "request.submitted"]
+        }),
+    );
+    hook.status_is(201);
+    let (owner, _) = person(&app, &admin, "olga", "manager", json!({}));
+    let (_, rita) = person(&app, &admin, "rita", "requester", json!({}));
+    let cat = app.post(&admin, "/catalog-categories", json!({ "name": "Access" }));
+    let item = app.post(
+        &admin,
+        "/catalog-items",
+        json!({
+            "category_id": id(&cat.body), "name": "VPN access", "owner_id": owner,
+            "audience": { "type": "everyone" }
+        }),
+    );
+    item.status_is(201);
+    let r = submit(&app, &rita, &id(&item.body), json!({}));
+    r.status_is(201);
+    assert_eq!(r.body["status"], "fulfilling");
+    assert!(
+        r.body["next_sla_due_at"].is_string(),
+        "the clocks run: {}",
+        r.body
+    );
+    let rid = id(&r.body);
+    let submitted = receiver.wait_for(1, 30);
+    let body = submitted[0].json();
+    assert_eq!(body["event"], "request.submitted");
+    assert_eq!(body["data"]["ticket"]["kind"], "request");
+    assert_eq!(body["data"]["ticket"]["reference"], "REQ-1");
+    assert!(
+        body["summary"].as_str().unwrap().contains("REQ-1"),
+        "{body}"
+    );
+
+    clock.advance(TimeDelta::hours(24));
+    let hooks = receiver.wait_for(3, 30);
+    std::thread::sleep(Duration::from_secs(3));
+    let breaches: Vec<Value> = receiver
+        .hooks()
+        .iter()
+        .map(|h| h.json())
+        .filter(|b| b["event"] == "sla.breached")
+        .collect();
+    assert_eq!(breaches.len(), 2, "each clock once: {hooks:?}");
+    for b in &breaches {
+        assert_eq!(b["data"]["ticket"]["id"], rid.as_str());
+        assert_eq!(b["data"]["ticket"]["kind"], "request");
+    }
+    let agent = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).access;
+    let r = app.get(&agent, "/tickets?kind=request&sla_state=breached");
+    assert_eq!(r.body["items"][0]["reference"], "REQ-1", "{}", r.text);
+}
 
 /// The system clock moved forward by an adjustable amount.
 #[derive(Default)]
