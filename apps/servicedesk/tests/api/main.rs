@@ -5,6 +5,7 @@
 mod common;
 
 mod api_attacks;
+mod api_catalog;
 mod api_hardening_argon2;
 mod api_hardening_audit;
 mod api_hardening_auth;

@@ -18,14 +18,48 @@ use servicedesk_core::catalog::{
 };
 use servicedesk_core::entities::Title;
 use servicedesk_core::rbac::MAX_ROLE_NAME_LEN;
-use utoipa::openapi::{Object, Schema};
+use utoipa::openapi::schema::{ArrayBuilder, SchemaType};
+use utoipa::openapi::{Object, RefOr, Schema};
 
 use super::fields::{LINE, NAME_LINE, ROLE_NAME, UUID};
 
-/// A JSON Schema literal as utoipa's type. The literals below are tested to convert
-/// without loss; an unconvertible one would show as an unconstrained object.
-fn schema(v: Value) -> Schema {
-    serde_json::from_value(v).unwrap_or_else(|_| Schema::Object(Object::new()))
+/// A JSON Schema literal as utoipa's type. utoipa's own deserializer drops an array's
+/// `items` (its untagged `Schema` falls back to an object), so arrays and the properties
+/// that may hold them are built here; the literals below are tested to convert without
+/// loss.
+fn schema(mut v: Value) -> Schema {
+    let Some(map) = v.as_object_mut() else {
+        return Schema::Object(Object::new());
+    };
+    if map.get("type") == Some(&json!("array")) {
+        let number = |k: &str| {
+            map.get(k)
+                .and_then(Value::as_u64)
+                .and_then(|n| usize::try_from(n).ok())
+        };
+        let mut array = ArrayBuilder::new()
+            .min_items(number("minItems"))
+            .max_items(number("maxItems"))
+            .unique_items(map.get("uniqueItems") == Some(&json!(true)))
+            .description(map.get("description").and_then(Value::as_str));
+        if let Some(items) = map.remove("items") {
+            array = array.items(RefOr::T(schema(items)));
+        }
+        return Schema::Array(array.build());
+    }
+    let properties = map.remove("properties");
+    // Without a type the schema admits any value; utoipa would read it as an object.
+    let any = !map.contains_key("type");
+    let mut object: Object = serde_json::from_value(v).unwrap_or_default();
+    if any {
+        object.schema_type = SchemaType::AnyValue;
+    }
+    if let Some(Value::Object(properties)) = properties {
+        for (name, property) in properties {
+            object.properties.insert(name, RefOr::T(schema(property)));
+        }
+    }
+    Schema::Object(object)
 }
 
 fn uuid() -> Value {
@@ -54,7 +88,7 @@ fn form_value() -> Value {
         "properties": {
             "field": {"type": "string"},
             "op": {"type": "object", "minProperties": 1, "maxProperties": 1,
-                   "properties": {"equals": {}, "one_of": {"type": "array"}, "contains": {}},
+                   "properties": {"equals": {}, "one_of": {"type": "array", "items": {}}, "contains": {}},
                    "additionalProperties": false},
         }
     });
@@ -155,9 +189,8 @@ fn approval_policy_value() -> Value {
                 "additionalProperties": false,
                 "properties": {
                     "name": {"type": "string", "pattern": NAME_LINE, "minLength": 1, "maxLength": MAX_STAGE_NAME},
-                    "approvers": {"type": "array", "minItems": 1, "maxItems": MAX_RULES, "items": {
-                        "description": format!("a rule; a users rule names 1 to {MAX_USERS_PER_RULE} users"),
-                    }},
+                    "approvers": {"type": "array", "minItems": 1, "maxItems": MAX_RULES, "items": {},
+                        "description": format!("approver rules; a users rule names 1 to {MAX_USERS_PER_RULE} users")},
                     "decision": {},
                     "due_hours": {"type": "integer", "minimum": 1, "maximum": MAX_DUE_HOURS},
                     "reminder_percent": {"type": "integer", "minimum": 0, "maximum": 99},
@@ -187,8 +220,7 @@ mod tests {
             task_template_value(),
             approval_policy_value(),
         ] {
-            let parsed: Schema = serde_json::from_value(v.clone()).unwrap();
-            assert_eq!(serde_json::to_value(&parsed).unwrap(), v);
+            assert_eq!(serde_json::to_value(schema(v.clone())).unwrap(), v);
         }
     }
 }
