@@ -433,6 +433,25 @@ impl IncidentStore for Store {
         page_of(rows, limit, "tasks", |r| (r.created_at, r.id.clone()))?.map(TaskRow::into_task)
     }
 
+    fn open_child_count(&self, org: OrgId, ticket: IncidentId) -> Result<u32, StoreError> {
+        let active = [StatusClass::Open.as_str(), StatusClass::Pending.as_str()];
+        let n: i64 = crate::schema::ticket_links::table
+            .inner_join(
+                tickets::table.on(tickets::org_id
+                    .eq(crate::schema::ticket_links::org_id)
+                    .and(tickets::id.eq(crate::schema::ticket_links::target_id))),
+            )
+            .filter(crate::schema::ticket_links::org_id.eq(org.to_string()))
+            .filter(crate::schema::ticket_links::source_id.eq(ticket.to_string()))
+            .filter(crate::schema::ticket_links::link_type.eq("parent_of"))
+            .filter(tickets::status_class.eq_any(active))
+            .filter(tickets::deleted_at.is_null())
+            .select(count_star())
+            .first(&mut *self.db.conn()?)
+            .map_err(map("link"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     fn open_task_count(&self, org: OrgId, incident: IncidentId) -> Result<u32, StoreError> {
         let open: Vec<String> = [TaskState::Open, TaskState::InProgress]
             .iter()

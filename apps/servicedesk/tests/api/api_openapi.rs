@@ -103,6 +103,16 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/v1/approvals", "get"),
     ("/api/v1/approvals/{id}/approve", "post"),
     ("/api/v1/approvals/{id}/reject", "post"),
+    ("/api/v1/catalog-categories", "get"),
+    ("/api/v1/catalog-categories", "post"),
+    ("/api/v1/catalog-items", "get"),
+    ("/api/v1/catalog-items", "post"),
+    ("/api/v1/catalog-items/{id}", "get"),
+    ("/api/v1/catalog-items/{id}", "put"),
+    ("/api/v1/catalog-items/{id}/versions/{version}", "get"),
+    ("/api/v1/users/me/delegations", "get"),
+    ("/api/v1/users/me/delegations", "post"),
+    ("/api/v1/users/me/delegations/{id}", "delete"),
 ];
 
 fn fetch_document(app: &TestApp) -> Value {
