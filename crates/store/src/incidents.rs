@@ -624,8 +624,6 @@ fn open_tasks(conn: &mut DbConn, org: &str, incident: &str) -> Result<i64, TxErr
         .first(conn)?)
 }
 
-/// Escapes LIKE wildcards so user text matches literally.
-
 /// The incident queue as the kernel's listing of one kind.
 fn ticket_query(q: &IncidentQuery) -> TicketQuery {
     TicketQuery {

@@ -590,7 +590,7 @@ fn a_delegate_approves_on_behalf_of_the_approver(backend: Backend) {
     let d = desk(&app, "reject");
     // Max is away: Dana decides for him today.
     let dana = person(&app, &d.admin, "dana", "requester", json!({}));
-    let today = Utc::now().date_naive();
+    let today = SystemClock.now().date_naive();
     let r = app.post(&d.max.1, "/users/me/delegations", json!({
         "delegate_id": dana.0, "starts_on": today.to_string(), "ends_on": (today + TimeDelta::days(3)).to_string()
     }));

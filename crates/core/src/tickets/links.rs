@@ -245,7 +245,7 @@ mod tests {
                 map.entry(t(*a)).or_default().push(t(*b));
             }
             // Reachable from d to s by breadth-first search over the adjacency matrix.
-            let mut reach = vec![false; 8];
+            let mut reach = [false; 8];
             reach[d as usize] = true;
             for _ in 0..8 {
                 for (a, b) in &edges {

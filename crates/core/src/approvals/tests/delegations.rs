@@ -119,7 +119,8 @@ fn a_valid_delegation_is_stored_with_its_audit_record() {
 #[test]
 fn every_broken_rule_is_named_and_nothing_is_written() {
     // No expectation on the store's writes: a call would panic.
-    let cases: Vec<(u128, &str, &str, Vec<(&str, &str)>)> = vec![
+    type Case<'a> = (u128, &'a str, &'a str, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (1, "2026-12-20", "2026-12-21", vec![("delegate_id", "self")]),
         (
             3,
