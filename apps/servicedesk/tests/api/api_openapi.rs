@@ -91,6 +91,9 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/v1/deliveries/{id}/retry", "post"),
     ("/api/v1/organizations/{id}/settings", "get"),
     ("/api/v1/organizations/{id}/settings", "patch"),
+    ("/api/v1/users/me/delegations", "get"),
+    ("/api/v1/users/me/delegations", "post"),
+    ("/api/v1/users/me/delegations/{id}", "delete"),
 ];
 
 fn fetch_document(app: &TestApp) -> Value {

@@ -14,7 +14,10 @@ use crate::problem::{ApiError, ApiResult, Problem};
 #[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), responses(
     (status = 200, body = [DelegationDto])))]
 #[get("/users/me/delegations")]
-pub async fn list(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
+pub async fn list_delegations(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> ApiResult<HttpResponse> {
     let mine = block(move || state.delegations.mine(&user.actor)).await?;
     Ok(json_list::<_, DelegationDto>(mine))
 }
@@ -25,7 +28,7 @@ pub async fn list(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpR
     (status = 201, body = DelegationDto),
     (status = 422, body = Problem, description = "a bad date or range, or `delegate_id` is the caller, unknown in the organization or deactivated")))]
 #[post("/users/me/delegations")]
-pub async fn create(
+pub async fn create_delegation(
     state: web::Data<AppState>,
     user: AuthUser,
     body: ApiJson<CreateDelegationRequest>,
@@ -47,7 +50,7 @@ pub async fn create(
     (status = 204),
     (status = 404, body = Problem, description = "not a delegation the caller gave")))]
 #[delete("/users/me/delegations/{id}")]
-pub async fn remove(
+pub async fn delete_delegation(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
