@@ -120,7 +120,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(admin::change_password)
                 .service(delegations::list_delegations)
                 .service(delegations::create_delegation)
-                .service(delegations::delete_delegation)
+                .service(delegations::remove_delegation)
                 .service(admin::get_user)
                 .service(admin::update_user)
                 .service(admin::list_orgs)

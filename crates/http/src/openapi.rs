@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
         admin::list_roles, admin::create_role, admin::update_role, admin::permissions,
-        delegations::list_delegations, delegations::create_delegation, delegations::delete_delegation,
+        delegations::list_delegations, delegations::create_delegation, delegations::remove_delegation,
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,

@@ -50,7 +50,7 @@ pub async fn create_delegation(
     (status = 204),
     (status = 404, body = Problem, description = "not a delegation the caller gave")))]
 #[delete("/users/me/delegations/{id}")]
-pub async fn delete_delegation(
+pub async fn remove_delegation(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<Uuid>,
