@@ -24,6 +24,7 @@ use servicedesk_auth::{
     AeadSecretBox, Argon2Hasher, HashPool, JwtIssuer, RandomTokens, TotpService,
 };
 use servicedesk_core::autoclose::AutoCloser;
+use servicedesk_core::catalog::Catalog;
 use servicedesk_core::dispatch::Dispatcher;
 use servicedesk_core::identity::{Administration, AuthPorts, AuthSettings, Authenticator};
 use servicedesk_core::monitor::SlaMonitor;
@@ -191,6 +192,13 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         ids.clone(),
     );
     let sla = SlaSettings::new(store.clone(), store.clone(), clock.clone(), ids.clone());
+    let catalog = Catalog::new(
+        store.clone(),
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        ids.clone(),
+    );
     let monitor = SlaMonitor::new(
         store.clone(),
         store.clone(),
@@ -232,6 +240,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             .map_err(|e| anyhow::anyhow!("mail templates: {e}"))?,
     );
     let router = NotificationRouter::new(RouterPorts {
+        tickets: store.clone(),
         incidents: store.clone(),
         directory: store.clone(),
         store: store.clone(),
@@ -294,8 +303,20 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
     let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock);
 
     let probe = store.clone();
+    let requests = servicedesk_core::requests::ServiceRequests::new(
+        servicedesk_core::requests::RequestPorts {
+            store: store.clone(),
+            catalog: store.clone(),
+            delegations: store.clone(),
+            directory: store.clone(),
+            sla: store.clone(),
+            clock: feed_clock.clone(),
+            ids: ids.clone(),
+        },
+    );
     let state = web::Data::new(AppState {
         incidents,
+        requests,
         tickets: servicedesk_core::tickets::Tickets::new(
             store.clone(),
             feed_clock.clone(),
@@ -311,6 +332,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         ),
         notifications,
         sla,
+        catalog,
         audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
         readiness: Arc::new(move || probe.database().conn().is_ok()),
         metrics: Arc::new(Metrics::default()),
@@ -431,6 +453,16 @@ impl Workers {
                 }
             }
         });
+        let requests = built.state.requests.clone();
+        let approvals = spawn_loop("approval-sweeper", stop.clone(), move || {
+            match requests.sweep_approvals(100) {
+                Ok(n) => n > 0,
+                Err(e) => {
+                    tracing::error!(error = %e, "approval sweep failed");
+                    false
+                }
+            }
+        });
         let sla = spawn_loop("sla-monitor", stop.clone(), move || {
             match monitor.sweep(200) {
                 Ok(sweep) => sweep.checked > 0,
@@ -445,6 +477,7 @@ impl Workers {
             threads: outbox
                 .into_iter()
                 .chain(sla)
+                .chain(approvals)
                 .chain(courier)
                 .chain(auto_close)
                 .collect(),

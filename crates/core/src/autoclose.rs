@@ -130,6 +130,10 @@ mod tests {
         let (mut by_user, user_written) = Fx::new().holding(resolved()).accepting_updates();
         by_user
             .store
+            .expect_open_child_count()
+            .returning(|_, _| Ok(0));
+        by_user
+            .store
             .expect_open_task_count()
             .returning(|_, _| Ok(0));
         by_user.clock.set(now);
@@ -146,6 +150,10 @@ mod tests {
 
         // The sweep at `now`, five days after the resolution.
         let (mut by_system, system_written) = Fx::new().accepting_updates();
+        by_system
+            .store
+            .expect_open_child_count()
+            .returning(|_, _| Ok(0));
         by_system
             .store
             .expect_open_task_count()
@@ -218,6 +226,7 @@ mod tests {
     #[test]
     fn open_tasks_keep_an_incident_resolved() {
         let mut fx = Fx::new();
+        fx.store.expect_open_child_count().returning(|_, _| Ok(0));
         fx.store.expect_open_task_count().returning(|_, _| Ok(2));
         let listed = listing(vec![resolved()]);
         assert_eq!(
@@ -231,6 +240,7 @@ mod tests {
     #[test]
     fn an_incident_changed_meanwhile_is_left_for_the_next_sweep() {
         let mut fx = Fx::new();
+        fx.store.expect_open_child_count().returning(|_, _| Ok(0));
         fx.store.expect_open_task_count().returning(|_, _| Ok(0));
         fx.store.expect_update().returning(|_, _, _, _| {
             Err(StoreError::Conflict {

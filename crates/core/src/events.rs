@@ -30,7 +30,8 @@ impl DomainEvent {
         self.payload.kind()
     }
 
-    /// The incident the event is about, if any.
+    /// The ticket (of any kind) the event is about, if any. Named for the first kind;
+    /// request events answer their request.
     pub fn incident_id(&self) -> Option<IncidentId> {
         self.payload.incident_id()
     }
@@ -199,6 +200,63 @@ pub enum EventPayload {
         /// What happened.
         notice: AccountNoticeKind,
     },
+    /// A service request was saved as a draft or submitted (REQ).
+    RequestSubmitted {
+        /// The request.
+        ticket_id: IncidentId,
+        /// Who it is for.
+        requester_id: UserId,
+        /// Who placed it.
+        created_by: UserId,
+        /// Saved as a draft (not yet handed in).
+        draft: bool,
+    },
+    /// A service request moved in its lifecycle.
+    RequestStatusChanged {
+        /// The request.
+        ticket_id: IncidentId,
+        /// The state before.
+        from: String,
+        /// The state after.
+        to: String,
+        /// The action that moved it.
+        action: String,
+    },
+    /// An approver was asked to decide a stage of a request.
+    ApprovalRequested {
+        /// The request.
+        ticket_id: IncidentId,
+        /// Who must decide.
+        approver_id: UserId,
+        /// The stage.
+        stage: String,
+        /// When the stage is due.
+        due_at: DateTime<Utc>,
+    },
+    /// An approver (or their delegate) decided.
+    ApprovalDecided {
+        /// The request.
+        ticket_id: IncidentId,
+        /// The approver asked.
+        approver_id: UserId,
+        /// Who decided (the delegate when acting on the approver's behalf).
+        decided_by: UserId,
+        /// The stage.
+        stage: String,
+        /// Approved (else rejected).
+        approved: bool,
+    },
+    /// An approver's reminder time came without a decision.
+    ApprovalReminder {
+        /// The request.
+        ticket_id: IncidentId,
+        /// Who must decide.
+        approver_id: UserId,
+        /// The stage.
+        stage: String,
+        /// When the stage is due.
+        due_at: DateTime<Utc>,
+    },
     /// A task moved in its lifecycle.
     TaskStatusChanged {
         /// The parent.
@@ -231,10 +289,16 @@ impl EventPayload {
             Self::EmailVerificationRequested { .. } => "user.email_verification_requested",
             Self::PasswordResetRequested { .. } => "user.password_reset_requested",
             Self::AccountNotice { .. } => "user.account_notice",
+            Self::RequestSubmitted { .. } => "request.submitted",
+            Self::RequestStatusChanged { .. } => "request.status_changed",
+            Self::ApprovalRequested { .. } => "approval.requested",
+            Self::ApprovalDecided { .. } => "approval.decided",
+            Self::ApprovalReminder { .. } => "approval.reminder",
         }
     }
 
-    /// The incident the event is about, if any.
+    /// The ticket (of any kind) the event is about, if any. Named for the first kind;
+    /// request events answer their request.
     pub fn incident_id(&self) -> Option<IncidentId> {
         match self {
             Self::IncidentCreated { incident_id, .. }
@@ -249,6 +313,11 @@ impl EventPayload {
             | Self::SlaBreached { incident_id, .. }
             | Self::TaskCreated { incident_id, .. }
             | Self::TaskStatusChanged { incident_id, .. } => Some(*incident_id),
+            Self::RequestSubmitted { ticket_id, .. }
+            | Self::RequestStatusChanged { ticket_id, .. }
+            | Self::ApprovalRequested { ticket_id, .. }
+            | Self::ApprovalDecided { ticket_id, .. }
+            | Self::ApprovalReminder { ticket_id, .. } => Some(*ticket_id),
             Self::EmailVerificationRequested { .. }
             | Self::PasswordResetRequested { .. }
             | Self::AccountNotice { .. } => None,

@@ -4,10 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use servicedesk_rbac::{ResourceKind, ResourceRef};
+use servicedesk_rbac::ResourceRef;
 
 use crate::actor::Actor;
-use crate::entities::Incident;
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{EventId, IncidentId, OrgId, TeamId, UserId};
 use crate::tickets::{Ticket, TicketKind};
@@ -84,7 +83,10 @@ pub struct FeedItem {
 impl FeedItem {
     /// The feed item for `event` about `incident` (`None` for events without a ticket,
     /// such as account mails).
-    pub fn of(event: &DomainEvent, incident: &Incident) -> Option<Self> {
+    pub fn of<S: std::fmt::Display, D>(
+        event: &DomainEvent,
+        incident: &Ticket<S, D>,
+    ) -> Option<Self> {
         if event.incident_id() != Some(incident.id) || event.org_id != incident.org_id {
             return None;
         }
@@ -113,7 +115,7 @@ impl FeedItem {
             return false;
         }
         let resource = ResourceRef {
-            kind: ResourceKind::Incident,
+            kind: crate::tickets::resource_kind(self.ticket.kind),
             org_id: self.org_id.0,
             requester_id: Some(self.ticket.requester_id.0),
             assignee_id: self.ticket.assignee_id.map(|u| u.0),

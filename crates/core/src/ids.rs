@@ -103,6 +103,18 @@ id_type!(
     LinkId
 );
 id_type!(
+    /// One approver's approval of one stage of a service request.
+    ApprovalId
+);
+id_type!(
     /// A delegation of approvals from one user to another over a date range.
     DelegationId
+);
+id_type!(
+    /// A catalog item (something that can be requested).
+    CatalogItemId
+);
+id_type!(
+    /// A catalog category.
+    CatalogCategoryId
 );

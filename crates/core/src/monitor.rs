@@ -11,13 +11,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use servicedesk_sla::{EscalationAction, EscalationTarget, EscalationTrigger};
 
-use crate::entities::{HistoryEntry, Incident, SlaTarget};
+use crate::entities::{HistoryEntry, SlaTarget};
 use crate::error::Result;
 use crate::events::{Audience, AuditRecord, DomainEvent, EventPayload, FieldChange};
 use crate::ids::{EventId, HistoryId, TeamId};
-use crate::ports::{
-    Clock, Directory, IdGenerator, IncidentStore, SlaCatalog, StoreError, WriteSet,
-};
+use crate::ports::{Clock, Directory, IdGenerator, SlaCatalog, StoreError, WriteSet};
+use crate::tickets::{AnyTicket, TicketStore};
 
 /// What one sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -47,7 +46,7 @@ struct Fired {
 /// The SLA monitor.
 #[derive(Clone)]
 pub struct SlaMonitor {
-    store: Arc<dyn IncidentStore>,
+    store: Arc<dyn TicketStore>,
     sla: Arc<dyn SlaCatalog>,
     directory: Arc<dyn Directory>,
     clock: Arc<dyn Clock>,
@@ -57,7 +56,7 @@ pub struct SlaMonitor {
 impl SlaMonitor {
     /// A monitor over its ports.
     pub fn new(
-        store: Arc<dyn IncidentStore>,
+        store: Arc<dyn TicketStore>,
         sla: Arc<dyn SlaCatalog>,
         directory: Arc<dyn Directory>,
         clock: Arc<dyn Clock>,
@@ -79,7 +78,7 @@ impl SlaMonitor {
     pub fn sweep(&self, batch: u32) -> Result<Sweep> {
         let now = self.clock.now();
         let mut sweep = Sweep::default();
-        for incident in self.store.sla_due(now, now + CLAIM_LEASE, batch)? {
+        for incident in self.store.due_tickets(now, now + CLAIM_LEASE, batch)? {
             sweep.checked += 1;
             match self.check(incident, now) {
                 Ok((w, b)) => {
@@ -95,7 +94,7 @@ impl SlaMonitor {
 
     fn check(
         &self,
-        mut incident: Incident,
+        mut incident: AnyTicket,
         now: DateTime<Utc>,
     ) -> std::result::Result<(u32, u32), StoreError> {
         let Some(sla) = incident.sla.as_mut() else {
@@ -103,7 +102,7 @@ impl SlaMonitor {
             incident.next_sla_due_at = None;
             let version = incident.version;
             self.store
-                .update(incident.org_id, &incident, version, &WriteSet::default())?;
+                .update_ticket(incident.org_id, &incident, version, &WriteSet::default())?;
             return Ok((0, 0));
         };
         let calendar = self.sla.calendar(incident.org_id, sla.calendar_id)?;
@@ -136,7 +135,7 @@ impl SlaMonitor {
         let write = self.escalate(&mut incident, &fired, now)?;
         let version = incident.version;
         self.store
-            .update(incident.org_id, &incident, version, &write)?;
+            .update_ticket(incident.org_id, &incident, version, &write)?;
         let warnings = fired
             .iter()
             .filter(|f| f.trigger == EscalationTrigger::Warning)
@@ -152,7 +151,7 @@ impl SlaMonitor {
     /// share the exactly-once guarantee of the version check.
     fn escalate(
         &self,
-        incident: &mut Incident,
+        incident: &mut AnyTicket,
         fired: &[Fired],
         now: DateTime<Utc>,
     ) -> std::result::Result<WriteSet, StoreError> {
@@ -242,7 +241,7 @@ impl SlaMonitor {
         write.audit.push(AuditRecord {
             org_id: incident.org_id,
             actor_id: None,
-            action: "incident.sla".into(),
+            action: format!("{}.sla", incident.kind),
             target_kind: "incident".into(),
             target_id: incident.id.to_string(),
             at: now,
@@ -256,7 +255,7 @@ impl SlaMonitor {
 
     fn raise_priority(
         &self,
-        incident: &mut Incident,
+        incident: &mut AnyTicket,
         write: &mut WriteSet,
         now: DateTime<Utc>,
     ) -> bool {
@@ -290,7 +289,7 @@ impl SlaMonitor {
     /// skipped (the audit record says so) rather than failing the sweep forever.
     fn reassign(
         &self,
-        incident: &mut Incident,
+        incident: &mut AnyTicket,
         team_id: &str,
         write: &mut WriteSet,
         now: DateTime<Utc>,
@@ -340,7 +339,7 @@ impl SlaMonitor {
     fn history(
         &self,
         write: &mut WriteSet,
-        incident: &Incident,
+        incident: &AnyTicket,
         now: DateTime<Utc>,
         field: &str,
         old_value: Option<String>,
@@ -361,7 +360,7 @@ impl SlaMonitor {
     fn event(
         &self,
         write: &mut WriteSet,
-        incident: &Incident,
+        incident: &AnyTicket,
         now: DateTime<Utc>,
         payload: EventPayload,
     ) {
@@ -381,23 +380,25 @@ mod tests {
     use servicedesk_lifecycle::incident::IncidentState;
 
     use super::*;
-    use crate::entities::Incident;
+    use crate::tickets::MockTicketStore;
     use servicedesk_sla::{Escalation, EscalationAction, EscalationTarget, EscalationTrigger};
 
     use crate::entities::Team;
-    use crate::ports::{
-        FixedClock, MockDirectory, MockIncidentStore, MockSlaCatalog, UuidV7Generator,
-    };
+    use crate::ports::{FixedClock, MockDirectory, MockSlaCatalog, UuidV7Generator};
     use crate::priority::Priority;
-    use crate::usecases::tests::fixture::{self, incident as incident_at, t0};
+    use crate::usecases::tests::fixture::{self, t0};
 
-    fn monitor(store: MockIncidentStore, now: DateTime<Utc>) -> SlaMonitor {
+    fn incident_at(status: IncidentState) -> AnyTicket {
+        fixture::incident(status).erased()
+    }
+
+    fn monitor(store: MockTicketStore, now: DateTime<Utc>) -> SlaMonitor {
         monitor_with(store, now, Vec::new(), MockDirectory::new())
     }
 
     /// A monitor whose one policy (the fixture's) carries `escalations`.
     fn monitor_with(
-        store: MockIncidentStore,
+        store: MockTicketStore,
         now: DateTime<Utc>,
         escalations: Vec<Escalation>,
         directory: MockDirectory,
@@ -423,15 +424,15 @@ mod tests {
     fn a_breach_fires_once_with_its_warning_and_leaves_the_queue() {
         // 1 h response / 8 h resolution from t0; at t0 + 2 h the response clock is breached.
         let incident = incident_at(IncidentState::InProgress);
-        let mut store = MockIncidentStore::new();
+        let mut store = MockTicketStore::new();
         let due = incident.clone();
         store
-            .expect_sla_due()
+            .expect_due_tickets()
             .times(1)
             .returning(move |_, _, _| Ok(vec![due.clone()]));
         store
-            .expect_update()
-            .withf(|_, i: &Incident, v, w| {
+            .expect_update_ticket()
+            .withf(|_, i: &AnyTicket, v, w| {
                 let sla = i.sla.as_ref().unwrap();
                 *v == i.version
                     && sla.response.warned_at.is_some()
@@ -442,7 +443,7 @@ mod tests {
                     && i.next_sla_due_at == Some(t0() + TimeDelta::hours(6))
             })
             .times(1)
-            .returning(|_, i, v, _| Ok(Incident { version: v + 1, ..i.clone() }));
+            .returning(|_, i, v, _| Ok(AnyTicket { version: v + 1, ..i.clone() }));
         let sweep = monitor(store, t0() + TimeDelta::hours(2))
             .sweep(100)
             .unwrap();
@@ -460,11 +461,11 @@ mod tests {
     #[test]
     fn a_lost_race_is_counted_not_failed() {
         let incident = incident_at(IncidentState::InProgress);
-        let mut store = MockIncidentStore::new();
+        let mut store = MockTicketStore::new();
         store
-            .expect_sla_due()
+            .expect_due_tickets()
             .returning(move |_, _, _| Ok(vec![incident.clone()]));
-        store.expect_update().returning(|_, _, _, _| {
+        store.expect_update_ticket().returning(|_, _, _, _| {
             Err(StoreError::Conflict {
                 entity: "incident",
                 current: 9,
@@ -490,16 +491,16 @@ mod tests {
         let sla = incident.sla.as_mut().unwrap();
         sla.response.warned_at = Some(t0());
         sla.response.breached_at = Some(t0());
-        let mut store = MockIncidentStore::new();
+        let mut store = MockTicketStore::new();
         store
-            .expect_sla_due()
+            .expect_due_tickets()
             .returning(move |_, _, _| Ok(vec![incident.clone()]));
         store
-            .expect_update()
+            .expect_update_ticket()
             .withf(|_, _, _, w| w.events.is_empty() && w.audit.is_empty())
             .times(1)
             .returning(|_, i, v, _| {
-                Ok(Incident {
+                Ok(AnyTicket {
                     version: v + 1,
                     ..i.clone()
                 })
@@ -523,15 +524,15 @@ mod tests {
         // At t0 + 2 h the response clock warns and breaches; the resolution clock does not.
         let incident = incident_at(IncidentState::InProgress);
         let team = TeamId(uuid::Uuid::from_u128(77));
-        let mut store = MockIncidentStore::new();
+        let mut store = MockTicketStore::new();
         let due = incident.clone();
         let before = incident.priority;
         store
-            .expect_sla_due()
+            .expect_due_tickets()
             .returning(move |_, _, _| Ok(vec![due.clone()]));
         store
-            .expect_update()
-            .withf(move |_, i: &Incident, _, w| {
+            .expect_update_ticket()
+            .withf(move |_, i: &AnyTicket, _, w| {
                 let kinds: Vec<_> = w.events.iter().map(DomainEvent::kind).collect();
                 let breach_notify = w.events.iter().find_map(|e| match &e.payload {
                     EventPayload::SlaBreached { notify, .. } => Some(notify.clone()),
@@ -559,7 +560,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, i, v, _| {
-                Ok(Incident {
+                Ok(AnyTicket {
                     version: v + 1,
                     ..i.clone()
                 })
@@ -620,13 +621,13 @@ mod tests {
         let mut incident = incident_at(IncidentState::InProgress);
         incident.priority = Priority::Critical;
         let original_team = incident.team_id;
-        let mut store = MockIncidentStore::new();
+        let mut store = MockTicketStore::new();
         store
-            .expect_sla_due()
+            .expect_due_tickets()
             .returning(move |_, _, _| Ok(vec![incident.clone()]));
         store
-            .expect_update()
-            .withf(move |_, i: &Incident, _, w| {
+            .expect_update_ticket()
+            .withf(move |_, i: &AnyTicket, _, w| {
                 i.priority == Priority::Critical
                     && i.team_id == original_team
                     && w.events.iter().map(DomainEvent::kind).collect::<Vec<_>>()
@@ -634,7 +635,7 @@ mod tests {
             })
             .times(1)
             .returning(|_, i, v, _| {
-                Ok(Incident {
+                Ok(AnyTicket {
                     version: v + 1,
                     ..i.clone()
                 })

@@ -11,15 +11,19 @@ use servicedesk_core::usecases::{IncidentView, SlaTargetView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+pub mod catalog;
+pub mod catalog_schema;
 mod delegations;
 pub mod fields;
 pub mod nullable;
+pub mod requests;
 mod security;
 pub mod sla;
 pub mod tickets;
 pub mod whole;
 
 pub use delegations::*;
+pub use requests::*;
 pub use security::*;
 pub use tickets::*;
 

@@ -37,7 +37,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
 use crate::handlers::{
-    admin, audit, auth, delegations, incidents, notifications, ops, sla, stream, tickets,
+    admin, audit, auth, catalog, delegations, incidents, notifications, ops, requests, sla, stream,
+    tickets,
 };
 use crate::middleware::{Metrics, RateLimit};
 
@@ -48,6 +49,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     /// Incident use cases.
     pub incidents: Incidents,
+    /// Service requests and their approvals.
+    pub requests: servicedesk_core::requests::ServiceRequests,
     /// The ticket kernel's use cases (queues across kinds, links, tasks across parents).
     pub tickets: servicedesk_core::tickets::Tickets,
     /// Authentication use cases.
@@ -60,6 +63,8 @@ pub struct AppState {
     pub notifications: Notifications,
     /// SLA settings: calendars and policies.
     pub sla: SlaSettings,
+    /// The service catalog: categories and versioned items.
+    pub catalog: servicedesk_core::catalog::Catalog,
     /// The audit log.
     pub audit: servicedesk_core::identity::AuditTrail,
     /// True when the database answers.
@@ -147,12 +152,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(incidents::tasks)
                 .service(incidents::add_task)
                 .service(incidents::task_transition)
-                .service(tickets::list)
-                .service(tickets::get)
-                .service(tickets::links)
+                .service(tickets::list_tickets)
+                .service(tickets::get_ticket)
+                .service(tickets::list_links)
                 .service(tickets::add_link)
                 .service(tickets::remove_link)
                 .service(tickets::list_tasks)
+                .service(requests::create_service_request)
+                .service(requests::get_service_request)
+                .service(requests::service_request_transition)
+                .service(requests::list_approvals)
+                .service(requests::approve_approval)
+                .service(requests::reject_approval)
                 .service(notifications::inbox)
                 .service(notifications::mark_read)
                 .service(notifications::preferences)
@@ -177,6 +188,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(sla::create_policy)
                 .service(sla::get_policy)
                 .service(sla::update_policy)
+                .service(catalog::list_categories)
+                .service(catalog::create_category)
+                .service(catalog::list_items)
+                .service(catalog::create_item)
+                .service(catalog::get_item)
+                .service(catalog::update_item)
+                .service(catalog::get_item_version)
                 .service(audit::list_audit_events),
         )
         .default_service(web::to(fallback::unmatched));

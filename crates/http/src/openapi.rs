@@ -4,7 +4,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::handlers::{
-    admin, audit, auth, delegations, incidents, notifications, ops, sla, stream, tickets,
+    admin, audit, auth, catalog, delegations, incidents, notifications, ops, requests, sla, stream,
+    tickets,
 };
 use crate::problem::{Problem, ProblemField};
 use crate::problem_responses::{ProblemResponses, UuidPatterns};
@@ -31,7 +32,7 @@ impl Modify for BearerAuth {
 /// The API description served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Servicedesk API", description = "IT service desk: incidents, users, teams, roles. Errors are RFC 9457 problem+json."),
+    info(title = "Servicedesk API", description = "IT service desk: incidents, the service catalog, users, teams, roles. Errors are RFC 9457 problem+json."),
     paths(
         auth::login, auth::mfa_verify, auth::refresh, auth::logout, auth::mfa_enable, auth::mfa_confirm,
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
@@ -43,7 +44,9 @@ impl Modify for BearerAuth {
         incidents::list, incidents::create, incidents::get, incidents::update, incidents::remove, incidents::restore,
         incidents::transition, incidents::assign, incidents::escalate, incidents::comments, incidents::add_comment,
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
-        tickets::list, tickets::get, tickets::links, tickets::add_link, tickets::remove_link, tickets::list_tasks,
+        tickets::list_tickets, tickets::get_ticket, tickets::list_links, tickets::add_link, tickets::remove_link, tickets::list_tasks,
+        requests::create_service_request, requests::get_service_request, requests::service_request_transition,
+        requests::list_approvals, requests::approve_approval, requests::reject_approval,
         notifications::inbox, notifications::mark_read, notifications::preferences, notifications::set_preferences,
         notifications::list_webhooks, notifications::create_webhook, notifications::get_webhook,
         notifications::update_webhook, notifications::delete_webhook, notifications::deliveries,
@@ -53,18 +56,21 @@ impl Modify for BearerAuth {
         sla::list_calendars, sla::create_calendar, sla::get_calendar, sla::update_calendar, sla::due,
         sla::business_minutes, sla::list_policies, sla::create_policy, sla::get_policy, sla::update_policy,
         audit::list_audit_events,
+        catalog::list_categories, catalog::create_category, catalog::list_items, catalog::create_item,
+        catalog::get_item, catalog::update_item, catalog::get_item_version,
     ),
     components(schemas(Problem, ProblemField, stream::FeedFrame, stream::FeedTicketFrame)),
     modifiers(&BearerAuth, &ProblemResponses, &UuidPatterns),
     tags(
         (name = "auth", description = "Sign-in, tokens, MFA, registration, password reset"),
         (name = "users"), (name = "organizations"), (name = "teams"), (name = "roles"),
-        (name = "incidents"), (name = "tickets", description = "Every kind of ticket: one queue, links between tickets"), (name = "tasks"), (name = "ops", description = "Health and metrics"),
+        (name = "incidents"), (name = "tickets", description = "Every kind of ticket: one queue, links between tickets"), (name = "tasks"), (name = "service-requests", description = "Catalog requests: forms, approvals, fulfilment"), (name = "approvals", description = "Decisions on service requests"), (name = "ops", description = "Health and metrics"),
         (name = "notifications", description = "In-app inbox and per-user channel preferences"),
         (name = "webhooks", description = "Outgoing webhooks (HMAC-SHA256 signed) and the delivery queue with its dead letters"),
         (name = "stream", description = "The live feed (WebSocket)"),
         (name = "sla", description = "Business calendars, SLA policies and the calendar math"),
         (name = "audit", description = "The hash-chained audit log"),
+        (name = "catalog", description = "The service catalog: categories and versioned items with request forms and approval policies"),
     )
 )]
 pub struct ApiDoc;
@@ -128,6 +134,10 @@ mod tests {
             "/api/v1/sla-policies/{id}",
             "/api/v1/audit-events",
             "/api/v1/roles/{name}",
+            "/api/v1/catalog-categories",
+            "/api/v1/catalog-items",
+            "/api/v1/catalog-items/{id}",
+            "/api/v1/catalog-items/{id}/versions/{version}",
             "/api/v1/users/me/delegations",
             "/api/v1/users/me/delegations/{id}",
         ] {

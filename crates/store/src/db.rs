@@ -256,7 +256,7 @@ impl Database {
             let mut applied = Vec::new();
             for m in c.pending_migrations(source).map_err(fail)? {
                 let name = m.name().to_string();
-                if name.as_str() >= stop {
+                if version_digits(&name) >= version_digits(stop) {
                     break;
                 }
                 c.run_migration(&*m).map_err(fail)?;
@@ -272,7 +272,7 @@ impl Database {
         }
     }
 
-    /// Applies the migrations not yet applied; returns their names.
+    /// Applies the migrations not yet applied; returns their versions.
     ///
     /// # Errors
     /// `Unavailable` when a migration fails.
@@ -285,4 +285,10 @@ impl Database {
         .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
         Ok(applied.iter().map(ToString::to_string).collect())
     }
+}
+
+/// A migration's version as its 14 digits (`2026-12-02-000040_x` and `20261202000040`
+/// compare alike).
+fn version_digits(name: &str) -> String {
+    name.chars().filter(char::is_ascii_digit).take(14).collect()
 }

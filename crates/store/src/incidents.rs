@@ -34,8 +34,54 @@ struct KeyRow<'a> {
     created_at: chrono::NaiveDateTime,
 }
 
+/// Rolls the create back with [`TxError::Replay`] when `key` was seen before for the user.
+pub(crate) fn refuse_replay(
+    conn: &mut DbConn,
+    org: &str,
+    key: Option<&IdempotencyKey>,
+) -> Result<(), TxError> {
+    let Some(key) = key else {
+        return Ok(());
+    };
+    let seen = idempotency_keys::table
+        .filter(idempotency_keys::org_id.eq(org))
+        .filter(idempotency_keys::user_id.eq(key.user_id.to_string()))
+        .filter(idempotency_keys::key.eq(&key.key))
+        .select(idempotency_keys::resource_id)
+        .first::<String>(conn)
+        .optional()?;
+    match seen {
+        Some(id) => Err(TxError::Replay(id)),
+        None => Ok(()),
+    }
+}
+
+/// Records that `key` created `resource_id` (a racing twin fails on the primary key).
+pub(crate) fn remember_key(
+    conn: &mut DbConn,
+    org: &str,
+    key: Option<&IdempotencyKey>,
+    kind: &str,
+    resource_id: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<(), TxError> {
+    if let Some(key) = key {
+        diesel::insert_into(idempotency_keys::table)
+            .values(KeyRow {
+                org_id: org,
+                user_id: key.user_id.to_string(),
+                key: &key.key,
+                resource_kind: kind,
+                resource_id,
+                created_at: at,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Attempts at a create that lost an idempotency-key race: the retry finds the winner's row.
-const CREATE_ATTEMPTS: usize = 2;
+pub(crate) const CREATE_ATTEMPTS: usize = 2;
 
 /// Tickets of kind incident joined to their extension row.
 macro_rules! incident_rows {
@@ -73,18 +119,7 @@ impl Store {
             // The counter update comes first: on SQLite a transaction that starts with a write
             // queues on the write lock instead of failing on a stale read snapshot.
             let number = counters::next(conn, &org_s, "incident")?;
-            if let Some(key) = key {
-                let seen = idempotency_keys::table
-                    .filter(idempotency_keys::org_id.eq(&org_s))
-                    .filter(idempotency_keys::user_id.eq(key.user_id.to_string()))
-                    .filter(idempotency_keys::key.eq(&key.key))
-                    .select(idempotency_keys::resource_id)
-                    .first::<String>(conn)
-                    .optional()?;
-                if let Some(id) = seen {
-                    return Err(TxError::Replay(id));
-                }
-            }
+            refuse_replay(conn, &org_s, key)?;
             let mut row = TicketRow::from_ticket(incident)?;
             row.number = number;
             row.version = 1;
@@ -95,18 +130,7 @@ impl Store {
             diesel::insert_into(incident_details::table)
                 .values(&details)
                 .execute(conn)?;
-            if let Some(key) = key {
-                diesel::insert_into(idempotency_keys::table)
-                    .values(KeyRow {
-                        org_id: &org_s,
-                        user_id: key.user_id.to_string(),
-                        key: &key.key,
-                        resource_kind: "incident",
-                        resource_id: &row.id,
-                        created_at: row.created_at,
-                    })
-                    .execute(conn)?;
-            }
+            remember_key(conn, &org_s, key, "incident", &row.id, row.created_at)?;
             persist(self, conn, write)?;
             Ok((row, details))
         });
@@ -407,6 +431,25 @@ impl IncidentStore for Store {
             .load::<TaskRow>(&mut *self.db.conn()?)
             .map_err(map("task"))?;
         page_of(rows, limit, "tasks", |r| (r.created_at, r.id.clone()))?.map(TaskRow::into_task)
+    }
+
+    fn open_child_count(&self, org: OrgId, ticket: IncidentId) -> Result<u32, StoreError> {
+        let active = [StatusClass::Open.as_str(), StatusClass::Pending.as_str()];
+        let n: i64 = crate::schema::ticket_links::table
+            .inner_join(
+                tickets::table.on(tickets::org_id
+                    .eq(crate::schema::ticket_links::org_id)
+                    .and(tickets::id.eq(crate::schema::ticket_links::target_id))),
+            )
+            .filter(crate::schema::ticket_links::org_id.eq(org.to_string()))
+            .filter(crate::schema::ticket_links::source_id.eq(ticket.to_string()))
+            .filter(crate::schema::ticket_links::link_type.eq("parent_of"))
+            .filter(tickets::status_class.eq_any(active))
+            .filter(tickets::deleted_at.is_null())
+            .select(count_star())
+            .first(&mut *self.db.conn()?)
+            .map_err(map("link"))?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     fn open_task_count(&self, org: OrgId, incident: IncidentId) -> Result<u32, StoreError> {

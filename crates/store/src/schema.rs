@@ -380,6 +380,84 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    request_details (org_id, ticket_id) {
+        org_id -> Text,
+        ticket_id -> Text,
+        catalog_item_id -> Text,
+        item_version -> BigInt,
+        answers -> Text,
+        stages -> Text,
+        approval_state -> Text,
+        current_stage -> Integer,
+        task_template -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    approvals (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        ticket_id -> Text,
+        stage_index -> Integer,
+        stage_name -> Text,
+        approver_id -> Text,
+        state -> Text,
+        decided_by -> Nullable<Text>,
+        comment -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        due_at -> Timestamp,
+        remind_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        timed_out_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    catalog_categories (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        parent_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_items (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        category_id -> Text,
+        name -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    catalog_item_versions (org_id, item_id, version) {
+        org_id -> Text,
+        item_id -> Text,
+        version -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+// The current version of each item is read by joining its row to its version's body.
+diesel::allow_tables_to_appear_in_same_query!(catalog_items, catalog_item_versions);
+
 // Typed reads join a ticket to its kind's extension; auto-close leaves out tickets with
 // open tasks (a correlated NOT EXISTS); link checks read both ends.
-diesel::allow_tables_to_appear_in_same_query!(tickets, incident_details, tasks, ticket_links);
+diesel::allow_tables_to_appear_in_same_query!(
+    tickets,
+    incident_details,
+    request_details,
+    tasks,
+    ticket_links
+);

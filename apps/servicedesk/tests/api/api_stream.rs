@@ -34,7 +34,69 @@ api_tests!(
     stream_closes_when_the_access_token_expires,
     stream_accepts_browsers_of_allowed_origins,
     real_ticket_events_reach_the_sockets_that_may_see_them,
+    a_service_request_reaches_the_feed_with_its_kind_and_reference,
 );
+
+/// The feed carries every kind: a requester's socket gets their request's events, named
+/// by kind and reference, and another requester's socket gets none.
+fn a_service_request_reaches_the_feed_with_its_kind_and_reference(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin();
+    let r1 = person(
+        &app,
+        &admin.access,
+        "r1@servicedesk.test",
+        "requester",
+        json!({}),
+    );
+    let r2 = person(
+        &app,
+        &admin.access,
+        "r2@servicedesk.test",
+        "requester",
+        json!({}),
+    );
+    let cat = app.post(
+        &admin.access,
+        "/catalog-categories",
+        json!({ "name": "Access" }),
+    );
+    cat.status_is(201);
+    let item = app.post(
+        &admin.access,
+        "/catalog-items",
+        json!({ "category_id": cat.body["id"], "name": "VPN access", "owner_id": r2.id,
+                "audience": { "type": "everyone" } }),
+    );
+    item.status_is(201);
+    let mut s_r1 = open(addr_of(&app), &Auth::Header(&r1.session.access));
+    let mut s_r2 = open(addr_of(&app), &Auth::Header(&r2.session.access));
+    let r = app.post(
+        &r1.session.access,
+        "/service-requests",
+        json!({ "item_id": item.body["id"], "answers": {} }),
+    );
+    r.status_is(201);
+    let first = s_r1.next_any();
+    assert_eq!(first.kind, "request.submitted");
+    assert_eq!(
+        first.ticket.kind,
+        servicedesk_core::tickets::TicketKind::Request
+    );
+    assert_eq!(first.ticket.reference, "REQ-1");
+    assert_eq!(first.ticket.id.to_string(), r.body["id"].as_str().unwrap());
+    let second = s_r1.next_any();
+    assert_eq!(second.kind, "request.status_changed");
+    assert_eq!(
+        second.ticket.status, "fulfilling",
+        "no approval: straight to fulfilment"
+    );
+    // R2 got none of it: the feed keeps order, so their own next ticket comes first.
+    let own = app.open_incident(&r2.session.access, "Own ticket", "low", "low");
+    let next = s_r2.next_any();
+    assert_eq!(next.ticket.id.to_string(), own["id"].as_str().unwrap());
+    assert_eq!(next.kind, "incident.created");
+}
 
 /// The whole path: an API write commits an event to the outbox, the dispatcher publishes
 /// it, and the sockets that may see the ticket get it — the requester their own ticket's

@@ -15,7 +15,72 @@ api_tests!(
     links_show_on_both_ends_and_keep_their_rules,
     tickets_of_others_answer_not_found,
     my_tasks_span_parents_and_need_task_read,
+    a_parent_cannot_close_while_a_child_is_open,
 );
+
+/// Works an incident to resolved as the admin.
+fn resolve(app: &TestApp, admin: &str, me: &str, id: &str) {
+    app.post(
+        admin,
+        &format!("/incidents/{id}/assign"),
+        json!({ "assignee_id": me }),
+    )
+    .status_is(200);
+    app.post(
+        admin,
+        &format!("/incidents/{id}/transitions"),
+        json!({ "action": "start" }),
+    )
+    .status_is(200);
+    app.post(
+        admin,
+        &format!("/incidents/{id}/transitions"),
+        json!({ "action": "resolve", "resolution_code": "fixed", "resolution_notes": "done" }),
+    )
+    .status_is(200);
+}
+
+fn a_parent_cannot_close_while_a_child_is_open(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let me = app.get(&admin, "/users/me").body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parent = app.open_incident(&admin, "Site outage", "high", "high");
+    let child = app.open_incident(&admin, "Shop down", "high", "high");
+    let (p, c) = (
+        parent["id"].as_str().unwrap(),
+        child["id"].as_str().unwrap(),
+    );
+    app.post(
+        &admin,
+        &format!("/tickets/{p}/links"),
+        json!({ "type": "parent_of", "target": c }),
+    )
+    .status_is(201);
+    resolve(&app, &admin, &me, p);
+    let r = app.post(
+        &admin,
+        &format!("/incidents/{p}/transitions"),
+        json!({ "action": "close" }),
+    );
+    r.problem(409);
+    assert!(r.text.contains("child ticket"), "{}", r.text);
+    resolve(&app, &admin, &me, c);
+    app.post(
+        &admin,
+        &format!("/incidents/{c}/transitions"),
+        json!({ "action": "close" }),
+    )
+    .status_is(200);
+    app.post(
+        &admin,
+        &format!("/incidents/{p}/transitions"),
+        json!({ "action": "close" }),
+    )
+    .status_is(200);
+}
 
 fn ids(body: &Value) -> Vec<String> {
     body["items"]

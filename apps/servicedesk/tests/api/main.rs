@@ -5,6 +5,7 @@
 mod common;
 
 mod api_attacks;
+mod api_catalog;
 mod api_hardening_argon2;
 mod api_hardening_audit;
 mod api_hardening_auth;
@@ -19,6 +20,7 @@ mod api_managers;
 mod api_notifications;
 mod api_openapi;
 mod api_ops;
+mod api_requests;
 mod api_sla;
 mod api_stream;
 mod api_tickets;

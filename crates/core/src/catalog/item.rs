@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 
 use super::audience::Audience;
 use super::form::FormDefinition;
-use super::ids::{CatalogCategoryId, CatalogItemId};
 use super::template::TaskTemplate;
 use super::text;
 use crate::approvals::ApprovalPolicy;
 use crate::error::FieldError;
+use crate::ids::{CatalogCategoryId, CatalogItemId};
 use crate::ids::{OrgId, SlaPolicyId, TeamId, UserId};
 
 /// Longest item or category name, in characters.

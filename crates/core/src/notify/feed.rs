@@ -4,20 +4,21 @@ use std::sync::Arc;
 
 use crate::events::DomainEvent;
 use crate::feed::FeedItem;
-use crate::ports::{DeliveryError, EventHandler, IncidentStore, LiveFeed, StoreError};
+use crate::ports::{DeliveryError, EventHandler, LiveFeed, StoreError};
+use crate::tickets::TicketStore;
 
 /// Publishes every ticket event, with the ticket as it is now, to the live feed once the
 /// change is committed (it comes from the outbox, so a rolled-back change never shows).
 #[derive(Clone)]
 pub struct FeedPublisher {
-    incidents: Arc<dyn IncidentStore>,
+    tickets: Arc<dyn TicketStore>,
     feed: Arc<dyn LiveFeed>,
 }
 
 impl FeedPublisher {
-    /// A publisher reading tickets from `incidents` and writing to `feed`.
-    pub fn new(incidents: Arc<dyn IncidentStore>, feed: Arc<dyn LiveFeed>) -> Self {
-        Self { incidents, feed }
+    /// A publisher reading tickets (of any kind) from `tickets` and writing to `feed`.
+    pub fn new(tickets: Arc<dyn TicketStore>, feed: Arc<dyn LiveFeed>) -> Self {
+        Self { tickets, feed }
     }
 }
 
@@ -30,7 +31,7 @@ impl EventHandler for FeedPublisher {
         let Some(id) = event.incident_id() else {
             return Ok(());
         };
-        let incident = match self.incidents.get(event.org_id, id) {
+        let incident = match self.tickets.ticket(event.org_id, id) {
             Ok(i) => i,
             Err(StoreError::NotFound(_)) => return Ok(()),
             Err(e) => return Err(DeliveryError::Retry(e.to_string())),

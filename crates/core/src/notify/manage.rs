@@ -27,6 +27,10 @@ pub const PREFERENCE_EVENTS: &[&str] = &[
     "incident.comment_added",
     "sla.warning",
     "sla.breached",
+    "request.submitted",
+    "request.status_changed",
+    "approval.requested",
+    "approval.reminder",
 ];
 
 /// The event types a webhook can subscribe to (besides `*`).
@@ -43,6 +47,11 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "sla.breached",
     "task.created",
     "task.status_changed",
+    "request.submitted",
+    "request.status_changed",
+    "approval.requested",
+    "approval.decided",
+    "approval.reminder",
 ];
 
 const MAX_PAGE: u32 = 200;

@@ -1,22 +1,22 @@
 //! What a notification says about an event, for mail, in-app and webhook alike.
 
-use crate::entities::Incident;
 use crate::events::{DomainEvent, EventPayload};
 use crate::ports::TicketNotice;
+use crate::tickets::Ticket;
 
 /// The notice for `event` on `incident`, as seen by `recipient` (`None` for webhooks and
 /// other machine receivers), or `None` when the event is not worth a notification.
 /// `comment` is the comment's text for comment events.
-pub fn notice_for(
+pub fn notice_for<S: std::fmt::Display, D>(
     event: &DomainEvent,
-    incident: &Incident,
+    incident: &Ticket<S, D>,
     recipient_is_assignee: bool,
     comment: Option<&str>,
 ) -> Option<TicketNotice> {
     let reference = incident.reference();
     let mut details = vec![
         format!("Priority: {}", incident.priority.as_str()),
-        format!("Status: {}", incident.status.as_str().replace('_', " ")),
+        format!("Status: {}", incident.status.to_string().replace('_', " ")),
     ];
     let headline = match &event.payload {
         EventPayload::IncidentCreated { .. } => format!("{reference} was opened"),
@@ -49,6 +49,33 @@ pub fn notice_for(
                 "{reference}: the {} target was breached",
                 target.as_str().replace('_', " ")
             )
+        }
+        EventPayload::RequestSubmitted { draft: false, .. } => {
+            format!("{reference} was submitted")
+        }
+        EventPayload::RequestStatusChanged { to, .. } => match to.as_str() {
+            "approved" => format!("{reference} was approved"),
+            "rejected" => format!("{reference} was rejected"),
+            "fulfilled" => format!("{reference} was fulfilled"),
+            "fulfilling" => format!("{reference} is being fulfilled"),
+            "pending_approval" => format!("{reference} is waiting for approval"),
+            other => format!("{reference} is now {}", other.replace('_', " ")),
+        },
+        EventPayload::ApprovalRequested { stage, due_at, .. } => {
+            details.push(format!("Stage: {stage}"));
+            details.push(format!(
+                "Decide by: {}",
+                due_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+            format!("{reference} needs your approval")
+        }
+        EventPayload::ApprovalReminder { stage, due_at, .. } => {
+            details.push(format!("Stage: {stage}"));
+            details.push(format!(
+                "Decide by: {}",
+                due_at.format("%Y-%m-%d %H:%M UTC")
+            ));
+            format!("Reminder: {reference} is waiting for your approval")
         }
         _ => return None,
     };

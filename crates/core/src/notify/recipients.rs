@@ -10,18 +10,23 @@
 //! | `incident.comment_added` (work note) | assignee only (never the requester) |
 //! | `sla.warning` | the assignee, or the team's members when unassigned; plus the rule's audience |
 //! | `sla.breached` | as a warning, plus the team's manager; plus the rule's audience |
+//! | `request.submitted` | the person it is for and whoever placed it (a receipt, even to the actor) |
+//! | `request.status_changed` | the person it is for and whoever placed it |
+//! | `approval.requested`, `approval.reminder` | the approver |
 //!
-//! The actor never hears about their own action; nobody is listed twice.
+//! The actor never hears about their own action (but gets the receipt of a submission);
+//! nobody is listed twice.
 
-use crate::entities::{Incident, Team};
+use crate::entities::Team;
 use crate::events::{Audience, DomainEvent, EventPayload};
 use crate::ids::UserId;
+use crate::tickets::Ticket;
 
 /// The users to tell about `event` on `incident`, given its team (`None` when it has none)
 /// and that team's members.
-pub fn recipients(
+pub fn recipients<S, D>(
     event: &DomainEvent,
-    incident: &Incident,
+    incident: &Ticket<S, D>,
     team: Option<&Team>,
     team_members: &[UserId],
 ) -> Vec<UserId> {
@@ -69,11 +74,22 @@ pub fn recipients(
                 }
             }
         }
+        // Service requests: the person it is for and whoever placed it hear of its
+        // progress; approvers of what they must decide.
+        EventPayload::RequestSubmitted { draft: false, .. }
+        | EventPayload::RequestStatusChanged { .. } => {
+            out.push(incident.requester_id);
+            out.push(incident.created_by);
+        }
+        EventPayload::ApprovalRequested { approver_id, .. }
+        | EventPayload::ApprovalReminder { approver_id, .. } => out.push(*approver_id),
         _ => {}
     }
+    // A submission is confirmed to the person who made it too (their receipt).
+    let receipt = matches!(event.payload, EventPayload::RequestSubmitted { .. });
     let mut seen = Vec::with_capacity(out.len());
     for user in out {
-        if Some(user) != event.actor_id && !seen.contains(&user) {
+        if (receipt || Some(user) != event.actor_id) && !seen.contains(&user) {
             seen.push(user);
         }
     }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::entities::{Incident, Team};
+use crate::entities::Team;
 use crate::events::{DomainEvent, EventPayload};
 use crate::feed::FeedTicket;
 use crate::ids::{DeliveryId, IncidentId, NotificationId, UserId};
@@ -15,6 +15,7 @@ use crate::ports::{
     IncidentStore, MailComposer, NewDelivery, NotificationStore, Routed, StoreError,
     WebhookMessage, WebhookStore,
 };
+use crate::tickets::{AnyTicket, TicketStore};
 
 /// Turns each ticket event into in-app notifications, queued mails (by each recipient's
 /// preferences) and queued webhook posts, written in one idempotent transaction.
@@ -22,6 +23,7 @@ use crate::ports::{
 /// Rendering happens here, once per event: a retry of the delivery sends the same mail.
 #[derive(Clone)]
 pub struct NotificationRouter {
+    tickets: Arc<dyn TicketStore>,
     incidents: Arc<dyn IncidentStore>,
     directory: Arc<dyn Directory>,
     store: Arc<dyn NotificationStore>,
@@ -33,7 +35,9 @@ pub struct NotificationRouter {
 
 /// The ports the router reads and writes.
 pub struct RouterPorts {
-    /// Incidents and their comments.
+    /// Tickets of every kind (the kernel's columns).
+    pub tickets: Arc<dyn TicketStore>,
+    /// Comments of tickets.
     pub incidents: Arc<dyn IncidentStore>,
     /// Users and teams.
     pub directory: Arc<dyn Directory>,
@@ -53,6 +57,7 @@ impl NotificationRouter {
     /// A router over `ports`.
     pub fn new(ports: RouterPorts) -> Self {
         Self {
+            tickets: ports.tickets,
             incidents: ports.incidents,
             directory: ports.directory,
             store: ports.store,
@@ -75,7 +80,7 @@ impl NotificationRouter {
         let Some(incident_id) = event.incident_id() else {
             return Ok(Routed::default());
         };
-        let incident = match self.incidents.get(event.org_id, incident_id) {
+        let incident = match self.tickets.ticket(event.org_id, incident_id) {
             Ok(i) => i,
             Err(StoreError::NotFound(_)) => return Ok(Routed::default()),
             Err(e) => return Err(e.into()),
@@ -97,7 +102,7 @@ impl NotificationRouter {
         Ok(routed)
     }
 
-    fn team_of(&self, incident: &Incident) -> Result<(Option<Team>, Vec<UserId>), StoreError> {
+    fn team_of(&self, incident: &AnyTicket) -> Result<(Option<Team>, Vec<UserId>), StoreError> {
         let Some(team_id) = incident.team_id else {
             return Ok((None, Vec::new()));
         };
@@ -128,7 +133,7 @@ impl NotificationRouter {
     fn route_to_user(
         &self,
         event: &DomainEvent,
-        incident: &Incident,
+        incident: &AnyTicket,
         user_id: UserId,
         comment: Option<&str>,
         routed: &mut Routed,
@@ -149,12 +154,24 @@ impl NotificationRouter {
             event.payload,
             EventPayload::CommentAdded { internal: true, .. }
         );
-        if !crate::visibility::may_see_event(
-            &reader,
-            &crate::visibility::incident_resource(incident),
-            event.kind(),
-            internal,
-        ) {
+        // Being named on a request lets one hear of it without read access to it: the
+        // approver asked to decide it, and whoever placed it for someone else.
+        let named = match &event.payload {
+            EventPayload::ApprovalRequested { approver_id, .. }
+            | EventPayload::ApprovalReminder { approver_id, .. } => *approver_id == user_id,
+            EventPayload::RequestSubmitted { .. } | EventPayload::RequestStatusChanged { .. } => {
+                incident.created_by == user_id
+            }
+            _ => false,
+        };
+        if !named
+            && !crate::visibility::may_see_event(
+                &reader,
+                &crate::tickets::ticket_resource(incident),
+                event.kind(),
+                internal,
+            )
+        {
             return Ok(());
         }
         let kind = event.kind();
@@ -206,7 +223,7 @@ impl NotificationRouter {
     fn route_to_webhooks(
         &self,
         event: &DomainEvent,
-        incident: &Incident,
+        incident: &AnyTicket,
         routed: &mut Routed,
     ) -> Result<(), StoreError> {
         let kind = event.kind();

@@ -99,8 +99,10 @@ fn router_as(
     composer
         .expect_ticket_link()
         .returning(|id| format!("https://desk.example.test/incidents/{id}"));
+    let incidents = Arc::new(incidents);
     NotificationRouter::new(RouterPorts {
-        incidents: Arc::new(incidents),
+        tickets: Arc::new(TicketsOf(incidents.clone())),
+        incidents,
         directory: Arc::new(directory),
         store: Arc::new(store),
         webhooks: Arc::new(webhooks),
@@ -438,4 +440,86 @@ fn internal_work_is_not_routed_to_someone_who_is_not_staff() {
     .unwrap();
     assert!(routed.notifications.is_empty());
     assert!(routed.deliveries.is_empty());
+}
+
+/// The kernel's view of the mocked incidents: `ticket` answers what `get` does.
+struct TicketsOf(Arc<MockIncidentStore>);
+
+impl crate::tickets::TicketStore for TicketsOf {
+    fn ticket(
+        &self,
+        org: crate::ids::OrgId,
+        id: crate::ids::TicketId,
+    ) -> Result<crate::tickets::AnyTicket, crate::ports::StoreError> {
+        crate::ports::IncidentStore::get(&*self.0, org, id).map(|i| i.erased())
+    }
+    fn ticket_by_ref(
+        &self,
+        _: crate::ids::OrgId,
+        _: crate::tickets::TicketRef,
+    ) -> Result<crate::tickets::AnyTicket, crate::ports::StoreError> {
+        unimplemented!("the router reads tickets by id")
+    }
+    fn list_tickets(
+        &self,
+        _: crate::ids::OrgId,
+        _: &crate::tickets::TicketQuery,
+    ) -> Result<crate::ports::Page<crate::tickets::AnyTicket>, crate::ports::StoreError> {
+        unimplemented!("the router lists nothing")
+    }
+    fn update_ticket(
+        &self,
+        _: crate::ids::OrgId,
+        _: &crate::tickets::AnyTicket,
+        _: i64,
+        _: &crate::ports::WriteSet,
+    ) -> Result<crate::tickets::AnyTicket, crate::ports::StoreError> {
+        unimplemented!("the router writes no ticket")
+    }
+    fn due_tickets(
+        &self,
+        _: chrono::DateTime<chrono::Utc>,
+        _: chrono::DateTime<chrono::Utc>,
+        _: u32,
+    ) -> Result<Vec<crate::tickets::AnyTicket>, crate::ports::StoreError> {
+        unimplemented!("the router claims nothing")
+    }
+    fn links(
+        &self,
+        _: crate::ids::OrgId,
+        _: crate::ids::TicketId,
+    ) -> Result<Vec<crate::tickets::TicketLink>, crate::ports::StoreError> {
+        unimplemented!("the router reads no links")
+    }
+    fn link_targets(
+        &self,
+        _: crate::ids::OrgId,
+        _: crate::ids::TicketId,
+        _: &str,
+    ) -> Result<Vec<crate::ids::TicketId>, crate::ports::StoreError> {
+        unimplemented!("the router reads no links")
+    }
+    fn add_link(
+        &self,
+        _: crate::ids::OrgId,
+        _: &crate::tickets::TicketLink,
+        _: &crate::ports::WriteSet,
+    ) -> Result<(), crate::ports::StoreError> {
+        unimplemented!("the router writes no links")
+    }
+    fn remove_link(
+        &self,
+        _: crate::ids::OrgId,
+        _: crate::ids::LinkId,
+        _: &crate::ports::WriteSet,
+    ) -> Result<(), crate::ports::StoreError> {
+        unimplemented!("the router writes no links")
+    }
+    fn list_tasks(
+        &self,
+        _: crate::ids::OrgId,
+        _: &crate::tickets::TaskQuery,
+    ) -> Result<crate::ports::Page<crate::entities::Task>, crate::ports::StoreError> {
+        unimplemented!("the router lists no tasks")
+    }
 }

@@ -344,6 +344,13 @@ pub trait IncidentStore: Send + Sync {
     /// `Unavailable` when the store fails.
     fn open_task_count(&self, org: OrgId, incident: IncidentId) -> Result<u32, StoreError>;
 
+    /// Child tickets of any kind (targets of the ticket's `parent_of` links) that are
+    /// still open or pending, soft-deleted ones left out.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails.
+    fn open_child_count(&self, org: OrgId, ticket: IncidentId) -> Result<u32, StoreError>;
+
     /// Inserts a task with the next per-organization task number and version 1.
     ///
     /// # Errors

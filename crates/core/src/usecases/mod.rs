@@ -18,7 +18,7 @@ mod comment;
 mod delete;
 mod escalate;
 mod list;
-mod open;
+pub(crate) mod open;
 pub(crate) mod record;
 mod sla;
 mod tasks;

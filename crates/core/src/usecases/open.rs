@@ -173,24 +173,36 @@ fn validate(input: &OpenIncident, key: Option<&str>) -> Result<Valid> {
     let category = Category::parse("category", input.category.as_deref().unwrap_or(""))
         .map_err(|e| errors.push(e))
         .ok();
-    let key = match key {
-        None => None,
+    let key = idempotency_key(key)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    match (title, description, category) {
+        (Some(t), Some(d), Some(c)) if errors.is_empty() => Ok((t, d, c, key)),
+        _ => Err(Error::Invalid(errors)),
+    }
+}
+
+/// A client's `Idempotency-Key` (TKT-12): 1–255 printable ASCII characters.
+///
+/// # Errors
+/// A [`FieldError`] on `idempotency_key` otherwise.
+pub(crate) fn idempotency_key(
+    key: Option<&str>,
+) -> std::result::Result<Option<String>, FieldError> {
+    match key {
+        None => Ok(None),
         Some(k)
             if k.is_empty()
                 || k.len() > MAX_KEY_LEN
                 || !k.chars().all(|c| c.is_ascii_graphic()) =>
         {
-            errors.push(FieldError::new(
+            Err(FieldError::new(
                 "idempotency_key",
                 "invalid",
                 format!("must be 1–{MAX_KEY_LEN} printable ASCII characters"),
-            ));
-            None
+            ))
         }
-        Some(k) => Some(k.to_owned()),
-    };
-    match (title, description, category) {
-        (Some(t), Some(d), Some(c)) if errors.is_empty() => Ok((t, d, c, key)),
-        _ => Err(Error::Invalid(errors)),
+        Some(k) => Ok(Some(k.to_owned())),
     }
 }

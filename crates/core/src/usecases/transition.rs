@@ -83,6 +83,17 @@ impl Incidents {
         Self::check_version(&incident, expected_version)?;
 
         let open_tasks = if matches!(request.action, IncidentAction::Close) {
+            // A parent link's rule (docs/tickets.md): no closing while a child is open.
+            let children = self.store.open_child_count(actor.org_id(), incident.id)?;
+            if children > 0 {
+                return Err(Error::IllegalTransition {
+                    message: format!(
+                        "{children} child ticket(s) of {} are still open; close them first",
+                        incident.reference()
+                    ),
+                    legal_actions: Vec::new(),
+                });
+            }
             self.store.open_task_count(actor.org_id(), incident.id)?
         } else {
             0
@@ -135,7 +146,9 @@ impl Incidents {
         mut incident: Incident,
         after_days: u32,
     ) -> Result<Option<Incident>> {
-        if incident.status != IncidentState::Resolved {
+        if incident.status != IncidentState::Resolved
+            || self.store.open_child_count(incident.org_id, incident.id)? > 0
+        {
             return Ok(None);
         }
         let ctx = IncidentContext {

@@ -30,7 +30,7 @@ fn with_etag(status: actix_web::http::StatusCode, view: IncidentView) -> HttpRes
 }
 
 /// The version a write names: `If-Match` or the body's `version`; both must agree.
-fn named_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Option<i64>> {
+pub(crate) fn named_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<Option<i64>> {
     match (if_match(req)?, body) {
         (Some(a), Some(b)) if a != b => Err(ApiError::invalid(
             "version",
@@ -430,11 +430,19 @@ pub async fn task_transition(
     let id = TaskId(id.into_inner());
     let b = body.into_inner();
     let version = named_version(&req, b.version)?;
-    let out = block(move || {
-        state
+    // A task hangs off a ticket of any kind; its parent's use cases move it (and
+    // fulfil a request whose last task is done).
+    let task = block(move || {
+        match state
             .incidents
             .transition_task(&user.actor, id, version, b.action.into())
+        {
+            Err(servicedesk_core::Error::NotFound { entity: "task" }) => state
+                .requests
+                .transition_task(&user.actor, id, version, b.action.into()),
+            other => other.map(|out| out.value),
+        }
     })
     .await?;
-    Ok(HttpResponse::Ok().json(TaskDto::from(out.value)))
+    Ok(HttpResponse::Ok().json(TaskDto::from(task)))
 }

@@ -3,10 +3,12 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod delegations;
 pub mod incidents;
 pub mod notifications;
 pub mod ops;
+pub mod requests;
 pub mod sla;
 pub mod stream;
 pub mod tickets;

@@ -33,7 +33,7 @@ fn required_version(req: &HttpRequest, body: Option<i64>) -> ApiResult<i64> {
 }
 
 /// A JSON answer with the `ETag` of `version` (and `Location` when created).
-fn versioned<T: serde::Serialize>(
+pub(crate) fn versioned<T: serde::Serialize>(
     status: StatusCode,
     version: i64,
     location: Option<String>,

@@ -37,7 +37,7 @@ fn user_or_me(user: &AuthUser, field: &str, raw: Option<&str>) -> ApiResult<Opti
 #[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])), params(TicketListQuery), responses(
     (status = 200, body = TicketPage), (status = 422, body = Problem)))]
 #[get("/tickets")]
-pub async fn list(
+pub async fn list_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
     q: web::Query<TicketListQuery>,
@@ -109,7 +109,7 @@ fn csv_sla(raw: Option<&str>) -> ApiResult<Vec<SlaState>> {
     params(("id" = String, Path, description = "UUID or reference")),
     responses((status = 200, body = TicketDto), (status = 404, body = Problem)))]
 #[get("/tickets/{id}")]
-pub async fn get(
+pub async fn get_ticket(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,
@@ -124,7 +124,7 @@ pub async fn get(
     params(("id" = String, Path, description = "UUID or reference")),
     responses((status = 200, body = [LinkDto]), (status = 404, body = Problem)))]
 #[get("/tickets/{id}/links")]
-pub async fn links(
+pub async fn list_links(
     state: web::Data<AppState>,
     user: AuthUser,
     id: web::Path<String>,

@@ -6,6 +6,7 @@ mod common;
 
 mod conformance_attempts;
 mod conformance_busy;
+mod conformance_catalog;
 mod conformance_child_pages;
 mod conformance_concurrency;
 mod conformance_delegations;

@@ -5,6 +5,7 @@ mod answers;
 mod form;
 mod item;
 mod laptop;
+mod service;
 
 use std::collections::BTreeSet;
 

@@ -154,6 +154,7 @@ fn resolve_stops_the_clocks_and_reopen_restarts_resolution() {
 #[test]
 fn close_is_refused_while_tasks_are_open() {
     let mut fx = Fx::new().holding(incident(IncidentState::Resolved));
+    fx.store.expect_open_child_count().returning(|_, _| Ok(0));
     fx.store.expect_open_task_count().returning(|_, _| Ok(2));
     let err = fx
         .build()
@@ -170,6 +171,7 @@ fn requester_confirms_a_resolution_by_closing() {
     let (mut fx, written) = Fx::new()
         .holding(incident(IncidentState::Resolved))
         .accepting_updates();
+    fx.store.expect_open_child_count().returning(|_, _| Ok(0));
     fx.store.expect_open_task_count().returning(|_, _| Ok(0));
     let out = fx
         .build()

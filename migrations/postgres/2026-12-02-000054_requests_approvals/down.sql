@@ -1,0 +1,2 @@
+DROP TABLE approvals;
+DROP TABLE request_details;
