@@ -16,6 +16,7 @@ mod api_hardening_privileges;
 mod api_hardening_visibility;
 mod api_hardening_webhooks;
 mod api_journey;
+mod api_managers;
 mod api_notifications;
 mod api_openapi;
 mod api_ops;

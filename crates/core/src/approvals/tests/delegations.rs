@@ -116,10 +116,17 @@ fn a_valid_delegation_is_stored_with_its_audit_record() {
     assert_eq!(audit[0].detail["ends_on"], "2027-01-05");
 }
 
+/// A delegate, the two dates, and the (field, code) pairs expected.
+type Case = (
+    u128,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+);
+
 #[test]
 fn every_broken_rule_is_named_and_nothing_is_written() {
     // No expectation on the store's writes: a call would panic.
-    type Case<'a> = (u128, &'a str, &'a str, Vec<(&'a str, &'a str)>);
     let cases: Vec<Case> = vec![
         (1, "2026-12-20", "2026-12-21", vec![("delegate_id", "self")]),
         (
