@@ -300,7 +300,6 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock.clone(),
         config.retention,
     );
-    let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock);
 
     let probe = store.clone();
     let requests = servicedesk_core::requests::ServiceRequests::new(
@@ -314,6 +313,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             ids: ids.clone(),
         },
     );
+    let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock)
+        .with_kind(Arc::new(requests.clone()));
     let state = web::Data::new(AppState {
         incidents,
         requests,

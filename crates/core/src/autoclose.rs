@@ -1,6 +1,8 @@
-//! Auto-close (TKT lifecycle, per organization): resolved incidents that nobody reopened
-//! within the organization's `auto_close_days` close by themselves, with history, an
-//! audit record and an `incident.status_changed` event like any close.
+//! Auto-close (TKT lifecycle, per organization): tickets of every kind that sat in the
+//! resolved class (a resolved incident, a fulfilled or rejected request) for the
+//! organization's `auto_close_days` close by themselves, with history, an audit record and
+//! a status event like any close. The sweep over organizations is one; each kind closes
+//! with its own lifecycle's move ([`KindCloser`]).
 
 use std::sync::Arc;
 
@@ -10,13 +12,29 @@ use crate::error::{Error, Result};
 use crate::ports::{AdminStore, Clock, IncidentStore};
 use crate::usecases::Incidents;
 
-/// Closes resolved incidents whose organization's delay has passed.
+/// One kind's close of its resolved tickets (the kind's lifecycle move, run by the system).
+pub trait KindCloser: Send + Sync {
+    /// Closes up to `batch` tickets of `org` resolved at or before `cutoff`; returns how
+    /// many closed. Tickets changed meanwhile are left for the next sweep.
+    ///
+    /// # Errors
+    /// `Internal` when the store fails.
+    fn close_resolved_before(
+        &self,
+        org: crate::ids::OrgId,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        batch: u32,
+    ) -> Result<u32>;
+}
+
+/// Closes resolved tickets whose organization's delay has passed.
 #[derive(Clone)]
 pub struct AutoCloser {
     incidents: Incidents,
     store: Arc<dyn IncidentStore>,
     admin: Arc<dyn AdminStore>,
     clock: Arc<dyn Clock>,
+    kinds: Vec<Arc<dyn KindCloser>>,
 }
 
 impl AutoCloser {
@@ -34,7 +52,15 @@ impl AutoCloser {
             store,
             admin,
             clock,
+            kinds: Vec::new(),
         }
+    }
+
+    /// Also closes the resolved tickets of another kind (service requests, …).
+    #[must_use]
+    pub fn with_kind(mut self, closer: Arc<dyn KindCloser>) -> Self {
+        self.kinds.push(closer);
+        self
     }
 
     /// Closes up to `batch` incidents per organization; returns how many closed. An
@@ -57,6 +83,9 @@ impl AutoCloser {
                     Ok(None) | Err(Error::Conflict { .. } | Error::NotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
+            }
+            for kind in &self.kinds {
+                closed += kind.close_resolved_before(org.id, cutoff, batch)?;
             }
         }
         Ok(closed)

@@ -164,19 +164,22 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
     match &mut *conn {
         DbConn::Postgresql(c) => {
             diesel::sql_query(
-                "INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, \
-                 priority_rank, category, status, requester_id, created_by, team_id, assignee_id, \
-                 escalation_level, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
-                 SELECT $1, '00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'), 100000 + g, \
+                "INSERT INTO tickets (org_id, id, kind, number, title, description, impact, urgency, priority, \
+                 priority_rank, category, status, status_class, sla_state, requester_id, created_by, team_id, assignee_id, \
+                 next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                 SELECT $1, '00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'), \
+                 CASE WHEN g % 2 = 0 THEN 'incident' ELSE 'request' END, 100000 + g, \
                  'Generated ' || g || ' ' || (ARRAY['printer','mail','vpn','laptop','badge'])[1 + g % 5], \
                  'generated incident', 'medium', 'medium', \
                  (ARRAY['critical','high','medium','low'])[1 + g % 4], g % 4, 'bench', \
-                 (ARRAY['new','open','in_progress','on_hold','resolved','closed','closed','closed','closed','cancelled'])[1 + g % 10], \
+                 CASE WHEN g % 2 = 0 THEN (ARRAY['new','open','in_progress','on_hold','resolved','closed','closed','closed','closed','cancelled'])[1 + g % 10] \
+                      ELSE (ARRAY['submitted','approved','fulfilling','pending_approval','fulfilled','closed','closed','closed','closed','cancelled'])[1 + g % 10] END, \
+                 (ARRAY['open','open','open','pending','resolved','closed','closed','closed','closed','closed'])[1 + g % 10], 'none', \
                  '00000000-0000-4000-8000-' || lpad(to_hex(g % 5000), 12, '0'), \
                  '00000000-0000-4000-8000-' || lpad(to_hex(g % 5000), 12, '0'), \
                  $2 || lpad(to_hex(g % 10), 4, '0'), \
                  CASE WHEN g % 5 = 0 THEN NULL ELSE '00000000-0000-4000-9000-' || lpad(to_hex(g % 50), 12, '0') END, \
-                 0, CASE WHEN g % 10 < 4 THEN TIMESTAMP '2026-01-01' + (g * 30 + 28800) * INTERVAL '1 second' END, \
+                 CASE WHEN g % 10 < 4 THEN TIMESTAMP '2026-01-01' + (g * 30 + 28800) * INTERVAL '1 second' END, \
                  CASE WHEN g % 10 < 4 THEN TIMESTAMP '2026-01-01' + (g * 30 + 28800) * INTERVAL '1 second' ELSE TIMESTAMP '9999-12-31' END, \
                  1, TIMESTAMP '2026-01-01' + g * 30 * INTERVAL '1 second', TIMESTAMP '2026-01-01' + g * 31 * INTERVAL '1 second' \
                  FROM generate_series(1, $3) AS g",
@@ -186,23 +189,27 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
             .bind::<BigInt, _>(rows)
             .execute(c)
             .unwrap();
-            diesel::sql_query("ANALYZE incidents").execute(c).unwrap();
+            details(c, &org_s);
+            diesel::sql_query("ANALYZE tickets").execute(c).unwrap();
         }
         DbConn::Sqlite(c) => {
             diesel::sql_query(
                 "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < ?2) \
-                 INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, \
-                 priority_rank, category, status, requester_id, created_by, team_id, assignee_id, \
-                 escalation_level, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
-                 SELECT ?1, printf('00000000-0000-7000-8000-%012x', g), 100000 + g, \
+                 INSERT INTO tickets (org_id, id, kind, number, title, description, impact, urgency, priority, \
+                 priority_rank, category, status, status_class, sla_state, requester_id, created_by, team_id, assignee_id, \
+                 next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                 SELECT ?1, printf('00000000-0000-7000-8000-%012x', g), \
+                 CASE WHEN g % 2 = 0 THEN 'incident' ELSE 'request' END, 100000 + g, \
                  'Generated ' || g || ' ' || CASE g % 5 WHEN 0 THEN 'printer' WHEN 1 THEN 'mail' WHEN 2 THEN 'vpn' WHEN 3 THEN 'laptop' ELSE 'badge' END, \
                  'generated incident', 'medium', 'medium', \
                  CASE g % 4 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'medium' ELSE 'low' END, g % 4, 'bench', \
-                 CASE g % 10 WHEN 0 THEN 'new' WHEN 1 THEN 'open' WHEN 2 THEN 'in_progress' WHEN 3 THEN 'on_hold' WHEN 4 THEN 'resolved' WHEN 9 THEN 'cancelled' ELSE 'closed' END, \
+                 CASE WHEN g % 2 = 0 THEN (CASE g % 10 WHEN 0 THEN 'new' WHEN 1 THEN 'open' WHEN 2 THEN 'in_progress' WHEN 3 THEN 'on_hold' WHEN 4 THEN 'resolved' WHEN 9 THEN 'cancelled' ELSE 'closed' END) \
+                      ELSE (CASE g % 10 WHEN 0 THEN 'submitted' WHEN 1 THEN 'approved' WHEN 2 THEN 'fulfilling' WHEN 3 THEN 'pending_approval' WHEN 4 THEN 'fulfilled' WHEN 9 THEN 'cancelled' ELSE 'closed' END) END, \
+                 CASE g % 10 WHEN 0 THEN 'open' WHEN 1 THEN 'open' WHEN 2 THEN 'open' WHEN 3 THEN 'pending' WHEN 4 THEN 'resolved' ELSE 'closed' END, 'none', \
                  printf('00000000-0000-4000-8000-%012x', g % 5000), printf('00000000-0000-4000-8000-%012x', g % 5000), \
                  printf('00000000-0000-0000-0000-00007ea0%04x', g % 10), \
                  CASE WHEN g % 5 = 0 THEN NULL ELSE printf('00000000-0000-4000-9000-%012x', g % 50) END, \
-                 0, CASE WHEN g % 10 < 4 THEN datetime('2026-01-01', '+' || (g * 30 + 28800) || ' seconds') END, \
+                 CASE WHEN g % 10 < 4 THEN datetime('2026-01-01', '+' || (g * 30 + 28800) || ' seconds') END, \
                  CASE WHEN g % 10 < 4 THEN datetime('2026-01-01', '+' || (g * 30 + 28800) || ' seconds') ELSE '9999-12-31 00:00:00' END, \
                  1, datetime('2026-01-01', '+' || (g * 30) || ' seconds'), datetime('2026-01-01', '+' || (g * 31) || ' seconds') \
                  FROM seq",
@@ -211,10 +218,24 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
             .bind::<BigInt, _>(rows)
             .execute(c)
             .unwrap();
+            details(c, &org_s);
             diesel::sql_query("ANALYZE").execute(c).unwrap();
         }
     }
     start.elapsed()
+}
+
+/// The incident extension row of every generated incident of `org` that has none.
+fn details<C: diesel::connection::Connection>(c: &mut C, org: &str)
+where
+    C::Backend: diesel::backend::Backend,
+{
+    let sql = format!(
+        "INSERT INTO incident_details (org_id, ticket_id, escalation_level) \
+         SELECT t.org_id, t.id, 0 FROM tickets t WHERE t.org_id = '{org}' AND t.kind = 'incident' \
+         AND NOT EXISTS (SELECT 1 FROM incident_details d WHERE d.org_id = t.org_id AND d.ticket_id = t.id)"
+    );
+    c.batch_execute(&sql).unwrap();
 }
 
 /// Fills `rows` open incidents of which the first `due` have a passed SLA instant and the
@@ -237,13 +258,13 @@ fn generate_open(store: &Store, org: OrgId, cal: CalendarId, rows: i64, due: i64
     .to_string();
     let mut conn = store.database().conn().unwrap();
     let org_s = org.to_string();
-    let common = "'00000000-0000-7000-8000-' || LPAD_ID, 200000 + g, 'Open ' || g, 'generated', 'medium', 'medium', 'medium', 2, 'bench', \
-        'in_progress', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001', 0";
+    let common = "'00000000-0000-7000-8000-' || LPAD_ID, 'incident', 200000 + g, 'Open ' || g, 'generated', 'medium', 'medium', 'medium', 2, 'bench', \
+        'in_progress', 'open', 'ok', '00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000001'";
     match &mut *conn {
         DbConn::Postgresql(c) => {
             let sql = format!(
-                "INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, priority_rank, category, \
-                 status, requester_id, created_by, escalation_level, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                "INSERT INTO tickets (org_id, id, kind, number, title, description, impact, urgency, priority, priority_rank, category, \
+                 status, status_class, sla_state, requester_id, created_by, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
                  SELECT $1, {}, $2, CASE WHEN g <= $3 THEN TIMESTAMP '2026-01-01 00:45:00' ELSE TIMESTAMP '2027-01-01' END, \
                  CASE WHEN g <= $3 THEN TIMESTAMP '2026-01-01 00:45:00' ELSE TIMESTAMP '2027-01-01' END, 1, TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01' \
                  FROM generate_series(1, $4) AS g",
@@ -256,13 +277,14 @@ fn generate_open(store: &Store, org: OrgId, cal: CalendarId, rows: i64, due: i64
                 .bind::<BigInt, _>(rows)
                 .execute(c)
                 .unwrap();
-            diesel::sql_query("ANALYZE incidents").execute(c).unwrap();
+            details(c, &org_s);
+            diesel::sql_query("ANALYZE tickets").execute(c).unwrap();
         }
         DbConn::Sqlite(c) => {
             let sql = format!(
                 "WITH RECURSIVE seq(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM seq WHERE g < ?4) \
-                 INSERT INTO incidents (org_id, id, number, title, description, impact, urgency, priority, priority_rank, category, \
-                 status, requester_id, created_by, escalation_level, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
+                 INSERT INTO tickets (org_id, id, kind, number, title, description, impact, urgency, priority, priority_rank, category, \
+                 status, status_class, sla_state, requester_id, created_by, sla, next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
                  SELECT ?1, {}, ?2, CASE WHEN g <= ?3 THEN '2026-01-01 00:45:00' ELSE '2027-01-01 00:00:00' END, \
                  CASE WHEN g <= ?3 THEN '2026-01-01 00:45:00' ELSE '2027-01-01 00:00:00' END, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM seq",
                 common.replace("LPAD_ID", &format!("printf('%012x', g + {base})"))
@@ -274,6 +296,7 @@ fn generate_open(store: &Store, org: OrgId, cal: CalendarId, rows: i64, due: i64
                 .bind::<BigInt, _>(rows)
                 .execute(c)
                 .unwrap();
+            details(c, &org_s);
             diesel::sql_query("ANALYZE").execute(c).unwrap();
         }
     }

@@ -444,6 +444,27 @@ impl RequestStore for Store {
             .into_task()
     }
 
+    fn resolved_before(
+        &self,
+        org: OrgId,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        limit: u32,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        // Served by the partial index tickets_resolved_at.
+        request_rows!()
+            .filter(tickets::org_id.eq(org.to_string()))
+            .filter(tickets::status_class.eq("resolved"))
+            .filter(tickets::deleted_at.is_null())
+            .filter(tickets::resolved_at.le(db(cutoff)))
+            .order((tickets::resolved_at.asc(), tickets::id.asc()))
+            .limit(i64::from(limit))
+            .load::<(TicketRow, DetailsRow)>(&mut *self.db.conn()?)
+            .map_err(map("service request"))?
+            .into_iter()
+            .map(|(t, d)| compose(t, d))
+            .collect()
+    }
+
     fn approvals_due(
         &self,
         now: chrono::DateTime<chrono::Utc>,

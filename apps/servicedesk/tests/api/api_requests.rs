@@ -26,7 +26,73 @@ api_tests!(
     a_delegate_approves_on_behalf_of_the_approver,
     drafts_may_be_incomplete_and_requests_for_others_need_a_manager_or_staff,
     a_request_has_sla_clocks_the_monitor_breaches_and_webhooks_hear_of_it,
+    a_fulfilled_request_closes_by_itself_after_the_org_delay,
 );
+
+/// Auto-close works on every kind: a fulfilled request closes once the organization's
+/// `auto_close_days` have passed, by the request's own lifecycle move.
+fn a_fulfilled_request_closes_by_itself_after_the_org_delay(backend: Backend) {
+    let clock = Arc::new(ShiftClock::default());
+    let Some(app) = TestApp::with(
+        backend,
+        Options {
+            clock: Some(clock.clone() as Arc<dyn Clock>),
+            ..Options::default()
+        },
+    ) else {
+        return;
+    };
+    let admin = app.admin().access;
+    let org = app.get(&admin, "/users/me").body["org_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.patch(
+        &admin,
+        &format!("/organizations/{org}/settings"),
+        json!({ "auto_close_days": 1 }),
+    )
+    .status_is(200);
+    let (owner, _) = person(&app, &admin, "olga", "manager", json!({}));
+    let (_, rita) = person(&app, &admin, "rita", "requester", json!({}));
+    let cat = app.post(&admin, "/catalog-categories", json!({ "name": "Access" }));
+    let item = app.post(
+        &admin,
+        "/catalog-items",
+        json!({ "category_id": id(&cat.body), "name": "VPN access", "owner_id": owner,
+                "audience": { "type": "everyone" } }),
+    );
+    item.status_is(201);
+    let r = submit(&app, &rita, &id(&item.body), json!({}));
+    let rid = id(&r.body);
+    // Rita may not fulfil her own request; staff may.
+    app.post(
+        &rita,
+        &format!("/service-requests/{rid}/transitions"),
+        json!({ "action": "fulfil" }),
+    )
+    .problem(403);
+    let r = app.post(
+        &admin,
+        &format!("/service-requests/{rid}/transitions"),
+        json!({ "action": "fulfil" }),
+    );
+    r.status_is(200);
+    assert_eq!(r.body["status"], "fulfilled");
+    clock.advance(TimeDelta::hours(12));
+    std::thread::sleep(Duration::from_secs(2));
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).access;
+    assert_eq!(
+        app.get(&admin, &format!("/service-requests/{rid}")).body["status"],
+        "fulfilled",
+        "not yet"
+    );
+    clock.advance(TimeDelta::hours(13));
+    let admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).access;
+    eventually("the auto-close", || {
+        app.get(&admin, &format!("/service-requests/{rid}")).body["status"] == "closed"
+    });
+}
 
 /// The SLA monitor, the router and webhooks work on requests as on incidents: an item
 /// without approval goes straight to fulfilment under the matching policy (the seeded

@@ -102,6 +102,18 @@ pub trait RequestStore: Send + Sync {
     /// `NotFound`.
     fn task(&self, org: OrgId, id: crate::ids::TaskId) -> Result<Task, StoreError>;
 
+    /// Up to `limit` live requests of `org` in the resolved class (fulfilled, rejected)
+    /// since at or before `cutoff`, oldest first (auto-close).
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    fn resolved_before(
+        &self,
+        org: OrgId,
+        cutoff: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ServiceRequest>, StoreError>;
+
     /// Up to `limit` pending approvals of every organization whose reminder or due time
     /// has come and whose reminder or timeout has not run (for the approval sweeper, which
     /// writes each back with the version check).

@@ -1464,3 +1464,52 @@ fn not_found_task(e: StoreError) -> Error {
         other => other.into(),
     }
 }
+
+impl crate::autoclose::KindCloser for ServiceRequests {
+    fn close_resolved_before(&self, org: OrgId, cutoff: DateTime<Utc>, batch: u32) -> Result<u32> {
+        let mut closed = 0;
+        for mut request in self.store.resolved_before(org, cutoff, batch)? {
+            let now = self.clock.now();
+            let calendar = self.calendar_of(&request)?;
+            let mut record = Record::system(org, self.ids.as_ref(), request.id, now);
+            let open = self
+                .store_tasks(org, request.id)?
+                .iter()
+                .filter(|t| t.status.is_open())
+                .count();
+            if open > 0 {
+                continue;
+            }
+            if self
+                .move_to(
+                    &mut request,
+                    RequestAction::Close,
+                    &mut record,
+                    &calendar,
+                    now,
+                )
+                .is_err()
+            {
+                continue;
+            }
+            let write = record.finish(
+                "service_request.auto_close",
+                "service_request",
+                request.id.to_string(),
+            );
+            let version = request.version;
+            match self.store.save_request(
+                org,
+                &request,
+                version,
+                &RequestChanges::default(),
+                &write,
+            ) {
+                Ok(_) => closed += 1,
+                Err(StoreError::Conflict { .. } | StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(closed)
+    }
+}
