@@ -374,3 +374,19 @@ pub fn path_config() -> web::PathConfig {
         }
     })
 }
+
+/// The `Idempotency-Key` header of a creating request, if any (TKT-12; the use case checks
+/// its length and characters).
+///
+/// # Errors
+/// 422 on `idempotency_key` when the header is not visible ASCII.
+pub fn idempotency_key(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError> {
+    req.headers()
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str().map(str::to_owned).map_err(|_| {
+                ApiError::invalid("idempotency_key", "invalid", "must be printable ASCII")
+            })
+        })
+        .transpose()
+}

@@ -19,7 +19,7 @@ use crate::db::DbConn;
 use crate::error::{TxError, map, stale_or_missing};
 use crate::rows::{CommentRow, HistoryRow, IncidentDetailsRow, TaskRow, TicketRow};
 use crate::schema::{comments, idempotency_keys, incident_details, tasks, ticket_history, tickets};
-use crate::tickets::list_rows;
+use crate::tickets::{list_rows, retry_key_race, write_versioned};
 use crate::time::db;
 use crate::writes::persist;
 
@@ -162,17 +162,7 @@ impl IncidentStore for Store {
         if incident.org_id != org {
             return Err(StoreError::NotFound("organization"));
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.create_once(org, incident, write, key.as_ref()) {
-                // Two requests with one key raced; the loser's retry replays the winner.
-                Err(StoreError::Duplicate { field: "key" }) if attempt < CREATE_ATTEMPTS => {
-                    continue;
-                }
-                other => return other,
-            }
-        }
+        retry_key_race(|| self.create_once(org, incident, write, key.as_ref()))
     }
 
     fn get(&self, org: OrgId, id: IncidentId) -> Result<Incident, StoreError> {
@@ -204,24 +194,7 @@ impl IncidentStore for Store {
         crate::db::write_tx(&mut conn, |conn| {
             let mut row = TicketRow::from_ticket(incident)?;
             row.version = expected_version + 1;
-            let changed = diesel::update(
-                tickets::table
-                    .filter(tickets::kind.eq(TicketKind::Incident.as_str()))
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .filter(tickets::version.eq(expected_version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if changed == 0 {
-                let current = tickets::table
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .select(tickets::version)
-                    .first::<i64>(conn)
-                    .optional()?;
-                return Err(stale_or_missing("incident", current));
-            }
+            write_versioned(conn, &row, expected_version, "incident")?;
             // A closed incident has no open task. The use case counted them before this
             // transaction; a task that came in since (its insert holds or held the row
             // lock taken above) is seen now, and the close is refused as stale.

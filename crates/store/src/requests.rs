@@ -16,10 +16,11 @@ use servicedesk_core::tickets::TicketKind;
 use crate::Store;
 use crate::counters;
 use crate::db::DbConn;
-use crate::error::{TxError, corrupt, map, stale_or_missing};
-use crate::incidents::{CREATE_ATTEMPTS, refuse_replay, remember_key};
+use crate::error::{TxError, corrupt, map};
+use crate::incidents::{refuse_replay, remember_key};
 use crate::rows::{TaskRow, TicketRow, parse};
 use crate::schema::{approvals, request_details, tasks, tickets};
+use crate::tickets::{retry_key_race, write_versioned};
 use crate::time::{db, db_opt, utc};
 use crate::writes::persist;
 
@@ -298,16 +299,7 @@ impl RequestStore for Store {
         if request.org_id != org {
             return Err(StoreError::NotFound("organization"));
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.create_request_once(org, request, changes, write, key.as_ref()) {
-                Err(StoreError::Duplicate { field: "key" }) if attempt < CREATE_ATTEMPTS => {
-                    continue;
-                }
-                other => return other,
-            }
-        }
+        retry_key_race(|| self.create_request_once(org, request, changes, write, key.as_ref()))
     }
 
     fn request(&self, org: OrgId, id: TicketId) -> Result<ServiceRequest, StoreError> {
@@ -340,24 +332,7 @@ impl RequestStore for Store {
         crate::db::write_tx(&mut conn, |conn| {
             let mut row = TicketRow::from_ticket(request)?;
             row.version = expected_version + 1;
-            let changed = diesel::update(
-                tickets::table
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .filter(tickets::kind.eq(TicketKind::Request.as_str()))
-                    .filter(tickets::version.eq(expected_version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if changed == 0 {
-                let current = tickets::table
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .select(tickets::version)
-                    .first::<i64>(conn)
-                    .optional()?;
-                return Err(stale_or_missing("service request", current));
-            }
+            write_versioned(conn, &row, expected_version, "service request")?;
             diesel::update(
                 request_details::table
                     .filter(request_details::org_id.eq(&org_s))

@@ -17,6 +17,7 @@ use crate::Store;
 use crate::cursor::{Cursor, sort_name};
 use crate::db::{DbConn, MultiBackend};
 use crate::error::{TxError, map, stale_or_missing};
+use crate::incidents::CREATE_ATTEMPTS;
 use crate::rows::{TaskRow, TicketRow, parse};
 use crate::schema::{tasks, ticket_links, tickets};
 use crate::time::{db, utc};
@@ -314,6 +315,51 @@ pub(crate) fn list_rows(
     Ok((rows, next_cursor))
 }
 
+/// Writes `row` over the ticket if it is of kind `row.kind` and its stored version is
+/// `expected` (the row carries `expected + 1`), inside the caller's transaction: the one
+/// version check of every kind's update. `entity` names what a stale or missing ticket is.
+pub(crate) fn write_versioned(
+    conn: &mut DbConn,
+    row: &TicketRow,
+    expected: i64,
+    entity: &'static str,
+) -> Result<(), TxError> {
+    let changed = diesel::update(
+        tickets::table
+            .filter(tickets::org_id.eq(&row.org_id))
+            .filter(tickets::id.eq(&row.id))
+            .filter(tickets::kind.eq(&row.kind))
+            .filter(tickets::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    if changed == 0 {
+        let current = tickets::table
+            .filter(tickets::org_id.eq(&row.org_id))
+            .filter(tickets::id.eq(&row.id))
+            .select(tickets::version)
+            .first::<i64>(conn)
+            .optional()?;
+        return Err(stale_or_missing(entity, current));
+    }
+    Ok(())
+}
+
+/// Runs a create up to [`CREATE_ATTEMPTS`] times: two requests with one idempotency key
+/// race, and the loser's retry replays the winner.
+pub(crate) fn retry_key_race<T>(
+    mut create: impl FnMut() -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match create() {
+            Err(StoreError::Duplicate { field: "key" }) if attempt < CREATE_ATTEMPTS => {}
+            other => return other,
+        }
+    }
+}
+
 #[derive(QueryableByName)]
 struct ClaimedId {
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -433,29 +479,10 @@ impl TicketStore for Store {
             return Err(StoreError::NotFound("ticket"));
         }
         let mut conn = self.db.conn()?;
-        let org_s = org.to_string();
-        let id = ticket.id.to_string();
         crate::db::write_tx(&mut conn, |conn| {
             let mut row = TicketRow::from_any(ticket)?;
             row.version = expected_version + 1;
-            let changed = diesel::update(
-                tickets::table
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .filter(tickets::kind.eq(ticket.kind.as_str()))
-                    .filter(tickets::version.eq(expected_version)),
-            )
-            .set(&row)
-            .execute(conn)?;
-            if changed == 0 {
-                let current = tickets::table
-                    .filter(tickets::org_id.eq(&org_s))
-                    .filter(tickets::id.eq(&id))
-                    .select(tickets::version)
-                    .first::<i64>(conn)
-                    .optional()?;
-                return Err(stale_or_missing("ticket", current));
-            }
+            write_versioned(conn, &row, expected_version, "ticket")?;
             persist(self, conn, write)?;
             Ok(row)
         })

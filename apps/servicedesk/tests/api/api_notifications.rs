@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde_json::{Value, json};
-use servicedesk_core::ports::{Clock, SystemClock};
+use servicedesk_core::ports::Clock;
 
 use crate::common::receiver::{Hook, Receiver};
 use crate::common::*;
@@ -25,35 +25,6 @@ api_tests!(
     two_servers_on_one_database_notify_each_breach_once,
     resolved_incidents_close_by_themselves_after_the_org_delay
 );
-
-/// The system clock moved forward by an adjustable amount.
-#[derive(Default)]
-struct ShiftClock {
-    offset_secs: AtomicI64,
-}
-
-impl ShiftClock {
-    fn advance(&self, by: TimeDelta) {
-        self.offset_secs
-            .fetch_add(by.num_seconds(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ShiftClock {
-    fn now(&self) -> DateTime<Utc> {
-        SystemClock.now() + TimeDelta::seconds(self.offset_secs.load(Ordering::SeqCst))
-    }
-}
-
-/// Waits until `check` holds (30 s).
-#[track_caller]
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// Long enough for several rounds of every worker (they poll every second when idle).
 fn settle() {

@@ -9,10 +9,9 @@
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde_json::{Value, json};
 use servicedesk_core::ports::{Clock, SystemClock};
 
@@ -168,34 +167,6 @@ fn a_request_has_sla_clocks_the_monitor_breaches_and_webhooks_hear_of_it(backend
     let agent = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).access;
     let r = app.get(&agent, "/tickets?kind=request&sla_state=breached");
     assert_eq!(r.body["items"][0]["reference"], "REQ-1", "{}", r.text);
-}
-
-/// The system clock moved forward by an adjustable amount.
-#[derive(Default)]
-struct ShiftClock {
-    offset_secs: AtomicI64,
-}
-
-impl ShiftClock {
-    fn advance(&self, by: TimeDelta) {
-        self.offset_secs
-            .fetch_add(by.num_seconds(), Ordering::SeqCst);
-    }
-}
-
-impl Clock for ShiftClock {
-    fn now(&self) -> DateTime<Utc> {
-        SystemClock.now() + TimeDelta::seconds(self.offset_secs.load(Ordering::SeqCst))
-    }
-}
-
-#[track_caller]
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// The people of the story, signed in.

@@ -85,35 +85,8 @@ pub(crate) fn slug(field: &str, raw: &str, max: usize) -> Result<(), FieldError>
     Ok(())
 }
 
-/// The shape of an e-mail address, lower-cased: the same rule as account e-mail addresses
-/// (`identity::validate::email`, which is private to `identity`). Deliverability is not
-/// checked here.
+/// The shape of an e-mail address, lower-cased: the one rule of account e-mail addresses
+/// (`identity::validate::email`). Deliverability is not checked here.
 pub(crate) fn email(field: &str, raw: &str) -> Result<String, FieldError> {
-    const MAX_EMAIL: usize = 254;
-    let email = raw.trim().to_lowercase();
-    let invalid = || {
-        FieldError::new(
-            field,
-            "invalid",
-            "must be an e-mail address like name@example.org",
-        )
-    };
-    if email.is_empty() {
-        return Err(FieldError::new(field, "required", "must not be empty"));
-    }
-    if email.chars().count() > MAX_EMAIL
-        || email.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(invalid());
-    }
-    let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
-    if local.is_empty()
-        || local.contains('@')
-        || !domain.contains('.')
-        || domain.starts_with('.')
-        || domain.ends_with('.')
-    {
-        return Err(invalid());
-    }
-    Ok(email)
+    crate::identity::validate::email(field, raw)
 }

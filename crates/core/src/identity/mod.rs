@@ -15,7 +15,7 @@ mod mfa_reset;
 mod password;
 mod register;
 mod throttle;
-mod validate;
+pub(crate) mod validate;
 
 #[cfg(test)]
 mod tests;

@@ -132,15 +132,7 @@ pub async fn create(
     req: HttpRequest,
     body: ApiJson<CreateIncidentRequest>,
 ) -> ApiResult<HttpResponse> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str().map(str::to_owned).map_err(|_| {
-                ApiError::invalid("idempotency_key", "invalid", "must be printable ASCII")
-            })
-        })
-        .transpose()?;
+    let key = crate::extract::idempotency_key(&req)?;
     let b = body.into_inner();
     let input = OpenIncident {
         title: b.title,

@@ -49,15 +49,7 @@ pub async fn create_service_request(
     req: HttpRequest,
     body: ApiJson<CreateServiceRequest>,
 ) -> ApiResult<HttpResponse> {
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .map(|v| {
-            v.to_str().map(str::to_owned).map_err(|_| {
-                ApiError::invalid("idempotency_key", "invalid", "must be printable ASCII")
-            })
-        })
-        .transpose()?;
+    let key = crate::extract::idempotency_key(&req)?;
     let b = body.into_inner();
     let input = SubmitRequest {
         item_id: CatalogItemId(b.item_id),

@@ -1006,3 +1006,35 @@ impl Drop for Mailbox {
         let _ = self.child.wait();
     }
 }
+
+/// The system clock moved forward by an adjustable amount (the server's Clock port in
+/// tests that need time to pass: SLA deadlines, approval timeouts, auto-close).
+#[derive(Default)]
+pub struct ShiftClock {
+    offset_secs: std::sync::atomic::AtomicI64,
+}
+
+impl ShiftClock {
+    /// Moves the clock forward by `by`.
+    pub fn advance(&self, by: chrono::TimeDelta) {
+        self.offset_secs
+            .fetch_add(by.num_seconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl servicedesk_core::ports::Clock for ShiftClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        servicedesk_core::ports::SystemClock.now()
+            + chrono::TimeDelta::seconds(self.offset_secs.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// Waits until `check` holds (30 s), else fails naming `what`.
+#[track_caller]
+pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
