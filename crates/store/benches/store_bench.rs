@@ -154,7 +154,8 @@ fn create_rate(store: &Store, org: OrgId, threads: u64, per_thread: u64) -> f64 
     (threads * per_thread) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Fills the incidents table with `rows` generated rows in one statement per backend.
+/// Fills the tickets table with `rows` generated tickets of mixed kinds (a third service
+/// requests, the rest incidents with their extension rows) in one statement per backend.
 fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
     let start = Instant::now();
     let mut conn = store.database().conn().unwrap();
@@ -168,11 +169,11 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
                  priority_rank, category, status, status_class, sla_state, requester_id, created_by, team_id, assignee_id, \
                  next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
                  SELECT $1, '00000000-0000-7000-8000-' || lpad(to_hex(g), 12, '0'), \
-                 CASE WHEN g % 2 = 0 THEN 'incident' ELSE 'request' END, 100000 + g, \
+                 CASE WHEN g % 3 = 0 THEN 'request' ELSE 'incident' END, 100000 + g, \
                  'Generated ' || g || ' ' || (ARRAY['printer','mail','vpn','laptop','badge'])[1 + g % 5], \
                  'generated incident', 'medium', 'medium', \
                  (ARRAY['critical','high','medium','low'])[1 + g % 4], g % 4, 'bench', \
-                 CASE WHEN g % 2 = 0 THEN (ARRAY['new','open','in_progress','on_hold','resolved','closed','closed','closed','closed','cancelled'])[1 + g % 10] \
+                 CASE WHEN g % 3 <> 0 THEN (ARRAY['new','open','in_progress','on_hold','resolved','closed','closed','closed','closed','cancelled'])[1 + g % 10] \
                       ELSE (ARRAY['submitted','approved','fulfilling','pending_approval','fulfilled','closed','closed','closed','closed','cancelled'])[1 + g % 10] END, \
                  (ARRAY['open','open','open','pending','resolved','closed','closed','closed','closed','closed'])[1 + g % 10], 'none', \
                  '00000000-0000-4000-8000-' || lpad(to_hex(g % 5000), 12, '0'), \
@@ -199,11 +200,11 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
                  priority_rank, category, status, status_class, sla_state, requester_id, created_by, team_id, assignee_id, \
                  next_sla_due_at, sla_sort_key, version, created_at, updated_at) \
                  SELECT ?1, printf('00000000-0000-7000-8000-%012x', g), \
-                 CASE WHEN g % 2 = 0 THEN 'incident' ELSE 'request' END, 100000 + g, \
+                 CASE WHEN g % 3 = 0 THEN 'request' ELSE 'incident' END, 100000 + g, \
                  'Generated ' || g || ' ' || CASE g % 5 WHEN 0 THEN 'printer' WHEN 1 THEN 'mail' WHEN 2 THEN 'vpn' WHEN 3 THEN 'laptop' ELSE 'badge' END, \
                  'generated incident', 'medium', 'medium', \
                  CASE g % 4 WHEN 0 THEN 'critical' WHEN 1 THEN 'high' WHEN 2 THEN 'medium' ELSE 'low' END, g % 4, 'bench', \
-                 CASE WHEN g % 2 = 0 THEN (CASE g % 10 WHEN 0 THEN 'new' WHEN 1 THEN 'open' WHEN 2 THEN 'in_progress' WHEN 3 THEN 'on_hold' WHEN 4 THEN 'resolved' WHEN 9 THEN 'cancelled' ELSE 'closed' END) \
+                 CASE WHEN g % 3 <> 0 THEN (CASE g % 10 WHEN 0 THEN 'new' WHEN 1 THEN 'open' WHEN 2 THEN 'in_progress' WHEN 3 THEN 'on_hold' WHEN 4 THEN 'resolved' WHEN 9 THEN 'cancelled' ELSE 'closed' END) \
                       ELSE (CASE g % 10 WHEN 0 THEN 'submitted' WHEN 1 THEN 'approved' WHEN 2 THEN 'fulfilling' WHEN 3 THEN 'pending_approval' WHEN 4 THEN 'fulfilled' WHEN 9 THEN 'cancelled' ELSE 'closed' END) END, \
                  CASE g % 10 WHEN 0 THEN 'open' WHEN 1 THEN 'open' WHEN 2 THEN 'open' WHEN 3 THEN 'pending' WHEN 4 THEN 'resolved' ELSE 'closed' END, 'none', \
                  printf('00000000-0000-4000-8000-%012x', g % 5000), printf('00000000-0000-4000-8000-%012x', g % 5000), \
