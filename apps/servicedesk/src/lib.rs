@@ -255,10 +255,28 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
     // clients de-duplicate on the event id.
     let account_mails =
         AccountMails::new(notifier.clone(), store.clone(), clock.clone(), ids.clone());
+    let requests = servicedesk_core::requests::ServiceRequests::new(
+        servicedesk_core::requests::RequestPorts {
+            store: store.clone(),
+            catalog: store.clone(),
+            delegations: store.clone(),
+            directory: store.clone(),
+            sla: store.clone(),
+            clock: feed_clock.clone(),
+            ids: ids.clone(),
+        },
+    );
+    // Last: the duplicate rule (docs/tickets.md) writes tickets, whose own events come
+    // back through the outbox.
+    let duplicates = servicedesk_core::tickets::DuplicateResolver::new(
+        store.clone(),
+        vec![Arc::new(incidents.clone()), Arc::new(requests.clone())],
+    );
     let handlers: Vec<Arc<dyn EventHandler>> = vec![
         Arc::new(account_mails),
         Arc::new(FeedPublisher::new(store.clone(), feed.clone())),
         Arc::new(router),
+        Arc::new(duplicates),
     ];
     let dispatcher = Dispatcher::new(
         store.clone(),
@@ -302,17 +320,6 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
     );
 
     let probe = store.clone();
-    let requests = servicedesk_core::requests::ServiceRequests::new(
-        servicedesk_core::requests::RequestPorts {
-            store: store.clone(),
-            catalog: store.clone(),
-            delegations: store.clone(),
-            directory: store.clone(),
-            sla: store.clone(),
-            clock: feed_clock.clone(),
-            ids: ids.clone(),
-        },
-    );
     let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock)
         .with_kind(Arc::new(requests.clone()));
     let state = web::Data::new(AppState {

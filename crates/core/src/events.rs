@@ -113,14 +113,19 @@ pub enum EventPayload {
         /// The action that moved it.
         action: String,
     },
-    /// A comment or work note was added.
+    /// A comment or work note was added to a ticket: `incident.comment_added` on an
+    /// incident (the name and fields it always had), `request.comment_added` on a request.
     CommentAdded {
-        /// The incident.
+        /// The ticket (named for the first kind).
         incident_id: IncidentId,
         /// The comment.
         comment_id: CommentId,
         /// True for an internal work note.
         internal: bool,
+        /// The ticket's kind when it is not an incident (absent for incidents, so their
+        /// payload is unchanged; old outbox rows decode as incidents').
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket_kind: Option<crate::tickets::TicketKind>,
     },
     /// An incident was soft-deleted.
     IncidentDeleted {
@@ -257,6 +262,15 @@ pub enum EventPayload {
         /// When the stage is due.
         due_at: DateTime<Utc>,
     },
+    /// Two tickets were linked (`link_type` as stored: never `child_of`).
+    TicketLinked {
+        /// The link's source: the duplicate, the caused ticket, the parent, …
+        ticket_id: IncidentId,
+        /// The other end: the original, the cause, the child, …
+        target_id: IncidentId,
+        /// How the source relates to the target.
+        link_type: String,
+    },
     /// A task moved in its lifecycle.
     TaskStatusChanged {
         /// The parent.
@@ -279,6 +293,10 @@ impl EventPayload {
             Self::IncidentAssigned { .. } => "incident.assigned",
             Self::IncidentEscalated { .. } => "incident.escalated",
             Self::IncidentStatusChanged { .. } => "incident.status_changed",
+            Self::CommentAdded {
+                ticket_kind: Some(crate::tickets::TicketKind::Request),
+                ..
+            } => "request.comment_added",
             Self::CommentAdded { .. } => "incident.comment_added",
             Self::IncidentDeleted { .. } => "incident.deleted",
             Self::IncidentRestored { .. } => "incident.restored",
@@ -294,6 +312,7 @@ impl EventPayload {
             Self::ApprovalRequested { .. } => "approval.requested",
             Self::ApprovalDecided { .. } => "approval.decided",
             Self::ApprovalReminder { .. } => "approval.reminder",
+            Self::TicketLinked { .. } => "ticket.linked",
         }
     }
 
@@ -317,7 +336,8 @@ impl EventPayload {
             | Self::RequestStatusChanged { ticket_id, .. }
             | Self::ApprovalRequested { ticket_id, .. }
             | Self::ApprovalDecided { ticket_id, .. }
-            | Self::ApprovalReminder { ticket_id, .. } => Some(*ticket_id),
+            | Self::ApprovalReminder { ticket_id, .. }
+            | Self::TicketLinked { ticket_id, .. } => Some(*ticket_id),
             Self::EmailVerificationRequested { .. }
             | Self::PasswordResetRequested { .. }
             | Self::AccountNotice { .. } => None,

@@ -29,9 +29,10 @@ pub const STAFF_ONLY_FIELDS: [&str; 8] = [
 ];
 
 /// Event kinds about internal work: only staff hear of them (in-app, mail, live feed).
-pub const STAFF_ONLY_EVENTS: [&str; 4] = [
+pub const STAFF_ONLY_EVENTS: [&str; 5] = [
     "incident.assigned",
     "incident.escalated",
+    "ticket.linked",
     "sla.warning",
     "sla.breached",
 ];
@@ -144,6 +145,31 @@ pub fn actor_of(
         roles,
         user.team_ids.clone(),
     ))
+}
+
+/// One page of a ticket's history as `actor` may see it: rows about internal work
+/// ([`STAFF_ONLY_FIELDS`], any other `sla_*` row) are for staff only — the named ones left
+/// out by the store (`load`), so pages stay full, the rest dropped here.
+///
+/// # Errors
+/// `Invalid` for a cursor the listing did not make; store failures.
+pub(crate) fn visible_history(
+    actor: &Actor,
+    mut query: crate::ports::ChildQuery,
+    load: impl FnOnce(
+        &crate::ports::ChildQuery,
+    ) -> Result<
+        crate::ports::Page<crate::entities::HistoryEntry>,
+        crate::ports::StoreError,
+    >,
+) -> crate::error::Result<crate::ports::Page<crate::entities::HistoryEntry>> {
+    let staff = actor.is_staff();
+    if !staff {
+        query.hidden_fields = STAFF_ONLY_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    }
+    let mut page = crate::usecases::paged(load(&query))?;
+    page.items.retain(|h| staff || !staff_only_field(&h.field));
+    Ok(page)
 }
 
 #[cfg(test)]

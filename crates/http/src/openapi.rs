@@ -46,6 +46,7 @@ impl Modify for BearerAuth {
         incidents::history, incidents::tasks, incidents::add_task, incidents::task_transition,
         tickets::list_tickets, tickets::get_ticket, tickets::list_links, tickets::add_link, tickets::remove_link, tickets::list_tasks,
         requests::create_service_request, requests::get_service_request, requests::service_request_transition,
+        requests::service_request_comments, requests::add_service_request_comment, requests::service_request_history,
         requests::list_approvals, requests::approve_approval, requests::reject_approval,
         notifications::inbox, notifications::mark_read, notifications::preferences, notifications::set_preferences,
         notifications::list_webhooks, notifications::create_webhook, notifications::get_webhook,

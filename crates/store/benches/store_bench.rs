@@ -9,7 +9,9 @@
 //! With `SERVICEDESK_BENCH_MONITOR=1` it measures one SLA monitor sweep of 1,000 due
 //! incidents among 10,000 and among 1,000,000 open ones instead.
 //! Without `SERVICEDESK_BENCH_PG` only SQLite runs. Each backend gets a fresh database that
-//! is removed afterwards. Figures are printed as a Markdown table.
+//! is removed afterwards, unless `SERVICEDESK_BENCH_KEEP=1` (then both are kept, and their
+//! locations printed, to read query plans against the generated rows);
+//! `SERVICEDESK_BENCH_QUEUE="<url or file> <org id>"` then runs only the queue table on one. Figures are printed as a Markdown table.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -190,8 +192,11 @@ fn generate(store: &Store, org: OrgId, rows: i64) -> Duration {
             .bind::<BigInt, _>(rows)
             .execute(c)
             .unwrap();
-            details(c, &org_s);
+            // Statistics first: without them the planner takes the million fresh rows
+            // for a handful and the extension-row insert below runs for half an hour.
             diesel::sql_query("ANALYZE tickets").execute(c).unwrap();
+            details(c, &org_s);
+            diesel::sql_query("ANALYZE").execute(c).unwrap();
         }
         DbConn::Sqlite(c) => {
             diesel::sql_query(
@@ -427,10 +432,14 @@ fn run(name: &str, url: &str, rows: i64) {
         "\nGenerated {rows} incidents in {:.1} s.\n",
         took.as_secs_f64()
     );
+    queue_table(&store, gen_org);
+}
+
+fn queue_table(store: &Store, gen_org: OrgId) {
     println!("| queue listing, 50 per page, 200 pages | p50 | p95 | rows/page |");
     println!("|---|---|---|---|");
     for (label, q) in queries() {
-        let (p50, p95, per_page) = page_times(&store, gen_org, &q, 200);
+        let (p50, p95, per_page) = page_times(store, gen_org, &q, 200);
         println!(
             "| {label} | {:.2} ms | {:.2} ms | {per_page} |",
             ms(p50),
@@ -451,8 +460,21 @@ fn main() {
         .unwrap_or(1_000_000);
     let dir = std::env::temp_dir().join(format!("servicedesk-bench-{}", Uuid::now_v7()));
     let file = dir.join("bench.db");
+    // `SERVICEDESK_BENCH_QUEUE=<database url or file> <org id>`: only the queue table, on a
+    // database kept by an earlier run (to profile the listing alone).
+    if let Ok(spec) = std::env::var("SERVICEDESK_BENCH_QUEUE") {
+        let (url, org) = spec.split_once(' ').unwrap();
+        let store = Store::open(url, 16).unwrap();
+        queue_table(&store, OrgId(org.parse().unwrap()));
+        return;
+    }
+    let keep = std::env::var("SERVICEDESK_BENCH_KEEP").is_ok();
     run("SQLite (embedded, WAL)", &file.to_string_lossy(), rows);
-    let _ = std::fs::remove_dir_all(&dir);
+    if keep {
+        println!("\nKept the SQLite database at {}", file.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     if let Ok(admin) = std::env::var("SERVICEDESK_BENCH_PG") {
         let name = format!("sd_bench_{}", Uuid::now_v7().simple());
@@ -466,8 +488,12 @@ fn main() {
             &format!("{base}/{name}"),
             rows,
         );
-        diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
-            .execute(&mut c)
-            .unwrap();
+        if keep {
+            println!("\nKept the PostgreSQL database {name}");
+        } else {
+            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .unwrap();
+        }
     }
 }

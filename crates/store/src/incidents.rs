@@ -309,29 +309,7 @@ impl IncidentStore for Store {
         incident: IncidentId,
         query: &ChildQuery,
     ) -> Result<Page<Comment>, StoreError> {
-        let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
-        let mut q = comments::table
-            .filter(comments::org_id.eq(org.to_string()))
-            .filter(comments::ticket_id.eq(incident.to_string()))
-            .into_boxed();
-        if !query.internal {
-            q = q.filter(comments::internal.eq(false));
-        }
-        if let Some(text) = query.cursor.as_deref() {
-            let c = Cursor::decode_child(text, "comments")?;
-            q = q.filter(
-                comments::created_at
-                    .gt(c.t)
-                    .or(comments::created_at.eq(c.t).and(comments::id.gt(c.i))),
-            );
-        }
-        let rows = q
-            .order((comments::created_at.asc(), comments::id.asc()))
-            .limit(i64::from(limit) + 1)
-            .load::<CommentRow>(&mut *self.db.conn()?)
-            .map_err(map("comment"))?;
-        page_of(rows, limit, "comments", |r| (r.created_at, r.id.clone()))?
-            .map(CommentRow::into_comment)
+        comments_page(self, org, incident, query)
     }
 
     fn comment(
@@ -355,28 +333,7 @@ impl IncidentStore for Store {
         incident: IncidentId,
         query: &ChildQuery,
     ) -> Result<Page<HistoryEntry>, StoreError> {
-        let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
-        let mut q = ticket_history::table
-            .filter(ticket_history::org_id.eq(org.to_string()))
-            .filter(ticket_history::ticket_id.eq(incident.to_string()))
-            .into_boxed();
-        if !query.hidden_fields.is_empty() {
-            q = q.filter(ticket_history::field.ne_all(query.hidden_fields.clone()));
-        }
-        if let Some(text) = query.cursor.as_deref() {
-            let c = Cursor::decode_child(text, "history")?;
-            q = q.filter(
-                ticket_history::at
-                    .gt(c.t)
-                    .or(ticket_history::at.eq(c.t).and(ticket_history::id.gt(c.i))),
-            );
-        }
-        let rows = q
-            .order((ticket_history::at.asc(), ticket_history::id.asc()))
-            .limit(i64::from(limit) + 1)
-            .load::<HistoryRow>(&mut *self.db.conn()?)
-            .map_err(map("history"))?;
-        page_of(rows, limit, "history", |r| (r.at, r.id.clone()))?.map(HistoryRow::into_entry)
+        history_page(self, org, incident, query)
     }
 
     fn tasks_page(
@@ -562,6 +519,69 @@ impl<R> RowPage<R> {
             next_cursor: self.next_cursor,
         })
     }
+}
+
+/// One page of a ticket's comments (any kind), oldest first.
+pub(crate) fn comments_page(
+    store: &Store,
+    org: OrgId,
+    incident: IncidentId,
+    query: &ChildQuery,
+) -> Result<Page<Comment>, StoreError> {
+    let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
+    let mut q = comments::table
+        .filter(comments::org_id.eq(org.to_string()))
+        .filter(comments::ticket_id.eq(incident.to_string()))
+        .into_boxed();
+    if !query.internal {
+        q = q.filter(comments::internal.eq(false));
+    }
+    if let Some(text) = query.cursor.as_deref() {
+        let c = Cursor::decode_child(text, "comments")?;
+        q = q.filter(
+            comments::created_at
+                .gt(c.t)
+                .or(comments::created_at.eq(c.t).and(comments::id.gt(c.i))),
+        );
+    }
+    let rows = q
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(i64::from(limit) + 1)
+        .load::<CommentRow>(&mut *store.db.conn()?)
+        .map_err(map("comment"))?;
+    page_of(rows, limit, "comments", |r| (r.created_at, r.id.clone()))?
+        .map(CommentRow::into_comment)
+}
+
+/// One page of a ticket's history (any kind), oldest first.
+pub(crate) fn history_page(
+    store: &Store,
+    org: OrgId,
+    incident: IncidentId,
+    query: &ChildQuery,
+) -> Result<Page<HistoryEntry>, StoreError> {
+    let limit = query.limit.clamp(1, ChildQuery::MAX_LIMIT);
+    let mut q = ticket_history::table
+        .filter(ticket_history::org_id.eq(org.to_string()))
+        .filter(ticket_history::ticket_id.eq(incident.to_string()))
+        .into_boxed();
+    if !query.hidden_fields.is_empty() {
+        q = q.filter(ticket_history::field.ne_all(query.hidden_fields.clone()));
+    }
+    if let Some(text) = query.cursor.as_deref() {
+        let c = Cursor::decode_child(text, "history")?;
+        q = q.filter(
+            ticket_history::at
+                .gt(c.t)
+                .or(ticket_history::at.eq(c.t).and(ticket_history::id.gt(c.i))),
+        );
+    }
+    let rows = q
+        .order((ticket_history::at.asc(), ticket_history::id.asc()))
+        .limit(i64::from(limit) + 1)
+        .load::<HistoryRow>(&mut *store.db.conn()?)
+        .map_err(map("history"))?;
+    page_of(rows, limit, "history", |r| (r.at, r.id.clone()))?.map(HistoryRow::into_entry)
 }
 
 fn page_of<R>(

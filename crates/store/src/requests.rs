@@ -288,6 +288,26 @@ impl Store {
 }
 
 impl RequestStore for Store {
+    fn request_comments(
+        &self,
+        org: OrgId,
+        request: TicketId,
+        query: &servicedesk_core::ports::ChildQuery,
+    ) -> Result<servicedesk_core::ports::Page<servicedesk_core::entities::Comment>, StoreError>
+    {
+        crate::incidents::comments_page(self, org, request, query)
+    }
+
+    fn request_history(
+        &self,
+        org: OrgId,
+        request: TicketId,
+        query: &servicedesk_core::ports::ChildQuery,
+    ) -> Result<servicedesk_core::ports::Page<servicedesk_core::entities::HistoryEntry>, StoreError>
+    {
+        crate::incidents::history_page(self, org, request, query)
+    }
+
     fn create_request(
         &self,
         org: OrgId,

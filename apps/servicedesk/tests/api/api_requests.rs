@@ -26,6 +26,8 @@ api_tests!(
     drafts_may_be_incomplete_and_requests_for_others_need_a_manager_or_staff,
     a_request_has_sla_clocks_the_monitor_breaches_and_webhooks_hear_of_it,
     a_fulfilled_request_closes_by_itself_after_the_org_delay,
+    a_request_takes_comments_and_shows_its_history_to_whom_it_may,
+    duplicates_end_with_their_original,
 );
 
 /// Auto-close works on every kind: a fulfilled request closes once the organization's
@@ -530,6 +532,14 @@ fn a_rejection_needs_a_comment_and_ends_the_request(backend: Backend) {
     let r = app.post(&d.max.1, &format!("/approvals/{first}/reject"), json!({}));
     r.problem(422);
     assert_eq!(r.body["errors"][0]["field"], "comment");
+    // An oversize comment is refused, and the approval stays open to a proper one.
+    let r = app.post(
+        &d.max.1,
+        &format!("/approvals/{first}/reject"),
+        json!({ "comment": "x".repeat(4001) }),
+    );
+    r.problem(422);
+    assert_eq!(r.body["errors"][0]["field"], "comment");
     let r = app.post(
         &d.max.1,
         &format!("/approvals/{first}/reject"),
@@ -726,4 +736,280 @@ fn drafts_may_be_incomplete_and_requests_for_others_need_a_manager_or_staff(back
     );
     app.get(&d.max.1, &format!("/service-requests/{rid2}"))
         .status_is(200);
+}
+
+/// An item that needs no approval: a request for it goes straight to fulfilment.
+fn vpn_item(app: &TestApp, admin: &str, owner: &str) -> String {
+    let cat = app.post(admin, "/catalog-categories", json!({ "name": "Access" }));
+    let item = app.post(
+        admin,
+        "/catalog-items",
+        json!({ "category_id": id(&cat.body), "name": "VPN access", "owner_id": owner,
+                "audience": { "type": "everyone" } }),
+    );
+    item.status_is(201);
+    id(&item.body)
+}
+
+fn a_request_takes_comments_and_shows_its_history_to_whom_it_may(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let (owner, _) = person(&app, &admin, "olga", "manager", json!({}));
+    let (rita_id, rita) = person(&app, &admin, "rita", "requester", json!({}));
+    let (_, sam) = person(&app, &admin, "sam", "requester", json!({}));
+    let item = vpn_item(&app, &admin, &owner);
+    let r = submit(&app, &rita, &item, json!({}));
+    r.status_is(201);
+    let rid = id(&r.body);
+    let reference = r.body["reference"].as_str().unwrap().to_owned();
+    assert!(r.body["first_responded_at"].is_null(), "{}", r.body);
+
+    // Bad bodies change nothing.
+    for bad in [json!({ "body": "" }), json!({ "body": "x".repeat(20_001) })] {
+        app.post(&rita, &format!("/service-requests/{rid}/comments"), bad)
+            .problem(422);
+    }
+    // The requester comments; a work note is for staff.
+    app.post(
+        &rita,
+        &format!("/service-requests/{rid}/comments"),
+        json!({ "body": "Needed from Monday" }),
+    )
+    .status_is(201);
+    app.post(
+        &rita,
+        &format!("/service-requests/{rid}/comments"),
+        json!({ "body": "sneaky", "internal": true }),
+    )
+    .problem(403);
+    app.post(
+        &admin,
+        &format!("/service-requests/{reference}/comments"),
+        json!({ "body": "Token ordered from the vendor", "internal": true }),
+    )
+    .status_is(201);
+    // Staff's first public answer stops the first-response clock.
+    app.post(
+        &admin,
+        &format!("/service-requests/{rid}/comments"),
+        json!({ "body": "On it" }),
+    )
+    .status_is(201);
+    let after = app.get(&rita, &format!("/service-requests/{rid}")).body;
+    assert!(after["first_responded_at"].is_string(), "{after}");
+
+    let bodies = |token: &str| -> Vec<String> {
+        let page = app.get(token, &format!("/service-requests/{rid}/comments"));
+        page.status_is(200);
+        page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(bodies(&rita), ["Needed from Monday", "On it"]);
+    assert_eq!(
+        bodies(&admin),
+        [
+            "Needed from Monday",
+            "Token ordered from the vendor",
+            "On it"
+        ]
+    );
+    // Paging walks the same rows.
+    let first = app.get(&admin, &format!("/service-requests/{rid}/comments?limit=2"));
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = app.get(
+        &admin,
+        &format!("/service-requests/{rid}/comments?limit=2&cursor={cursor}"),
+    );
+    assert_eq!(rest.body["items"][0]["body"], "On it");
+    app.get(
+        &admin,
+        &format!("/service-requests/{rid}/comments?cursor=bogus"),
+    )
+    .problem(422);
+
+    // History: staff see the internal rows (team, SLA bookkeeping); the requester does not.
+    let fields = |token: &str| -> Vec<String> {
+        let page = app.get(token, &format!("/service-requests/{rid}/history?limit=200"));
+        page.status_is(200);
+        page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["field"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let staff_rows = fields(&admin);
+    let rita_rows = fields(&rita);
+    assert!(
+        staff_rows.iter().any(|f| f == "first_responded_at"),
+        "{staff_rows:?}"
+    );
+    assert!(rita_rows.iter().any(|f| f == "status"), "{rita_rows:?}");
+    assert!(
+        !rita_rows.iter().any(|f| f == "first_responded_at"),
+        "{rita_rows:?}"
+    );
+    assert!(rita_rows.len() < staff_rows.len());
+
+    // Somebody else's request is not there at all.
+    app.get(&sam, &format!("/service-requests/{rid}/comments"))
+        .problem(404);
+    app.get(&sam, &format!("/service-requests/{rid}/history"))
+        .problem(404);
+    app.post(
+        &sam,
+        &format!("/service-requests/{rid}/comments"),
+        json!({ "body": "hello" }),
+    )
+    .problem(404);
+    assert_eq!(bodies(&rita).len(), 2);
+
+    // A closed request takes no more comments.
+    app.post(
+        &admin,
+        &format!("/service-requests/{rid}/transitions"),
+        json!({ "action": "cancel" }),
+    )
+    .status_is(200);
+    app.post(
+        &rita,
+        &format!("/service-requests/{rid}/comments"),
+        json!({ "body": "too late" }),
+    )
+    .problem(409);
+    let _ = rita_id;
+}
+
+fn status_of(app: &TestApp, token: &str, path: &str) -> Value {
+    let r = app.get(token, path);
+    r.status_is(200);
+    r.body
+}
+
+/// Works an incident to resolved as the admin (assigned to the admin).
+fn resolve_incident(app: &TestApp, admin: &str, id: &str) {
+    let me = app.get(admin, "/users/me").body["id"].clone();
+    app.post(
+        admin,
+        &format!("/incidents/{id}/assign"),
+        json!({ "assignee_id": me }),
+    )
+    .status_is(200);
+    for body in [
+        json!({ "action": "start" }),
+        json!({ "action": "resolve", "resolution_code": "fixed", "resolution_notes": "done" }),
+    ] {
+        app.post(admin, &format!("/incidents/{id}/transitions"), body)
+            .status_is(200);
+    }
+}
+
+fn link_duplicate(app: &TestApp, admin: &str, duplicate: &str, original: &str) {
+    app.post(
+        admin,
+        &format!("/tickets/{duplicate}/links"),
+        json!({ "type": "duplicate_of", "target": original }),
+    )
+    .status_is(201);
+}
+
+fn duplicates_end_with_their_original(backend: Backend) {
+    let app = TestApp::start(backend);
+    let admin = app.admin().access;
+    let (owner, _) = person(&app, &admin, "olga", "manager", json!({}));
+    let (_, rita) = person(&app, &admin, "rita", "requester", json!({}));
+    let item = vpn_item(&app, &admin, &owner);
+    let original = app.open_incident(&admin, "VPN down", "high", "high");
+    let a = id(&original);
+    let a_ref = original["reference"].as_str().unwrap().to_owned();
+    // A new duplicate (nobody started it), a started one, a chain (c → b → a), and a
+    // request placed for the same outage.
+    let b = id(&app.open_incident(&admin, "Cannot reach VPN", "medium", "medium"));
+    let c = id(&app.open_incident(&admin, "VPN again", "low", "low"));
+    let started = id(&app.open_incident(&rita, "VPN broken for me", "low", "low"));
+    resolve_incident(&app, &admin, &started);
+    app.post(
+        &admin,
+        &format!("/incidents/{started}/transitions"),
+        json!({ "action": "reopen" }),
+    )
+    .status_is(200);
+    let r = submit(&app, &rita, &item, json!({}));
+    r.status_is(201);
+    let req = id(&r.body);
+    link_duplicate(&app, &admin, &b, &a);
+    link_duplicate(&app, &admin, &c, &b);
+    link_duplicate(&app, &admin, &started, &a);
+    link_duplicate(&app, &admin, &req, &a);
+    // A duplicate of a cancelled original stays as it is.
+    let gone = id(&app.open_incident(&admin, "Printer jam", "low", "low"));
+    let d = id(&app.open_incident(&admin, "Printer jammed", "low", "low"));
+    link_duplicate(&app, &admin, &d, &gone);
+    app.post(
+        &admin,
+        &format!("/incidents/{gone}/transitions"),
+        json!({ "action": "cancel" }),
+    )
+    .status_is(200);
+
+    resolve_incident(&app, &admin, &a);
+    for dup in [&b, &c, &started] {
+        eventually("the duplicate's resolution", || {
+            status_of(&app, &admin, &format!("/incidents/{dup}"))["status"] == "resolved"
+        });
+        let inc = status_of(&app, &admin, &format!("/incidents/{dup}"));
+        assert_eq!(inc["resolution_code"], "duplicate", "{inc}");
+    }
+    let b_inc = status_of(&app, &admin, &format!("/incidents/{b}"));
+    assert!(
+        b_inc["resolution_notes"].as_str().unwrap().contains(&a_ref),
+        "{b_inc}"
+    );
+    // The system took no ownership, and the history shows both moves.
+    assert!(b_inc["assignee_id"].is_null(), "{b_inc}");
+    let history = status_of(&app, &admin, &format!("/incidents/{b}/history?limit=200"));
+    let moves: Vec<String> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["field"] == "status" && !h["old_value"].is_null())
+        .map(|h| {
+            format!(
+                "{}>{}",
+                h["old_value"].as_str().unwrap_or(""),
+                h["new_value"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        ["new>in_progress", "in_progress>resolved"],
+        "{history}"
+    );
+    eventually("the duplicate request's withdrawal", || {
+        status_of(&app, &admin, &format!("/service-requests/{req}"))["status"] == "cancelled"
+    });
+    // The requester of a resolved duplicate confirms or reopens it as any resolution.
+    app.post(
+        &rita,
+        &format!("/incidents/{started}/transitions"),
+        json!({ "action": "close" }),
+    )
+    .status_is(200);
+
+    // Linked after the original was resolved: resolved at once.
+    let late = id(&app.open_incident(&admin, "VPN, still?", "low", "low"));
+    link_duplicate(&app, &admin, &late, &a);
+    eventually("the late duplicate's resolution", || {
+        status_of(&app, &admin, &format!("/incidents/{late}"))["status"] == "resolved"
+    });
+    // The cancelled original's duplicate was linked and the cancel routed long before.
+    assert_eq!(
+        status_of(&app, &admin, &format!("/incidents/{d}"))["status"],
+        "new"
+    );
 }

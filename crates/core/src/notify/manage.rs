@@ -29,6 +29,7 @@ pub const PREFERENCE_EVENTS: &[&str] = &[
     "sla.breached",
     "request.submitted",
     "request.status_changed",
+    "request.comment_added",
     "approval.requested",
     "approval.reminder",
 ];
@@ -49,9 +50,11 @@ pub const WEBHOOK_EVENTS: &[&str] = &[
     "task.status_changed",
     "request.submitted",
     "request.status_changed",
+    "request.comment_added",
     "approval.requested",
     "approval.decided",
     "approval.reminder",
+    "ticket.linked",
 ];
 
 const MAX_PAGE: u32 = 200;

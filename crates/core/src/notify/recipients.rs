@@ -158,6 +158,7 @@ mod tests {
             incident_id: id,
             comment_id: CommentId(uuid::Uuid::from_u128(3)),
             internal,
+            ticket_kind: None,
         };
         let status = EventPayload::IncidentStatusChanged {
             incident_id: id,

@@ -371,6 +371,7 @@ fn commented(internal: bool) -> (DomainEvent, MockIncidentStore) {
             incident_id: INCIDENT,
             comment_id: comment.id,
             internal,
+            ticket_kind: None,
         },
     };
     let mut incidents = live_incident();

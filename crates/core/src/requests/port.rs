@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::entities::{Approval, ServiceRequest};
-use crate::entities::Task;
+use crate::entities::{Comment, HistoryEntry, Task};
 use crate::ids::{ApprovalId, OrgId, TicketId, UserId};
-use crate::ports::{Created, IdempotencyKey, StoreError, WriteSet};
+use crate::ports::{ChildQuery, Created, IdempotencyKey, Page, StoreError, WriteSet};
 
 /// What a request write changes besides the request row.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,6 +67,29 @@ pub trait RequestStore: Send + Sync {
         changes: &RequestChanges,
         write: &WriteSet,
     ) -> Result<ServiceRequest, StoreError>;
+
+    /// One page of the request's comments, oldest first (internal notes only with
+    /// `query.internal`); the same listing as an incident's.
+    ///
+    /// # Errors
+    /// `NotFound("cursor")` for a cursor this listing did not make; `Unavailable`.
+    fn request_comments(
+        &self,
+        org: OrgId,
+        request: TicketId,
+        query: &ChildQuery,
+    ) -> Result<Page<Comment>, StoreError>;
+
+    /// One page of the request's history, oldest first, without `query.hidden_fields`.
+    ///
+    /// # Errors
+    /// As [`RequestStore::request_comments`].
+    fn request_history(
+        &self,
+        org: OrgId,
+        request: TicketId,
+        query: &ChildQuery,
+    ) -> Result<Page<HistoryEntry>, StoreError>;
 
     /// Every approval of the request, by stage then creation.
     ///

@@ -25,16 +25,18 @@ use crate::approvals::{
 use crate::catalog::{
     Answers, CatalogItem, CatalogItemId, CatalogStore, TaskMode, ValidationMode, may_request,
 };
-use crate::entities::{Task, Title};
+use crate::entities::{Body, Comment, HistoryEntry, Task, Title};
 use crate::error::{Error, Result};
 use crate::events::EventPayload;
-use crate::ids::{ApprovalId, OrgId, TaskId, TeamId, TicketId, UserId};
+use crate::ids::{ApprovalId, CommentId, OrgId, TaskId, TeamId, TicketId, UserId};
 use crate::ports::{
-    Clock, Created, Directory, IdGenerator, IdempotencyKey, SlaCatalog, StoreError,
+    Clock, Created, Directory, IdGenerator, IdempotencyKey, Page, SlaCatalog, StoreError,
 };
 use crate::priority::{Impact, Priority, Urgency};
 use crate::tickets::{KindState, TicketKind, TicketSla, ticket_resource};
+use crate::usecases::comment::COMMENT_ATTEMPTS;
 use crate::usecases::record::Record;
+use crate::usecases::{PageRequest, paged};
 use crate::visibility::{allowed, is_staff};
 
 /// The ticket type SLA policies match requests on.
@@ -916,24 +918,10 @@ impl ServiceRequests {
             approvals: vec![approval.clone()],
             ..RequestChanges::default()
         };
-        let cancel_open =
-            |changes: &mut RequestChanges, except: ApprovalId, only_stage: Option<u32>| {
-                for a in &all {
-                    if a.id != except
-                        && a.state == ApprovalDecision::Pending
-                        && only_stage.is_none_or(|s| a.stage_index == s)
-                    {
-                        let mut moot = a.clone();
-                        moot.state = ApprovalDecision::Cancelled;
-                        moot.decided_at = Some(now);
-                        changes.approvals.push(moot);
-                    }
-                }
-            };
         match StageTally::evaluate(plan.stage.required, &approvers, &decisions) {
             StageOutcome::Pending => {}
             StageOutcome::Rejected => {
-                cancel_open(&mut changes, approval.id, None);
+                cancel_pending(&all, Some(approval.id), None, now, &mut changes);
                 request.details.approval_state = ApprovalState::Rejected;
                 let ctx = RequestContext {
                     reason: comment,
@@ -949,7 +937,13 @@ impl ServiceRequests {
                 )?;
             }
             StageOutcome::Approved => {
-                cancel_open(&mut changes, approval.id, Some(approval.stage_index));
+                cancel_pending(
+                    &all,
+                    Some(approval.id),
+                    Some(approval.stage_index),
+                    now,
+                    &mut changes,
+                );
                 let next = approval.stage_index as usize + 1;
                 if next < request.details.stages.len() {
                     request.details.current_stage = u32::try_from(next).unwrap_or(u32::MAX);
@@ -1128,25 +1122,7 @@ impl ServiceRequests {
             }
             RequestAction::Cancel => {
                 self.move_to(&mut request, action, &mut record, &calendar, now)?;
-                for a in view
-                    .approvals
-                    .iter()
-                    .filter(|a| a.state == ApprovalDecision::Pending)
-                {
-                    let mut c = a.clone();
-                    c.state = ApprovalDecision::Cancelled;
-                    c.decided_at = Some(now);
-                    changes.approvals.push(c);
-                }
-                if request.details.approval_state == ApprovalState::Pending {
-                    request.details.approval_state = ApprovalState::Cancelled;
-                }
-                for t in tasks.into_iter().filter(|t| t.status.is_open()) {
-                    let mut c = t;
-                    c.status = TaskState::Cancelled;
-                    c.updated_at = now;
-                    changes.updated_tasks.push(c);
-                }
+                withdraw(&mut request, &view.approvals, tasks, now, &mut changes);
             }
             RequestAction::Fulfil => {
                 if open > 0 {
@@ -1174,6 +1150,207 @@ impl ServiceRequests {
             .store
             .save_request(org, &request, version, &changes, &write)?;
         self.view(actor, saved)
+    }
+
+    /// Adds a public comment or, for staff, an internal work note to a request the actor
+    /// may read (`service_request:comment` / `comment_internal`). The first public comment
+    /// by staff other than the person it is for stops the first-response clock. Retried
+    /// when a concurrent write bumped the version (a comment names none).
+    ///
+    /// # Errors
+    /// `Invalid` for an empty or oversize body; `NotFound`; `Forbidden`;
+    /// `IllegalTransition` on a closed or cancelled request.
+    pub fn comment(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: &str,
+        internal: bool,
+    ) -> Result<Comment> {
+        let permission = if internal {
+            Action::CommentInternal
+        } else {
+            Action::Comment
+        };
+        let body = Body::parse("body", body).map_err(|e| Error::Invalid(vec![e]))?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_comment(actor, id, &body, internal, permission) {
+                Err(Error::Conflict { .. }) if attempt < COMMENT_ATTEMPTS => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn try_comment(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        body: &Body,
+        internal: bool,
+        permission: Action,
+    ) -> Result<Comment> {
+        let mut request = self.get(actor, id)?.request;
+        if !allowed(actor, permission, &ticket_resource(&request)) {
+            return Err(Error::Forbidden {
+                reason: if internal {
+                    "work notes are for staff".into()
+                } else {
+                    "you may not comment on this request".into()
+                },
+            });
+        }
+        if request.status.class() == crate::tickets::StatusClass::Closed {
+            return Err(Error::IllegalTransition {
+                message: format!("a {} request takes no more comments", request.status),
+                legal_actions: Vec::new(),
+            });
+        }
+        let now = self.clock.now();
+        let comment = Comment {
+            id: CommentId(self.ids.new_id()),
+            org_id: request.org_id,
+            ticket_id: request.id,
+            author_id: actor.user_id(),
+            body: body.as_str().to_owned(),
+            internal,
+            created_at: now,
+        };
+        let mut record = Record::new(actor, self.ids.as_ref(), request.id, now);
+        let answers = !internal && is_staff(actor) && actor.user_id() != request.requester_id;
+        if answers && request.first_responded_at.is_none() {
+            record.field("first_responded_at", None, Some(now.to_rfc3339()));
+            request.first_responded_at = Some(now);
+            let calendar = self.calendar_of(&request)?;
+            if let Some(sla) = request.sla.as_mut() {
+                sla.response.stop(&calendar, now);
+            }
+            request.refresh_next_sla_due(&calendar);
+        }
+        record.event(EventPayload::CommentAdded {
+            incident_id: request.id,
+            comment_id: comment.id,
+            internal,
+            ticket_kind: Some(TicketKind::Request),
+        });
+        record.comment(comment.clone());
+        request.updated_at = now;
+        let write = record.finish(
+            if internal {
+                "service_request.note"
+            } else {
+                "service_request.comment"
+            },
+            "service_request",
+            request.id.to_string(),
+        );
+        let version = request.version;
+        self.store.save_request(
+            request.org_id,
+            &request,
+            version,
+            &RequestChanges::default(),
+            &write,
+        )?;
+        Ok(comment)
+    }
+
+    /// One page of a request's comments, oldest first; internal notes only for those who
+    /// may write them.
+    ///
+    /// # Errors
+    /// `Invalid` for a bad limit or cursor; `NotFound` when the actor may not read it.
+    pub fn comments(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        page: &PageRequest,
+    ) -> Result<Page<Comment>> {
+        let mut query = page.query()?;
+        let request = self.get(actor, id)?.request;
+        query.internal = allowed(actor, Action::CommentInternal, &ticket_resource(&request));
+        paged(
+            self.store
+                .request_comments(actor.org_id(), request.id, &query),
+        )
+    }
+
+    /// One page of a request's history, oldest first; rows about internal work for staff
+    /// only ([`crate::visibility::STAFF_ONLY_FIELDS`]).
+    ///
+    /// # Errors
+    /// As [`ServiceRequests::comments`].
+    pub fn history(
+        &self,
+        actor: &Actor,
+        id: TicketId,
+        page: &PageRequest,
+    ) -> Result<Page<HistoryEntry>> {
+        let query = page.query()?;
+        let request = self.get(actor, id)?.request;
+        crate::visibility::visible_history(actor, query, |q| {
+            self.store.request_history(actor.org_id(), request.id, q)
+        })
+    }
+
+    /// Withdraws a submitted request because its original (`original`, e.g. `REQ-7`) was
+    /// fulfilled or resolved: a request cannot be fulfilled without its own work, so the
+    /// system cancels it — open approvals and tasks with it — and the history and audit
+    /// record (`service_request.withdraw_as_duplicate`) name the original. `Ok(None)` for
+    /// a draft or a request already past fulfilment.
+    ///
+    /// # Errors
+    /// `Conflict` or `NotFound` when the request changed or went away meanwhile; store
+    /// failures.
+    pub fn withdraw_as_duplicate(
+        &self,
+        org: OrgId,
+        id: TicketId,
+        original: &str,
+    ) -> Result<Option<ServiceRequest>> {
+        let mut request = self.store.request(org, id).map_err(not_found)?;
+        if request.status == RequestState::Draft || request.deleted_at.is_some() {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let calendar = self.calendar_of(&request)?;
+        let mut record = Record::system(org, self.ids.as_ref(), request.id, now);
+        match self.move_to(
+            &mut request,
+            RequestAction::Cancel,
+            &mut record,
+            &calendar,
+            now,
+        ) {
+            Ok(()) => {}
+            Err(Error::IllegalTransition { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        record.field("withdrawn_with", None, Some(original.to_owned()));
+        let mut changes = RequestChanges::default();
+        let approvals = self.store.approvals(org, id)?;
+        withdraw(
+            &mut request,
+            &approvals,
+            self.store_tasks(org, id)?,
+            now,
+            &mut changes,
+        );
+        let write = record.finish_with(
+            "service_request.withdraw_as_duplicate",
+            "service_request",
+            request.id.to_string(),
+            json!({ "original": original })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        );
+        let version = request.version;
+        Ok(Some(
+            self.store
+                .save_request(org, &request, version, &changes, &write)?,
+        ))
     }
 
     fn store_tasks(&self, org: OrgId, id: TicketId) -> Result<Vec<Task>> {
@@ -1328,15 +1505,7 @@ impl ServiceRequests {
             match plan.map(|p| p.on_timeout) {
                 Some(TimeoutAction::Reject) => {
                     let all = self.store.approvals(org, request.id)?;
-                    for other in all
-                        .iter()
-                        .filter(|o| o.state == ApprovalDecision::Pending && o.id != a.id)
-                    {
-                        let mut c = other.clone();
-                        c.state = ApprovalDecision::Cancelled;
-                        c.decided_at = Some(now);
-                        changes.approvals.push(c);
-                    }
+                    cancel_pending(&all, Some(a.id), None, now, &mut changes);
                     a.state = ApprovalDecision::Cancelled;
                     request.details.approval_state = ApprovalState::Rejected;
                     let ctx = RequestContext {
@@ -1440,6 +1609,48 @@ fn answers_of(request: &ServiceRequest) -> Answers {
         .unwrap_or_default()
 }
 
+/// Adds to `changes` every approval of `all` still pending — but `except`, and only those of
+/// `only_stage` when given — as cancelled at `now`: the approvals a decision made moot.
+fn cancel_pending(
+    all: &[Approval],
+    except: Option<ApprovalId>,
+    only_stage: Option<u32>,
+    now: DateTime<Utc>,
+    changes: &mut RequestChanges,
+) {
+    for a in all {
+        if Some(a.id) != except
+            && a.state == ApprovalDecision::Pending
+            && only_stage.is_none_or(|s| a.stage_index == s)
+        {
+            let mut moot = a.clone();
+            moot.state = ApprovalDecision::Cancelled;
+            moot.decided_at = Some(now);
+            changes.approvals.push(moot);
+        }
+    }
+}
+
+/// What cancelling `request` does besides its move: open approvals and open tasks are
+/// cancelled with it.
+fn withdraw(
+    request: &mut ServiceRequest,
+    approvals: &[Approval],
+    tasks: Vec<Task>,
+    now: DateTime<Utc>,
+    changes: &mut RequestChanges,
+) {
+    cancel_pending(approvals, None, None, now, changes);
+    if request.details.approval_state == ApprovalState::Pending {
+        request.details.approval_state = ApprovalState::Cancelled;
+    }
+    for mut t in tasks.into_iter().filter(|t| t.status.is_open()) {
+        t.status = TaskState::Cancelled;
+        t.updated_at = now;
+        changes.updated_tasks.push(t);
+    }
+}
+
 fn context(request: &ServiceRequest, remaining: u32) -> RequestContext {
     RequestContext {
         approval_required: !request.details.stages.is_empty(),
@@ -1511,5 +1722,15 @@ impl crate::autoclose::KindCloser for ServiceRequests {
             }
         }
         Ok(closed)
+    }
+}
+
+impl crate::tickets::DuplicateCloser for ServiceRequests {
+    fn kind(&self) -> TicketKind {
+        TicketKind::Request
+    }
+
+    fn close_duplicate(&self, org: OrgId, id: TicketId, original: &str) -> Result<bool> {
+        Ok(self.withdraw_as_duplicate(org, id, original)?.is_some())
     }
 }

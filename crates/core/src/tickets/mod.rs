@@ -2,6 +2,7 @@
 //! between tickets and the cross-kind queue — what incidents, requests, problems and
 //! changes share, so that none of them copies comments, clocks or routing.
 
+mod duplicates;
 mod kind;
 mod links;
 mod port;
@@ -10,6 +11,7 @@ mod service;
 mod status;
 mod ticket;
 
+pub use duplicates::{DuplicateCloser, DuplicateResolver, resolves_duplicates};
 pub use kind::{TicketKind, TicketRef, UnknownKind};
 pub use links::{LinkType, TicketLink, closes_cycle};
 #[cfg(any(test, feature = "mock"))]

@@ -16,6 +16,7 @@ use super::ticket::{AnyTicket, SlaState, Ticket};
 use crate::actor::Actor;
 use crate::entities::Task;
 use crate::error::{Error, FieldError, Result};
+use crate::events::EventPayload;
 use crate::ids::{LinkId, TeamId, TicketId, UserId};
 use crate::ports::{Clock, IdGenerator, Page, SortDirection, StoreError, Visibility};
 use crate::priority::Priority;
@@ -501,7 +502,17 @@ impl Tickets {
             r
         };
         let on_target = side(target, link.link_type.inverse_name(), source);
-        let mut write = side(source, link.link_type.as_str(), target).finish_with(
+        let mut on_source = side(source, link.link_type.as_str(), target);
+        if added {
+            // The duplicate rule (docs/tickets.md) acts on it: a duplicate of an original
+            // already resolved resolves at once.
+            on_source.event(EventPayload::TicketLinked {
+                ticket_id: source.id,
+                target_id: target.id,
+                link_type: link.link_type.as_str().to_owned(),
+            });
+        }
+        let mut write = on_source.finish_with(
             if added {
                 "ticket.link"
             } else {

@@ -15,7 +15,7 @@ use crate::usecases::{IncidentRef, Incidents, Outcome, PageRequest, paged};
 
 /// How often a comment is retried when a concurrent write bumped the version: a comment
 /// names no version, so losing a race is not the client's conflict.
-const COMMENT_ATTEMPTS: usize = 3;
+pub(crate) const COMMENT_ATTEMPTS: usize = 3;
 
 impl Incidents {
     /// Adds a public comment or, for staff, an internal work note. The first public comment
@@ -91,6 +91,7 @@ impl Incidents {
             incident_id: incident.id,
             comment_id: comment.id,
             internal,
+            ticket_kind: None,
         });
         record.comment(comment.clone());
         incident.updated_at = now;
@@ -147,19 +148,10 @@ impl Incidents {
         r: IncidentRef,
         page: &PageRequest,
     ) -> Result<Page<HistoryEntry>> {
-        let mut query = page.query()?;
+        let query = page.query()?;
         let incident = self.load(actor, r, Deleted::Hidden)?;
-        if !actor.is_staff() {
-            query.hidden_fields = crate::visibility::STAFF_ONLY_FIELDS
-                .iter()
-                .map(|f| (*f).to_owned())
-                .collect();
-        }
-        let mut page = paged(self.store.history_page(actor.org_id(), incident.id, &query))?;
-        // Any other `sla_*` row (a store filters the named ones).
-        let staff = actor.is_staff();
-        page.items
-            .retain(|h| staff || !crate::visibility::staff_only_field(&h.field));
-        Ok(page)
+        crate::visibility::visible_history(actor, query, |q| {
+            self.store.history_page(actor.org_id(), incident.id, q)
+        })
     }
 }

@@ -14,7 +14,7 @@
 
 pub(crate) mod access;
 mod assign;
-mod comment;
+pub(crate) mod comment;
 mod delete;
 mod escalate;
 mod list;

@@ -194,6 +194,72 @@ impl Incidents {
         Ok(Some(stored))
     }
 
+    /// Resolves a duplicate because its original (`original`, a reference such as `INC-12`)
+    /// was resolved: the system's moves through the incident lifecycle — `start` first when
+    /// nobody has started it (the system takes no ownership), then `resolve` with code
+    /// `duplicate` and notes naming the original — with history, clocks and status events
+    /// as for a user's moves, audited as `incident.resolve_with_original`. `Ok(None)` when
+    /// the incident is no longer active (resolved, closed or cancelled meanwhile).
+    ///
+    /// # Errors
+    /// `Conflict` or `NotFound` when the incident changed or went away meanwhile; store
+    /// failures.
+    pub fn resolve_with_original(
+        &self,
+        org: crate::ids::OrgId,
+        id: crate::ids::IncidentId,
+        original: &str,
+    ) -> Result<Option<Incident>> {
+        let mut incident = self.store.get(org, id)?;
+        if !incident.status.is_active() || incident.deleted_at.is_some() {
+            return Ok(None);
+        }
+        let ctx = IncidentContext {
+            has_assignee: incident.assignee_id.is_some(),
+            actor_can_take: true,
+            resolution_code: Some("duplicate".to_owned()),
+            resolution_notes: Some(format!("Resolved with its original, {original}.")),
+            open_tasks: 0,
+        };
+        let calendar = self.calendar_of(&incident)?;
+        let now = self.clock.now();
+        let mut record = Record::system(org, self.ids.as_ref(), incident.id, now);
+        if matches!(incident.status, IncidentState::New | IncidentState::Open) {
+            self.apply_move(
+                &mut incident,
+                IncidentAction::Start,
+                &ctx,
+                calendar.as_ref(),
+                &mut record,
+            )?;
+        }
+        self.apply_move(
+            &mut incident,
+            IncidentAction::Resolve,
+            &ctx,
+            calendar.as_ref(),
+            &mut record,
+        )?;
+        incident.updated_at = now;
+        let mut detail = serde_json::Map::new();
+        detail.insert("original".into(), original.into());
+        let mut write = record.finish_with(
+            "incident.resolve_with_original",
+            "incident",
+            incident.id.to_string(),
+            detail,
+        );
+        for event in &mut write.events {
+            if let EventPayload::IncidentStatusChanged { action, to, .. } = &mut event.payload
+                && to == "resolved"
+            {
+                "resolve_with_original".clone_into(action);
+            }
+        }
+        let version = incident.version;
+        Ok(Some(self.store.update(org, &incident, version, &write)?))
+    }
+
     /// Runs the state machine and applies its effects to `incident`, recording history and
     /// the status event. Shared by every use case that moves the lifecycle (assign, and
     /// the system's auto-close too).
@@ -319,5 +385,20 @@ fn validate(request: &TransitionRequest) -> Result<Option<(ResolutionCode, Body)
     match (code, notes) {
         (Some(c), Some(n)) => Ok(Some((c, n))),
         _ => Err(Error::Invalid(errors)),
+    }
+}
+
+impl crate::tickets::DuplicateCloser for Incidents {
+    fn kind(&self) -> crate::tickets::TicketKind {
+        crate::tickets::TicketKind::Incident
+    }
+
+    fn close_duplicate(
+        &self,
+        org: crate::ids::OrgId,
+        id: crate::ids::TicketId,
+        original: &str,
+    ) -> Result<bool> {
+        Ok(self.resolve_with_original(org, id, original)?.is_some())
     }
 }

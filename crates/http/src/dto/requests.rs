@@ -156,6 +156,8 @@ pub struct ServiceRequestDto {
     pub approvals: Vec<ApprovalDto>,
     /// Next SLA instant.
     pub next_sla_due_at: Option<DateTime<Utc>>,
+    /// When staff first answered publicly (stops the first-response clock).
+    pub first_responded_at: Option<DateTime<Utc>>,
     /// Lifecycle actions allowed now.
     pub legal_actions: Vec<String>,
     /// Version (the `ETag`).
@@ -199,6 +201,7 @@ impl From<RequestView> for ServiceRequestDto {
                 .collect(),
             approvals: v.approvals.into_iter().map(ApprovalDto::from).collect(),
             next_sla_due_at: r.next_sla_due_at,
+            first_responded_at: r.first_responded_at,
             legal_actions: v.legal_actions,
             version: r.version,
             created_at: r.created_at,

@@ -94,6 +94,79 @@ pub async fn get_service_request(
     Ok(with_etag(StatusCode::OK, view))
 }
 
+/// The request's comments, oldest first, paged (internal notes only for staff).
+#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+    params(("id" = String, Path, description = "UUID or REQ-<n>"), ChildPageQuery),
+    responses((status = 200, body = CommentPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
+#[get("/service-requests/{id}/comments")]
+pub async fn service_request_comments(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    q: web::Query<ChildPageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = q.into_inner().into();
+    let found = block(move || {
+        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
+            entity: "service request",
+        })?;
+        state.requests.comments(&user.actor, id, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(CommentPage {
+        items: found.items.into_iter().map(CommentDto::from).collect(),
+        next_cursor: found.next_cursor,
+    }))
+}
+
+/// Add a public comment or (staff) an internal work note to a request.
+#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+    params(("id" = String, Path, description = "UUID or REQ-<n>")), request_body = CommentRequest,
+    responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[post("/service-requests/{id}/comments")]
+pub async fn add_service_request_comment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    body: ApiJson<CommentRequest>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner();
+    let comment = block(move || {
+        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
+            entity: "service request",
+        })?;
+        state.requests.comment(&user.actor, id, &b.body, b.internal)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(CommentDto::from(comment)))
+}
+
+/// The request's field-change history, oldest first, paged (internal-work rows for staff).
+#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+    params(("id" = String, Path, description = "UUID or REQ-<n>"), ChildPageQuery),
+    responses((status = 200, body = HistoryPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
+#[get("/service-requests/{id}/history")]
+pub async fn service_request_history(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<String>,
+    q: web::Query<ChildPageQuery>,
+) -> ApiResult<HttpResponse> {
+    let page = q.into_inner().into();
+    let found = block(move || {
+        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
+            entity: "service request",
+        })?;
+        state.requests.history(&user.actor, id, &page)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(HistoryPage {
+        items: found.items.into_iter().map(HistoryDto::from).collect(),
+        next_cursor: found.next_cursor,
+    }))
+}
+
 /// A lifecycle move: `submit` a draft, `cancel` (open approvals and tasks are cancelled
 /// with it), `fulfil` (staff; no open tasks), `close`.
 #[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),

@@ -1,0 +1,2 @@
+DROP INDEX tickets_kind_assignee;
+DROP INDEX tickets_kind_team;
