@@ -51,6 +51,8 @@ pub struct Built {
     pub store: Arc<Store>,
     /// Shared state of the handlers.
     pub state: web::Data<AppState>,
+    /// The web console's state (the same use-case instances).
+    pub console: web::Data<servicedesk_web::Console>,
     /// The outbox dispatcher.
     pub dispatcher: Dispatcher,
     /// The SLA monitor.
@@ -349,10 +351,26 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         feed: hub,
         clock: feed_clock,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
+        console_origin: origin_of(&config.public_url),
+    });
+    let console = web::Data::new(servicedesk_web::Console {
+        incidents: state.incidents.clone(),
+        tickets: state.tickets.clone(),
+        requests: state.requests.clone(),
+        catalog: state.catalog.clone(),
+        auth: state.auth.clone(),
+        admin: state.admin.clone(),
+        notifications: state.notifications.clone(),
+        clock: state.clock.clone(),
+        settings: servicedesk_web::ConsoleSettings {
+            public_url: config.public_url.clone(),
+            csrf_key: console_key(&config.jwt_secret),
+        },
     });
     Ok(Built {
         store,
         state,
+        console,
         dispatcher,
         monitor,
         courier,
@@ -520,22 +538,51 @@ impl Workers {
     }
 }
 
-/// The HTTP server over `state`, bound to `bind`.
+/// `scheme://host[:port]` of a URL (its origin, as browsers send it), or empty.
+fn origin_of(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return String::new();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        host.to_ascii_lowercase()
+    )
+}
+
+/// The key the console derives CSRF tokens with: bound to the JWT signing secret (so every
+/// server process of one deployment agrees) but never the secret itself.
+fn console_key(jwt_secret: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"servicedesk console csrf v1\0");
+    h.update(jwt_secret);
+    h.finalize().into()
+}
+
+/// The HTTP server over `state` (the API under `/api`) and `console` (the web console at
+/// `/`), bound to `bind`. The app owns the fallback: a path nobody serves is the API's
+/// problem+json 404 under `/api` and the console's 404 page elsewhere.
 ///
 /// # Errors
 /// When the address cannot be bound.
 pub fn http_server(
     state: web::Data<AppState>,
+    console: web::Data<servicedesk_web::Console>,
     config: &Config,
     bind: &str,
 ) -> Result<(actix_web::dev::Server, Vec<SocketAddr>)> {
     let origins = config.cors_origins.clone();
     let server = HttpServer::new(move || {
         let state = state.clone();
+        let console = console.clone();
         App::new()
             .wrap(from_fn(request_context))
             .wrap(servicedesk_http::cors(&origins))
             .configure(move |cfg| servicedesk_http::configure(cfg, state))
+            .configure(move |cfg| servicedesk_web::configure(cfg, console))
+            .default_service(web::to(servicedesk_http::unmatched))
     })
     .shutdown_timeout(30)
     .bind(bind)
@@ -627,11 +674,12 @@ pub fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Running
     workers.listen_feed(&built, &config.database_url)?;
     let (tx, rx) = std::sync::mpsc::channel();
     let state = built.state.clone();
+    let console = built.console.clone();
     let bind = config.bind.clone();
     let thread = std::thread::spawn(move || {
         let system = actix_web::rt::System::new();
         system.block_on(async move {
-            match http_server(state, &config, &bind) {
+            match http_server(state, console, &config, &bind) {
                 Ok((server, addrs)) => {
                     let _ = tx.send(Ok((server.handle(), addrs)));
                     let _ = server.await;

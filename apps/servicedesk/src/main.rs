@@ -209,7 +209,12 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     }
     let mut workers = Workers::start(&built);
     workers.listen_feed(&built, &config.database_url)?;
-    let (server, addrs) = http_server(built.state.clone(), &config, &config.bind)?;
+    let (server, addrs) = http_server(
+        built.state.clone(),
+        built.console.clone(),
+        &config,
+        &config.bind,
+    )?;
     // On SIGINT/SIGTERM close the live-feed sockets, so they do not hold up the graceful
     // stop actix starts on the same signals.
     close_feed_on_signal(&built.state.feed);

@@ -81,10 +81,13 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Proxies whose forwarding headers name the client (`SERVICEDESK_TRUSTED_PROXIES`).
     pub trusted_proxies: Arc<extract::TrustedProxies>,
+    /// The console's origin (`scheme://host[:port]` of `SERVICEDESK_PUBLIC_URL`): a live-feed
+    /// socket opened from it may authenticate with the console's session cookie.
+    pub console_origin: String,
 }
 
 /// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,
-/// `/metrics`, and a problem+json 404 for anything else. Wrap the app in [`cors`] and the
+/// `/metrics`. Set [`unmatched`] as the app's default service for the problem+json 404. Wrap the app in [`cors`] and the
 /// [`middleware::request_context`] middleware (the binary does).
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let limit = state.body_limit;
@@ -199,9 +202,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(catalog::update_item)
                 .service(catalog::get_item_version)
                 .service(audit::list_audit_events),
-        )
-        .default_service(web::to(fallback::unmatched));
+        );
 }
+
+/// The API's answer for a path nobody serves: problem+json 404 (or 405 naming the methods
+/// a documented path takes). The app sets it as its default service; the console's pages
+/// answer their own 404s outside `/api`.
+pub use fallback::unmatched;
 
 /// CORS for browser clients: the listed origins (none: same-origin only), any method the
 /// API uses, the headers it reads, and the ones it sets exposed.

@@ -89,6 +89,13 @@ impl ManageConnection for Manager {
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 30000;",
                 )?;
+                // The planner needs table statistics to choose between the queue indexes
+                // (without them a new index can look selective and a page sorts a whole
+                // organization). SQLite's advice for long-lived connections, run on open:
+                // it analyzes only tables whose statistics are missing or stale (grown
+                // 25-fold), so it is a no-op almost always; full statistics, because
+                // sampled ones were measured to mislead the queue's plans.
+                conn.batch_execute("PRAGMA optimize = 0x10002;")?;
                 Ok(DbConn::Sqlite(conn))
             }
         }

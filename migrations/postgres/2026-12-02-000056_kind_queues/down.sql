@@ -1,2 +1,1 @@
-DROP INDEX tickets_kind_assignee;
 DROP INDEX tickets_kind_team;

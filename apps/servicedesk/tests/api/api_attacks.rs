@@ -1158,8 +1158,12 @@ fn oversize_body_is_413_problem(backend: Backend) {
 fn unknown_route_is_404_problem(backend: Backend) {
     let app = TestApp::start(backend);
     let admin = app.admin();
+    // Outside /api the console answers: its 404 page, HTML, never a stack trace.
+    let r = app.request("GET", "/nope").send();
+    never_500(&r);
+    assert_eq!(r.status, 404, "{}", r.text);
+    assert!(r.text.contains("Not found"), "{}", r.text);
     for path in [
-        "/nope",
         "/api/v1/nope",
         "/api/v2/incidents",
         "/api/v1/incidents/42/frobnicate",

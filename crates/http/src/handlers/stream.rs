@@ -43,6 +43,24 @@ pub struct StreamQuery {
     pub access_token: Option<String>,
 }
 
+/// The console's access-token cookie (`servicedesk-web`'s `sd_at`).
+const CONSOLE_COOKIE: &str = "sd_at";
+
+/// The console's session cookie, accepted only from a page of the console's own origin: a
+/// browser sends cookies on cross-site WebSocket handshakes too, and the Origin header is
+/// what tells another site's page from ours (cross-site WebSocket hijacking).
+fn console_cookie(req: &HttpRequest, console_origin: &str) -> Option<String> {
+    let origin = req
+        .headers()
+        .get(actix_web::http::header::ORIGIN)?
+        .to_str()
+        .ok()?;
+    if console_origin.is_empty() || !origin.eq_ignore_ascii_case(console_origin) {
+        return None;
+    }
+    req.cookie(CONSOLE_COOKIE).map(|c| c.value().to_owned())
+}
+
 /// The ticket of a live-feed frame (documentation of the frame's shape).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -108,11 +126,13 @@ pub async fn stream(
     body: web::Payload,
     state: web::Data<AppState>,
 ) -> ApiResult<HttpResponse> {
-    let token = bearer_token(&req).or_else(|| {
-        web::Query::<StreamQuery>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.into_inner().access_token)
-    });
+    let token = bearer_token(&req)
+        .or_else(|| {
+            web::Query::<StreamQuery>::from_query(req.query_string())
+                .ok()
+                .and_then(|q| q.into_inner().access_token)
+        })
+        .or_else(|| console_cookie(&req, &state.console_origin));
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(Error::Unauthenticated.into());
     };
