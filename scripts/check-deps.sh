@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-io='^(tokio|actix[a-z_-]*|diesel[a-z_-]*|lettre|reqwest|hyper|r2d2|sqlx|postgres|rusqlite|libsqlite3-sys|pq-sys|mio|servicedesk-(store|mail|auth|http)) '
+io='^(tokio|actix[a-z_-]*|diesel[a-z_-]*|lettre|reqwest|hyper|r2d2|sqlx|postgres|rusqlite|libsqlite3-sys|pq-sys|mio|servicedesk-(store|mail|auth|http|web)) '
 status=0
 for crate in lifecycle sla rbac risk core; do
   tree=$(cargo tree -e normal -p "servicedesk-$crate" --prefix none --offline 2>/dev/null || cargo tree -e normal -p "servicedesk-$crate" --prefix none)
@@ -18,5 +18,11 @@ for crate in lifecycle sla rbac risk core; do
     fi
   fi
 done
-[ "$status" -eq 0 ] && echo "dependency rule holds for lifecycle, sla, rbac, risk, core"
+# The console is a driving adapter beside the API: it calls core's use cases and never the
+# store, the mailer or the API crate (they meet only in the app).
+web=$(cargo tree -e normal -p servicedesk-web --prefix none --offline 2>/dev/null || cargo tree -e normal -p servicedesk-web --prefix none)
+if bad=$(grep -E '^servicedesk-(store|mail|auth|http|webhook) ' <<<"$web" | sort -u) && [ -n "$bad" ]; then
+  echo "servicedesk-web depends on another adapter:"; echo "$bad"; status=1
+fi
+[ "$status" -eq 0 ] && echo "dependency rule holds for lifecycle, sla, rbac, risk, core, web"
 exit "$status"

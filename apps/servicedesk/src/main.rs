@@ -221,6 +221,10 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     for addr in &addrs {
         println!("Servicedesk listening on http://{addr} (API docs at /api/docs)");
     }
+    println!(
+        "Open {}/ in a browser and sign in (the console; SERVICEDESK_PUBLIC_URL sets this address)",
+        config.public_url.trim_end_matches('/')
+    );
     // actix handles SIGINT/SIGTERM: stops accepting, lets in-flight requests finish.
     let result = server.await;
     workers.stop();

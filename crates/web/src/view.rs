@@ -146,18 +146,30 @@ impl Names {
         names
     }
 
-    /// A person's name (looked up when not in the first listing page).
+    /// A person's name (looked up when not in the first listing page). Requesters may not
+    /// read the desk's accounts: whoever works their ticket is the service desk to them.
     pub(crate) fn user(&mut self, console: &Console, actor: &Actor, id: UserId) -> String {
+        self.user_or(console, actor, id, "Service desk")
+    }
+
+    /// A person's name, or `unknown` when the actor may not read that account.
+    pub(crate) fn user_or(
+        &mut self,
+        console: &Console,
+        actor: &Actor,
+        id: UserId,
+        unknown: &str,
+    ) -> String {
         if let Some(n) = self.users.get(&id) {
             return n.clone();
         }
-        let name = console
-            .admin
-            .user(actor, id)
-            .map(|u| u.name)
-            .unwrap_or_else(|_| "someone".into());
-        self.users.insert(id, name.clone());
-        name
+        match console.admin.user(actor, id) {
+            Ok(u) => {
+                self.users.insert(id, u.name.clone());
+                u.name
+            }
+            Err(_) => unknown.to_owned(),
+        }
     }
 
     /// A team's name.

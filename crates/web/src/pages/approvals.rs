@@ -40,10 +40,10 @@ async fn approvals_page(
                     id => a.id.to_string(),
                     stage => a.stage_name.clone(),
                     due_at => a.due_at.to_rfc3339(),
-                    on_behalf => (a.approver_id != s2.actor.user_id()).then(|| names.user(&c, &s2.actor, a.approver_id)),
+                    on_behalf => (a.approver_id != s2.actor.user_id()).then(|| names.user_or(&c, &s2.actor, a.approver_id, "the approver who delegated to you")),
                     reference => r.reference(),
                     title => r.title.clone(),
-                    requester => names.user(&c, &s2.actor, r.requester_id),
+                    requester => names.user_or(&c, &s2.actor, r.requester_id, "a colleague"),
                     answers => ser(&r.details.answers),
                 }
             })
