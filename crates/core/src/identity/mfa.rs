@@ -125,6 +125,20 @@ impl Authenticator {
         self.settle_attempt(&[user], &[client], now)
     }
 
+    /// Whether the actor's own account has MFA on (the profile page shows the matching
+    /// form).
+    ///
+    /// # Errors
+    /// `NotFound` when the account is gone; store failures.
+    pub fn mfa_enabled(&self, actor: &Actor) -> Result<bool> {
+        Ok(self
+            .ports
+            .accounts
+            .account(actor.org_id(), actor.user_id())?
+            .mfa
+            .enabled)
+    }
+
     /// Starts enrolment: a new secret, stored sealed, not yet active. Needs the password.
     ///
     /// # Errors

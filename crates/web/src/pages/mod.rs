@@ -6,6 +6,7 @@ mod account;
 mod approvals;
 mod catalog;
 mod home;
+mod profile;
 mod tickets;
 
 use actix_web::http::header;
@@ -25,6 +26,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     tickets::routes(cfg);
     catalog::routes(cfg);
     approvals::routes(cfg);
+    profile::routes(cfg);
 }
 
 /// The 404 page for any other path.
