@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../templates/notifications.html"),
     ),
+    ("profile.html", include_str!("../templates/profile.html")),
 ];
 
 /// Any serialisable value as a template value (lists, view structs, JSON).
@@ -122,6 +123,18 @@ mod tests {
         let r = Renderer::new();
         for (name, _) in TEMPLATES {
             assert!(r.env.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                TEMPLATES.iter().any(|(n, _)| *n == name),
+                "{name} is in templates/ but not in TEMPLATES"
+            );
         }
     }
 

@@ -124,6 +124,8 @@ pub(crate) struct Row {
 #[derive(Default)]
 pub(crate) struct Names {
     users: HashMap<UserId, String>,
+    /// Accounts the actor may not read (asked once per page, not once per row).
+    unreadable: std::collections::HashSet<UserId>,
     teams: HashMap<String, String>,
 }
 
@@ -163,12 +165,18 @@ impl Names {
         if let Some(n) = self.users.get(&id) {
             return n.clone();
         }
+        if self.unreadable.contains(&id) {
+            return unknown.to_owned();
+        }
         match console.admin.user(actor, id) {
             Ok(u) => {
                 self.users.insert(id, u.name.clone());
                 u.name
             }
-            Err(_) => unknown.to_owned(),
+            Err(_) => {
+                self.unreadable.insert(id);
+                unknown.to_owned()
+            }
         }
     }
 

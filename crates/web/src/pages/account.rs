@@ -334,7 +334,13 @@ async fn reset_confirm(
     let t2 = token.clone();
     let (errors, error) = match block(move || auth.confirm_password_reset(&t2, &password)).await? {
         Ok(()) => return Ok(see_other("/sign-in?notice=reset")),
-        Err(CoreError::Invalid(errors)) if errors.iter().any(|e| e.field == "password") => {
+        Err(CoreError::Invalid(mut errors)) if errors.iter().any(|e| e.field == "new_password") => {
+            // The form's field is `password`: the message goes next to it.
+            for e in &mut errors {
+                if e.field == "new_password" {
+                    "password".clone_into(&mut e.field);
+                }
+            }
             (Errors::of(&errors), None)
         }
         Err(CoreError::Invalid(_) | CoreError::NotFound { .. } | CoreError::Unauthenticated) => (
