@@ -208,6 +208,9 @@ pub struct UserDto {
     pub active: bool,
     /// Their line manager: approvals route to them.
     pub manager_id: Option<Uuid>,
+    /// The IANA time zone the user reads times in (e.g. `Europe/Berlin`); `null` means
+    /// UTC. Times in the API stay UTC whatever it says.
+    pub time_zone: Option<String>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -223,6 +226,7 @@ impl From<User> for UserDto {
             team_ids: u.team_ids.into_iter().map(|t| t.0).collect(),
             active: u.active,
             manager_id: u.manager_id.map(|m| m.0),
+            time_zone: u.time_zone,
             created_at: u.created_at,
         }
     }
@@ -269,6 +273,11 @@ pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "nullable::present")]
     #[schema(schema_with = fields::user_id_nullable)]
     pub manager_id: Option<Option<Uuid>>,
+    /// The user's IANA time zone (e.g. `Europe/Berlin`), or `null` for UTC; absent leaves
+    /// it. Users may set their own.
+    #[serde(default, deserialize_with = "nullable::present")]
+    #[schema(schema_with = fields::time_zone_opt)]
+    pub time_zone: Option<Option<String>>,
 }
 
 /// Pagination of user lists.

@@ -13,7 +13,7 @@ use crate::db::DbConn;
 use crate::error::{TxError, corrupt, map, stale_or_missing};
 use crate::rows::{USER_COLUMNS, UserRow};
 use crate::schema::{
-    delegations, notification_preferences, organizations, team_members, user_tokens, users,
+    delegations, notification_preferences, organizations, roles, team_members, user_tokens, users,
 };
 use crate::time::{db, db_opt, utc};
 use crate::writes::persist;
@@ -150,6 +150,40 @@ fn guard_last_admins(
     Ok(())
 }
 
+/// Whether `name` is one of the built-in roles every organization has.
+fn is_builtin(name: &str) -> bool {
+    name.parse::<servicedesk_rbac::BuiltinRole>().is_ok()
+}
+
+/// Refuses the roles of `after` that the account does not hold already (`before`) and that
+/// are neither built in nor custom roles of `org` (`NotFound("role")`).
+///
+/// Runs after the organization's `admin_guard` counter row is taken, a lock role deletions
+/// take too (`AdminStore::delete_role`): a deletion that committed first is seen here, and a
+/// deletion waiting for the lock counts this grant once it commits.
+fn check_granted_roles(
+    conn: &mut DbConn,
+    org: &str,
+    before: &[String],
+    after: &[String],
+) -> Result<(), TxError> {
+    for name in after {
+        if is_builtin(name) || before.contains(name) {
+            continue;
+        }
+        let exists: bool = diesel::select(diesel::dsl::exists(
+            roles::table
+                .filter(roles::org_id.eq(org))
+                .filter(roles::name.eq(name)),
+        ))
+        .get_result(conn)?;
+        if !exists {
+            return Err(StoreError::NotFound("role").into());
+        }
+    }
+    Ok(())
+}
+
 impl AccountStore for Store {
     fn user_count(&self) -> Result<u64, StoreError> {
         let n: i64 = users::table
@@ -178,6 +212,11 @@ impl AccountStore for Store {
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
+            if !u.roles.iter().all(|r| is_builtin(r)) {
+                // The lock a role deletion takes: see `check_granted_roles`.
+                crate::counters::next(conn, &org, "admin_guard")?;
+                check_granted_roles(conn, &org, &[], &u.roles)?;
+            }
             diesel::insert_into(users::table)
                 .values((
                     users::id.eq(&id),
@@ -187,6 +226,7 @@ impl AccountStore for Store {
                     users::roles.eq(encode(&u.roles)?),
                     users::active.eq(u.active),
                     users::manager_id.eq(u.manager_id.map(|m| m.to_string())),
+                    users::time_zone.eq(&u.time_zone),
                     users::platform_admin.eq(account.platform_admin),
                     users::password_hash.eq(&account.password_hash),
                     users::email_verified_at.eq(db_opt(account.email_verified_at)),
@@ -225,6 +265,19 @@ impl AccountStore for Store {
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
             guard_last_admins(conn, &org, &id, account)?;
+            // `guard_last_admins` took the `admin_guard` lock: see `check_granted_roles`.
+            if !u.roles.iter().all(|r| is_builtin(r)) {
+                let stored: Option<String> = users::table
+                    .filter(users::org_id.eq(&org))
+                    .filter(users::id.eq(&id))
+                    .select(users::roles)
+                    .first(conn)
+                    .optional()?;
+                let before: Vec<String> = stored
+                    .and_then(|text| serde_json::from_str(&text).ok())
+                    .unwrap_or_default();
+                check_granted_roles(conn, &org, &before, &u.roles)?;
+            }
             let changed = diesel::update(
                 users::table
                     .filter(users::org_id.eq(&org))
@@ -237,6 +290,7 @@ impl AccountStore for Store {
                 users::roles.eq(encode(&u.roles)?),
                 users::active.eq(u.active),
                 users::manager_id.eq(u.manager_id.map(|m| m.to_string())),
+                users::time_zone.eq(&u.time_zone),
                 users::password_hash.eq(&account.password_hash),
                 users::email_verified_at.eq(db_opt(account.email_verified_at)),
                 users::mfa_secret_enc.eq(&account.mfa.secret_sealed),

@@ -4,14 +4,34 @@ use diesel::prelude::*;
 use servicedesk_core::entities::{OrgSettings, Organization, Team};
 use servicedesk_core::events::AuditRecord;
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
-use servicedesk_core::ports::{AdminStore, StoreError};
+use servicedesk_core::ports::{AdminStore, RoleDeletion, StoreError};
 use servicedesk_rbac::{Grant, Role};
 
 use crate::Store;
-use crate::error::{corrupt, map};
+use crate::db::DbConn;
+use crate::error::{TxError, corrupt, map};
 use crate::rows::{TeamRow, parse};
-use crate::schema::{organizations, roles, teams};
+use crate::schema::{organizations, roles, team_members, teams, users};
 use crate::time::{db, utc};
+
+/// How many users of `org` (active or not) hold the role `name`.
+fn role_holders(conn: &mut DbConn, org: &str, name: &str) -> Result<u64, TxError> {
+    // `roles` is a JSON list of names: LIKE narrows the rows (its `_` wildcard and
+    // SQLite's case-folding only widen the match), the parsed list decides.
+    let quoted = format!("%\"{name}\"%");
+    let candidates: Vec<String> = users::table
+        .filter(users::org_id.eq(org))
+        .filter(users::roles.like(quoted))
+        .select(users::roles)
+        .load(conn)?;
+    let held = candidates
+        .iter()
+        .filter(|text| {
+            serde_json::from_str::<Vec<String>>(text).is_ok_and(|r| r.iter().any(|n| n == name))
+        })
+        .count();
+    Ok(u64::try_from(held).unwrap_or(u64::MAX))
+}
 
 impl AdminStore for Store {
     fn create_organization(
@@ -100,6 +120,41 @@ impl AdminStore for Store {
         self.add_team_member_audited(org, team, user, Some(audit))
     }
 
+    fn remove_team_member(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError> {
+        let (org, team, user) = (org.to_string(), team.to_string(), user.to_string());
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            let team_exists: bool = diesel::select(diesel::dsl::exists(
+                teams::table
+                    .filter(teams::org_id.eq(&org))
+                    .filter(teams::id.eq(&team)),
+            ))
+            .get_result(conn)?;
+            if !team_exists {
+                return Err(StoreError::NotFound("team").into());
+            }
+            let removed = diesel::delete(
+                team_members::table
+                    .filter(team_members::org_id.eq(&org))
+                    .filter(team_members::team_id.eq(&team))
+                    .filter(team_members::user_id.eq(&user)),
+            )
+            .execute(conn)?;
+            if removed == 0 {
+                return Err(StoreError::NotFound("team member").into());
+            }
+            crate::audit::append(conn, audit)?;
+            Ok(())
+        })
+        .map_err(|e| e.into_store("team"))
+    }
+
     fn create_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
@@ -137,6 +192,43 @@ impl AdminStore for Store {
             }
             crate::audit::append(conn, audit)?;
             Ok(())
+        })
+        .map_err(|e| e.into_store("role"))
+    }
+
+    fn delete_role(
+        &self,
+        org: OrgId,
+        name: &str,
+        audit: &AuditRecord,
+    ) -> Result<RoleDeletion, StoreError> {
+        let org = org.to_string();
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            // The lock every user write that grants a custom role takes first (accounts.rs,
+            // `check_granted_roles`): no grant slips in between the count and the delete.
+            crate::counters::next(conn, &org, "admin_guard")?;
+            let exists: bool = diesel::select(diesel::dsl::exists(
+                roles::table
+                    .filter(roles::org_id.eq(&org))
+                    .filter(roles::name.eq(name)),
+            ))
+            .get_result(conn)?;
+            if !exists {
+                return Err(StoreError::NotFound("role").into());
+            }
+            let holders = role_holders(conn, &org, name)?;
+            if holders > 0 {
+                return Ok(RoleDeletion::InUse { holders });
+            }
+            diesel::delete(
+                roles::table
+                    .filter(roles::org_id.eq(&org))
+                    .filter(roles::name.eq(name)),
+            )
+            .execute(conn)?;
+            crate::audit::append(conn, audit)?;
+            Ok(RoleDeletion::Deleted)
         })
         .map_err(|e| e.into_store("role"))
     }

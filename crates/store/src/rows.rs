@@ -379,6 +379,7 @@ pub(crate) struct UserRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub manager_id: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 impl UserRow {
@@ -396,6 +397,7 @@ impl UserRow {
                 .as_deref()
                 .map(|m| parse("manager id", m).map(UserId))
                 .transpose()?,
+            time_zone: self.time_zone,
             created_at: utc(self.created_at),
         })
     }
@@ -443,6 +445,7 @@ pub(crate) type UserColumns = (
     users::active,
     users::created_at,
     users::manager_id,
+    users::time_zone,
 );
 
 /// The columns selected for [`UserRow`].
@@ -455,4 +458,5 @@ pub(crate) const USER_COLUMNS: UserColumns = (
     users::active,
     users::created_at,
     users::manager_id,
+    users::time_zone,
 );

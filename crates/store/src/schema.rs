@@ -32,6 +32,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         manager_id -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
     }
 }
 

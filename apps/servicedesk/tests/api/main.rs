@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod api_admin_console;
 mod api_attacks;
 mod api_catalog;
 mod api_hardening_argon2;

@@ -22,6 +22,11 @@ pub struct User {
     pub active: bool,
     /// Their line manager: approvals route to them.
     pub manager_id: Option<UserId>,
+    /// The IANA time zone the user reads times in (e.g. `Europe/Berlin`), always a name
+    /// `chrono-tz` knows; `None` means UTC. Only presentation follows it: times are stored
+    /// and sent in UTC.
+    #[serde(default)]
+    pub time_zone: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }

@@ -19,8 +19,8 @@ use crate::identity::manager::{ManagerInfo, check_manager};
 use crate::identity::validate;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::{
-    Account, AccountStore, AdminStore, Clock, IdGenerator, MfaState, PasswordHasher, StoreError,
-    WriteSet,
+    Account, AccountStore, AdminStore, Clock, IdGenerator, MfaState, PasswordHasher, RoleDeletion,
+    StoreError, WriteSet,
 };
 
 /// Input of [`Administration::create_user`].
@@ -54,6 +54,9 @@ pub struct UpdateUser {
     /// Set (`Some(Some(id))`) or clear (`Some(None)`) the line manager: an active user of
     /// the same organization, not the user, not below them in the manager chain.
     pub manager_id: Option<Option<UserId>>,
+    /// Set (`Some(Some(zone))`, an IANA name such as `Europe/Berlin`) or clear
+    /// (`Some(None)`: UTC) the user's time zone. Users may change their own.
+    pub time_zone: Option<Option<String>>,
 }
 
 /// Input of [`Administration::create_team`].
@@ -137,6 +140,16 @@ fn within_ceiling(actor: &Actor, role: &Role) -> Result<()> {
     })
 }
 
+/// The `role` field error of a name that is neither built in nor a custom role of the
+/// organization.
+fn unknown_role() -> FieldError {
+    FieldError::new(
+        "role",
+        "unknown",
+        "must be admin, manager, agent, requester or a custom role",
+    )
+}
+
 /// The audit record of a new organization, first in its own chain.
 fn org_audit(actor: Option<&Actor>, org: &Organization) -> AuditRecord {
     AuditRecord {
@@ -168,6 +181,7 @@ fn user_audit(
             "platform_admin": a.platform_admin,
             "team_ids": a.user.team_ids,
             "manager_id": a.user.manager_id,
+            "time_zone": a.user.time_zone,
         })
     };
     let now = view(after);
@@ -362,6 +376,7 @@ impl Administration {
                 team_ids: vec![],
                 active: true,
                 manager_id: None,
+                time_zone: None,
                 created_at: now,
             },
             platform_admin: true,
@@ -437,6 +452,7 @@ impl Administration {
                 team_ids: input.team_ids,
                 active: true,
                 manager_id: None,
+                time_zone: None,
                 created_at: now,
             },
             platform_admin: false,
@@ -459,6 +475,8 @@ impl Administration {
                 "taken",
                 "this address is already registered",
             )),
+            // The custom role was deleted after it was resolved above.
+            Err(StoreError::NotFound("role")) => Err(Error::Invalid(vec![unknown_role()])),
             Err(StoreError::NotFound(_)) => Err(Error::invalid(
                 "team_ids",
                 "unknown",
@@ -474,18 +492,11 @@ impl Administration {
             return Ok(Role::builtin(builtin));
         }
         match self.admin.roles(org) {
-            Ok(roles) => roles.into_iter().find(|r| r.name == role).ok_or_else(|| {
-                FieldError::new(
-                    "role",
-                    "unknown",
-                    "must be admin, manager, agent, requester or a custom role",
-                )
-            }),
-            _ => Err(FieldError::new(
-                "role",
-                "unknown",
-                "must be admin, manager, agent, requester or a custom role",
-            )),
+            Ok(roles) => roles
+                .into_iter()
+                .find(|r| r.name == role)
+                .ok_or_else(unknown_role),
+            _ => Err(unknown_role()),
         }
     }
 
@@ -520,7 +531,8 @@ impl Administration {
         Ok(self.accounts.account(actor.org_id(), id)?.user)
     }
 
-    /// Changes a user's name, role, active flag, platform admin flag or line manager.
+    /// Changes a user's name, time zone, role, active flag, platform admin flag or line
+    /// manager. Users without `user:manage` may change their own name and time zone only.
     ///
     /// The privilege ceiling holds: changing a role or the active flag needs the actor to
     /// hold the user's current role and the new one (the built-in admin role: only admins);
@@ -531,8 +543,9 @@ impl Administration {
     ///
     /// # Errors
     /// `Invalid` (a `manager_id` error for a manager that is the user, unknown in the
-    /// organization, deactivated, or below the user in the chain); `Forbidden`; `NotFound`;
-    /// `Conflict` when changed concurrently.
+    /// organization, deactivated, or below the user in the chain; a `time_zone` error for a
+    /// name that is not an IANA time zone); `Forbidden`; `NotFound`; `Conflict` when changed
+    /// concurrently.
     pub fn update_user(&self, actor: &Actor, id: UserId, input: UpdateUser) -> Result<User> {
         allow(
             actor,
@@ -572,6 +585,16 @@ impl Administration {
             .map(|n| validate::name("name", n))
             .transpose()
             .map_err(|e| Error::Invalid(vec![e]))?;
+        let time_zone = input
+            .time_zone
+            .as_ref()
+            .map(|zone| {
+                zone.as_deref()
+                    .map(|z| crate::sla_settings::zone(z).map(|tz| tz.name().to_owned()))
+                    .transpose()
+            })
+            .transpose()
+            .map_err(|e| Error::Invalid(vec![e]))?;
         let new_role = input
             .role
             .as_deref()
@@ -597,6 +620,9 @@ impl Administration {
         let mut updated = account.clone();
         if let Some(name) = name {
             updated.user.name = name;
+        }
+        if let Some(zone) = time_zone {
+            updated.user.time_zone = zone;
         }
         if let Some(role) = new_role {
             updated.user.roles = vec![role.name];
@@ -648,10 +674,15 @@ impl Administration {
             )],
             ..WriteSet::default()
         };
-        Ok(self
+        match self
             .accounts
-            .update_account(&updated, account.version, &write)?
-            .user)
+            .update_account(&updated, account.version, &write)
+        {
+            Ok(saved) => Ok(saved.user),
+            // The custom role was deleted after it was resolved above.
+            Err(StoreError::NotFound("role")) => Err(Error::Invalid(vec![unknown_role()])),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// [`check_manager`] against the accounts of `org`.
@@ -761,6 +792,34 @@ impl Administration {
         }
     }
 
+    /// Removes a member from a team of the actor's organization (the same permission as
+    /// adding one). Work already assigned to the user stays theirs.
+    ///
+    /// # Errors
+    /// `Forbidden` without `team:manage`; `NotFound` for a team outside the organization or
+    /// a user who is not a member of it (a user of another organization never is).
+    pub fn remove_team_member(&self, actor: &Actor, team: TeamId, user: UserId) -> Result<()> {
+        allow(
+            actor,
+            ResourceKind::Team,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "team.member_remove".into(),
+            target_kind: "team".into(),
+            target_id: team.to_string(),
+            at: self.clock.now(),
+            detail: serde_json::json!({ "user_id": user }),
+        };
+        Ok(self
+            .admin
+            .remove_team_member(actor.org_id(), team, user, &audit)?)
+    }
+
     /// Creates a custom role from `resource:action` permissions with scopes (RBAC-3). The
     /// privilege ceiling holds: every grant must be held by the actor at an equal or wider
     /// scope.
@@ -848,6 +907,62 @@ impl Administration {
         };
         self.admin.update_role(actor.org_id(), &role, &audit)?;
         Ok(role)
+    }
+
+    /// Deletes the custom role `name` (RBAC-3), with the same permission as creating and
+    /// editing roles. The privilege ceiling holds: the actor must hold every grant of the
+    /// role (nobody removes a role above them). A role that users still hold (active or
+    /// not) is not deleted: they must be given another role first, so nobody silently
+    /// loses access. The store counts the holders and deletes in one transaction that
+    /// every user write granting a role waits for, so a concurrent grant cannot slip in.
+    ///
+    /// # Errors
+    /// `Forbidden` without `role:manage` or for a role beyond the actor's own grants;
+    /// `Invalid` (`name`, `builtin`) for a built-in role, which is fixed; `NotFound` for a
+    /// name that is no custom role of the organization; `IllegalTransition` (409) naming
+    /// how many users hold the role.
+    pub fn delete_role(&self, actor: &Actor, name: &str) -> Result<()> {
+        allow(
+            actor,
+            ResourceKind::Role,
+            Action::Manage,
+            actor.org_id(),
+            None,
+        )?;
+        if BuiltinRole::from_str(name).is_ok() {
+            return Err(Error::invalid(
+                "name",
+                "builtin",
+                format!("{name} is a built-in role: built-in roles cannot be deleted"),
+            ));
+        }
+        let current = self
+            .admin
+            .roles(actor.org_id())?
+            .into_iter()
+            .find(|r| r.name == name)
+            .ok_or(Error::NotFound { entity: "role" })?;
+        within_ceiling(actor, &current)?;
+        let audit = AuditRecord {
+            org_id: actor.org_id(),
+            actor_id: Some(actor.user_id()),
+            action: "role.delete".into(),
+            target_kind: "role".into(),
+            target_id: current.name.clone(),
+            at: self.clock.now(),
+            detail: serde_json::json!({ "grants": current.grants() }),
+        };
+        match self.admin.delete_role(actor.org_id(), name, &audit)? {
+            RoleDeletion::Deleted => Ok(()),
+            RoleDeletion::InUse { holders } => Err(Error::IllegalTransition {
+                message: format!(
+                    "the role {name} is held by {holders} {}: give them another role before \
+                     deleting it (nothing was deleted)",
+                    if holders == 1 { "user" } else { "users" },
+                ),
+                legal_actions: Vec::new(),
+            }),
+        }
     }
 
     /// Built-in and custom roles of the actor's organization.

@@ -1,7 +1,7 @@
 //! Authentication and account use cases (F-AUTH): login with throttling, MFA, refresh-token
 //! rotation, logout, registration with e-mail verification, password reset and change,
 //! turning a bearer token into an [`Actor`](crate::Actor); and the administration of
-//! organizations, users, teams and roles.
+//! organizations, users (their profile and time zone), teams and their members, and roles.
 //!
 //! Error messages are generic where detail would reveal whether an account exists (AUTH-7).
 
@@ -17,6 +17,8 @@ mod register;
 mod throttle;
 pub(crate) mod validate;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod tests;
 

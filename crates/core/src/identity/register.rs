@@ -61,6 +61,7 @@ impl Authenticator {
             team_ids: vec![],
             active: true,
             manager_id: None,
+            time_zone: None,
             created_at: now,
         };
         let account = Account {

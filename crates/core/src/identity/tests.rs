@@ -33,6 +33,7 @@ fn account(verified: bool, mfa: bool) -> Account {
             team_ids: vec![],
             active: true,
             manager_id: None,
+            time_zone: None,
             created_at: now(),
         },
         platform_admin: false,

@@ -77,15 +77,19 @@ pub trait AccountStore: Send + Sync {
     /// Inserts an account (and its team memberships) with version 1, with `write`.
     ///
     /// # Errors
-    /// `Duplicate{field:"email"}` when the address is taken; `NotFound` for an unknown
+    /// `Duplicate{field:"email"}` when the address is taken; `NotFound("role")` when a role
+    /// name is neither built in nor a custom role of the organization (checked inside the
+    /// transaction, so a role deleted meanwhile is not granted); `NotFound` for an unknown
     /// organization or team.
     fn create_account(&self, account: &Account, write: &WriteSet) -> Result<Account, StoreError>;
 
-    /// Stores every field of `account` (name, roles, active, credentials, MFA) if the stored
-    /// version is `expected_version`, with `write`.
+    /// Stores every field of `account` (name, time zone, roles, active, credentials, MFA) if
+    /// the stored version is `expected_version`, with `write`.
     ///
     /// # Errors
-    /// `NotFound`; `Conflict` when the version moved.
+    /// `NotFound`; `NotFound("role")` when a role the account gains is neither built in nor
+    /// a custom role of the organization (checked inside the transaction, after the lock a
+    /// role deletion takes too); `Conflict` when the version moved.
     fn update_account(
         &self,
         account: &Account,

@@ -8,6 +8,18 @@ use crate::events::AuditRecord;
 use crate::ids::{OrgId, TeamId, UserId};
 use crate::ports::StoreError;
 
+/// What [`AdminStore::delete_role`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleDeletion {
+    /// The role and its audit record are stored as gone.
+    Deleted,
+    /// Users still hold the role: nothing was written.
+    InUse {
+        /// How many users of the organization (active or not) hold it.
+        holders: u64,
+    },
+}
+
 /// Organizations, teams and custom roles.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait AdminStore: Send + Sync {
@@ -59,6 +71,19 @@ pub trait AdminStore: Send + Sync {
         audit: &AuditRecord,
     ) -> Result<(), StoreError>;
 
+    /// Removes `user` from `team`, with `audit` in the same transaction.
+    ///
+    /// # Errors
+    /// `NotFound("team")` when the team is not in `org`; `NotFound("team member")` when the
+    /// user is not a member of it (a user of another organization never is).
+    fn remove_team_member(
+        &self,
+        org: OrgId,
+        team: TeamId,
+        user: UserId,
+        audit: &AuditRecord,
+    ) -> Result<(), StoreError>;
+
     /// Stores a custom role of `org` created at `audit.at`, with `audit` in the same
     /// transaction.
     ///
@@ -72,6 +97,22 @@ pub trait AdminStore: Send + Sync {
     /// # Errors
     /// `NotFound` when the organization has no custom role of that name.
     fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError>;
+
+    /// Deletes the custom role `name` of `org`, with `audit` in the same transaction,
+    /// unless users of `org` hold it: then nothing is written and the answer is
+    /// [`RoleDeletion::InUse`] with their number. The count and the delete run in one
+    /// transaction that serializes with every user write granting a role (see
+    /// [`AccountStore::update_account`](crate::ports::AccountStore::update_account)), so no
+    /// user gains the role between the two.
+    ///
+    /// # Errors
+    /// `NotFound` when the organization has no custom role of that name.
+    fn delete_role(
+        &self,
+        org: OrgId,
+        name: &str,
+        audit: &AuditRecord,
+    ) -> Result<RoleDeletion, StoreError>;
 
     /// The custom roles of `org`, by name.
     ///

@@ -25,7 +25,7 @@ pub use accounts::{
     Account, AccountStore, AttemptCounter, AttemptKey, AttemptPolicy, AttemptStore, FailedLogin,
     MfaState, Rotation, SessionStore, Settle, TokenKind,
 };
-pub use admin::AdminStore;
+pub use admin::{AdminStore, RoleDeletion};
 pub use audit_log::{AuditCheck, AuditEntry, AuditLog, AuditQuery};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use delivery::{DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice};

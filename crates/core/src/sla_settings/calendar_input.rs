@@ -72,8 +72,8 @@ pub(super) fn name(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
-/// An IANA zone name.
-pub(super) fn zone(raw: &str) -> Result<Tz, FieldError> {
+/// An IANA zone name (blanks around it ignored), reported on field `time_zone`.
+pub(crate) fn zone(raw: &str) -> Result<Tz, FieldError> {
     raw.trim().parse::<Tz>().map_err(|_| {
         FieldError::new(
             "time_zone",

@@ -25,6 +25,8 @@ use servicedesk_rbac::{Action, ResourceKind, Scope};
 use servicedesk_sla::{Calendar, SlaPolicy};
 
 pub use business_time::{DueQuery, MAX_DUE_MINUTES, MAX_RANGE_DAYS, RangeQuery, YEARS};
+// The one rule for an IANA time zone name: calendars and users' profiles.
+pub(crate) use calendar_input::zone;
 pub use calendar_input::{
     CalendarInput, CalendarPatch, HoursInput, MAX_HOLIDAYS, MAX_INTERVALS_PER_DAY, WEEKDAYS,
     hours_output,

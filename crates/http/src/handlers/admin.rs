@@ -1,6 +1,6 @@
 //! Users, organizations, teams, roles and permissions.
 
-use actix_web::{HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use servicedesk_core::identity::{NewTeam, NewUser, UpdateUser};
 use servicedesk_core::ids::{OrgId, TeamId, UserId};
 use servicedesk_core::rbac::Scope;
@@ -93,9 +93,14 @@ pub async fn get_user(
     Ok(HttpResponse::Ok().json(UserDto::from(found)))
 }
 
-/// Change a user's name, role, active flag or line manager (`manager_id`, `null` clears it).
+/// Change a user's name, time zone, role, active flag or line manager (`manager_id` and
+/// `time_zone`: `null` clears). Anyone may change their own name and time zone; the rest is
+/// an administrator's change.
 #[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateUserRequest, responses(
-    (status = 200, body = UserDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    (status = 200, body = UserDto),
+    (status = 403, body = Problem, description = "not allowed to change this user, or a field only administrators change"),
+    (status = 404, body = Problem),
+    (status = 422, body = Problem, description = "a field is invalid, e.g. `time_zone` names no IANA time zone (nothing changed)")))]
 #[patch("/users/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
@@ -111,6 +116,7 @@ pub async fn update_user(
         active: b.active,
         platform_admin: b.platform_admin,
         manager_id: b.manager_id.map(|m| m.map(UserId)),
+        time_zone: b.time_zone,
     };
     let updated = block(move || state.admin.update_user(&user.actor, id, input)).await?;
     Ok(HttpResponse::Ok().json(UserDto::from(updated)))
@@ -185,6 +191,26 @@ pub async fn add_member(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Remove a member from a team (the permission that adds members). Work assigned to the
+/// user stays theirs.
+#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the team"), ("user_id" = Uuid, Path, description = "the member to remove")),
+    responses(
+    (status = 204, description = "removed (audited as `team.member_remove`)"),
+    (status = 403, body = Problem, description = "no team:manage"),
+    (status = 404, body = Problem, description = "no such team in the caller's organization, or the user is not a member of it")))]
+#[delete("/teams/{id}/members/{user_id}")]
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (team, member) = path.into_inner();
+    let (team, member) = (TeamId(team), UserId(member));
+    block(move || state.admin.remove_team_member(&user.actor, team, member)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Built-in and custom roles.
 #[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [RoleDto])))]
 #[get("/roles")]
@@ -237,6 +263,28 @@ pub async fn update_role(
         .collect();
     let role = block(move || state.admin.update_role(&user.actor, &name, &grants)).await?;
     Ok(HttpResponse::Ok().json(RoleDto::from(role)))
+}
+
+/// Delete a custom role. Refused while any user (active or not) holds it: give them
+/// another role first, so nobody loses access silently. Bounded by the caller's own
+/// grants, like editing the role.
+#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
+    params(("name" = String, Path, description = "a custom role's name", min_length = 1, max_length = 64, pattern = r"^[a-z0-9_-]+$")),
+    responses(
+    (status = 204, description = "deleted (audited as `role.delete`)"),
+    (status = 403, body = Problem, description = "no role:manage, or the role grants more than the caller holds"),
+    (status = 404, body = Problem, description = "no custom role of this name in the caller's organization"),
+    (status = 409, body = Problem, description = "users still hold the role (`illegal-transition`; the detail says how many); nothing was deleted"),
+    (status = 422, body = Problem, description = "a built-in role (`name` / `builtin`): built-in roles cannot be deleted")))]
+#[delete("/roles/{name}")]
+pub async fn delete_role(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    name: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let name = name.into_inner();
+    block(move || state.admin.delete_role(&user.actor, &name)).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Every permission (`resource:action`) a role can grant.

@@ -40,6 +40,7 @@ fn person(n: u128, active: bool) -> User {
         team_ids: vec![],
         active,
         manager_id: None,
+        time_zone: None,
         created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
     }
 }

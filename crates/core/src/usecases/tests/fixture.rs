@@ -100,6 +100,7 @@ pub fn user(id: UserId, roles: &[&str], teams: &[TeamId]) -> User {
         team_ids: teams.to_vec(),
         active: true,
         manager_id: None,
+        time_zone: None,
         created_at: t0(),
     }
 }

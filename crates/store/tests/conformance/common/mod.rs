@@ -291,6 +291,7 @@ pub fn user(org: OrgId, name: &str, roles: &[&str], teams: &[TeamId]) -> User {
         team_ids: teams.to_vec(),
         active: true,
         manager_id: None,
+        time_zone: None,
         created_at: t0(),
     }
 }
