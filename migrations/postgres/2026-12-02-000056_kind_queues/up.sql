@@ -9,3 +9,6 @@ CREATE INDEX tickets_kind_team ON tickets (org_id, kind, team_id, created_at, id
 CREATE INDEX tickets_any_priority ON tickets (org_id, priority_rank, created_at, id);
 CREATE INDEX tickets_any_sla ON tickets (org_id, sla_sort_key, id);
 CREATE INDEX tickets_any_created ON tickets (org_id, created_at, id);
+-- Statistics for the new indexes now: a planner that sees an index without them may take it
+-- for selective and sort a whole organization for one page (docs/operations.md).
+ANALYZE tickets;
