@@ -102,13 +102,15 @@ async function refreshTicket(frame) {
     const here = $(sel);
     if (now && here && sel !== "#actions-h") here.replaceWith(now);
   }
+  // The buttons keep the version this page was loaded with: acting on a ticket someone
+  // else changed meanwhile gets its current state and a conflict message, never an
+  // overwrite. The note says so and offers the reload.
   const freshArticle = $("article.ticket", doc);
-  if (freshArticle) {
-    // Buttons carry the version they act on: take the new one so they do not conflict.
-    for (const input of $$('input[name="version"]')) input.value = freshArticle.dataset.version;
-    article.dataset.version = freshArticle.dataset.version;
-  }
-  say(`${frame.ticket.reference} was updated: ${frame.ticket.status.replaceAll("_", " ")}.`);
+  const changed = freshArticle && freshArticle.dataset.version !== article.dataset.version;
+  say(
+    `${frame.ticket.reference} was updated: ${frame.ticket.status.replaceAll("_", " ")}.` +
+      (changed ? " Reload the page before you act on it." : ""),
+  );
 }
 
 function connect(attempt = 0) {

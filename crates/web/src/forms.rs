@@ -40,6 +40,24 @@ pub(crate) fn form_config() -> web::FormConfig {
         })
 }
 
+/// Query-string extraction for the console: a malformed query (a repeated or undecodable
+/// parameter) is the 400 page, not the API's problem+json.
+pub(crate) fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|e, _req: &HttpRequest| {
+        actix_web::error::InternalError::from_response(
+            e,
+            actix_web::HttpResponse::BadRequest()
+                .content_type("text/html; charset=utf-8")
+                .body(crate::render::RENDERER.error_page(
+                    400,
+                    "That address is not valid",
+                    "A parameter in the address could not be read. Go back and try again.",
+                )),
+        )
+        .into()
+    })
+}
+
 /// A submitted form.
 pub(crate) type Posted = web::Form<Vec<(String, String)>>;
 

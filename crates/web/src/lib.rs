@@ -87,6 +87,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, console: web::Data<Console>) {
                 .guard(actix_web::guard::fn_guard(|ctx| {
                     is_console_path(ctx.head().uri.path())
                 }))
+                .app_data(forms::query_config())
                 .wrap(from_fn(session::session_middleware))
                 .configure(pages::routes)
                 .default_service(web::to(pages::not_found)),

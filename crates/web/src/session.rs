@@ -171,7 +171,17 @@ pub(crate) async fn session_middleware(
     let visitor = resolve(&console, req.request(), &mut jar).await;
     req.extensions_mut().insert(visitor);
     let mut res = next.call(req).await?;
+    // A cookie the handler set (sign-in, sign-out) wins over the middleware's renewal.
+    let set_by_handler: Vec<String> = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split('=').next().map(str::to_owned))
+        .collect();
     for c in jar.0 {
+        if set_by_handler.iter().any(|n| n == c.name()) {
+            continue;
+        }
         if let Ok(v) = header::HeaderValue::from_str(&c.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, v);
         }

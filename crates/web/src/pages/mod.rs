@@ -89,7 +89,13 @@ pub(crate) fn see_other(to: &str) -> HttpResponse {
 /// A local path to return to after sign-in; anything else (another host, a scheme,
 /// `//host`) becomes `/`, so the parameter cannot send anyone off-site.
 pub(crate) fn local_path(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    // Browsers drop tabs and newlines inside URLs (`/\t/evil` becomes `//evil`): any
+    // control character or space makes the path suspect.
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.bytes().any(|b| b <= 0x20 || b == 0x7f)
+    {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -114,5 +120,8 @@ mod tests {
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
         assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/\t/evil.example"), "/");
+        assert_eq!(local_path("/\n/evil.example"), "/");
+        assert_eq!(local_path("/ /x"), "/");
     }
 }

@@ -229,8 +229,12 @@ async fn preferences(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let events = f.all("event");
-    let email = f.all("email");
-    let in_app = f.all("in_app");
+    // The grid lists each known type once: anything longer is not our form.
+    if events.len() > servicedesk_core::notify::PREFERENCE_EVENTS.len() {
+        return Err(WebError::Invalid("Too many notification choices.".into()));
+    }
+    let email: std::collections::HashSet<String> = f.all("email").into_iter().collect();
+    let in_app: std::collections::HashSet<String> = f.all("in_app").into_iter().collect();
     let choices: Vec<Preference> = events
         .iter()
         .map(|e| Preference {
