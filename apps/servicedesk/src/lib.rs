@@ -365,6 +365,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         settings: servicedesk_web::ConsoleSettings {
             public_url: config.public_url.clone(),
             csrf_key: console_key(&config.jwt_secret),
+            client_ip: servicedesk_http::extract::client_ip,
         },
     });
     Ok(Built {

@@ -58,6 +58,9 @@ pub struct ConsoleSettings {
     pub public_url: String,
     /// The key CSRF tokens are derived with (never leaves the server).
     pub csrf_key: [u8; 32],
+    /// Who the client is (the address sign-in throttling counts): the app passes the
+    /// API's resolver, so `SERVICEDESK_TRUSTED_PROXIES` applies to both alike.
+    pub client_ip: fn(&actix_web::HttpRequest) -> String,
 }
 
 impl ConsoleSettings {

@@ -30,12 +30,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(reset_confirm);
 }
 
-fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Where to go once signed in.
 fn signed_in(
     console: &Console,
@@ -103,7 +97,7 @@ async fn sign_in(
         f.get("password").unwrap_or("").to_owned(),
         f.text("next"),
     );
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let auth = console.auth.clone();
     let e2 = email.clone();
     let outcome = block(move || auth.login(&e2, &password, &ip)).await?;
@@ -152,7 +146,7 @@ async fn mfa(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let (token, code, next) = (f.text("mfa_token"), f.text("code"), f.text("next"));
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let auth = console.auth.clone();
     let t2 = token.clone();
     match block(move || auth.verify_mfa(&t2, &code, &ip)).await? {
@@ -210,7 +204,7 @@ async fn register(
         f.text("name"),
         f.get("password").unwrap_or("").to_owned(),
     );
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let auth = console.auth.clone();
     let form = f.values();
     let (error, errors) = match block(move || auth.register(&email, &name, &password, &ip)).await? {
@@ -305,7 +299,7 @@ async fn reset_request(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let email = f.text("email");
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let auth = console.auth.clone();
     match block(move || auth.request_password_reset(&email, &ip)).await? {
         // The same answer whether or not the address has an account.

@@ -102,6 +102,11 @@ pub(crate) fn local_path(next: &str) -> String {
     }
 }
 
+/// The client as the API counts it (trusted proxies applied), for sign-in throttling.
+pub(crate) fn client(console: &Console, req: &actix_web::HttpRequest) -> String {
+    (console.settings.client_ip)(req)
+}
+
 /// Runs blocking use-case code off the async workers.
 pub(crate) async fn block<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, servicedesk_core::Error> + Send + 'static,

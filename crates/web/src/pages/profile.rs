@@ -25,12 +25,6 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(preferences);
 }
 
-fn client(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// The otpauth URI as an SVG QR code (dark modules on white, quiet zone kept).
 fn qr_svg(uri: &str) -> Option<String> {
     let code = QrCode::new(uri.as_bytes()).ok()?;
@@ -128,7 +122,7 @@ async fn mfa_start(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let pass = f.get("password").unwrap_or("").to_owned();
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let c = console.clone();
     let actor = s.actor.clone();
     match block(move || c.auth.enable_mfa(&actor, &pass, &ip)).await? {
@@ -167,7 +161,7 @@ async fn mfa_confirm(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let (pass, code) = (f.get("password").unwrap_or("").to_owned(), f.text("code"));
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let c = console.clone();
     let actor = s.actor.clone();
     match block(move || c.auth.confirm_mfa(&actor, &pass, &code, &ip)).await? {
@@ -193,7 +187,7 @@ async fn mfa_disable(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let (pass, code) = (f.get("password").unwrap_or("").to_owned(), f.text("code"));
-    let ip = client(&req);
+    let ip = super::client(&console, &req);
     let c = console.clone();
     let actor = s.actor.clone();
     match block(move || c.auth.disable_mfa(&actor, &pass, &code, &ip)).await? {
