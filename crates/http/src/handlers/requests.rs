@@ -21,16 +21,24 @@ fn with_etag(status: StatusCode, view: RequestView) -> HttpResponse {
         .json(ServiceRequestDto::from(view))
 }
 
-/// The request named by a UUID or `REQ-<n>`.
-fn request_id(state: &AppState, user: &AuthUser, raw: &str) -> ApiResult<TicketId> {
+/// The request named by a UUID or `REQ-<n>`; anything else, or a request the caller may
+/// not read, is `NotFound`.
+fn request_id(
+    state: &AppState,
+    user: &AuthUser,
+    raw: &str,
+) -> Result<TicketId, servicedesk_core::Error> {
+    let not_found = servicedesk_core::Error::NotFound {
+        entity: "service request",
+    };
     match TicketName::parse(raw) {
         Some(TicketName::Id(id)) => Ok(id),
         Some(TicketName::Ref(r)) if r.kind == TicketKind::Request => state
             .requests
             .get_by_number(&user.actor, r.number)
             .map(|v| v.request.id)
-            .map_err(ApiError::from),
-        _ => Err(ApiError::not_found("service request")),
+            .map_err(|_| not_found),
+        _ => Err(not_found),
     }
 }
 
@@ -85,9 +93,7 @@ pub async fn get_service_request(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let view = block(move || {
-        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
-            entity: "service request",
-        })?;
+        let id = request_id(&state, &user, &id)?;
         state.requests.get(&user.actor, id)
     })
     .await?;
@@ -107,9 +113,7 @@ pub async fn service_request_comments(
 ) -> ApiResult<HttpResponse> {
     let page = q.into_inner().into();
     let found = block(move || {
-        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
-            entity: "service request",
-        })?;
+        let id = request_id(&state, &user, &id)?;
         state.requests.comments(&user.actor, id, &page)
     })
     .await?;
@@ -133,9 +137,7 @@ pub async fn add_service_request_comment(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner();
     let comment = block(move || {
-        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
-            entity: "service request",
-        })?;
+        let id = request_id(&state, &user, &id)?;
         state.requests.comment(&user.actor, id, &b.body, b.internal)
     })
     .await?;
@@ -155,9 +157,7 @@ pub async fn service_request_history(
 ) -> ApiResult<HttpResponse> {
     let page = q.into_inner().into();
     let found = block(move || {
-        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
-            entity: "service request",
-        })?;
+        let id = request_id(&state, &user, &id)?;
         state.requests.history(&user.actor, id, &page)
     })
     .await?;
@@ -186,9 +186,7 @@ pub async fn service_request_transition(
     let version = named_version(&req, b.version)?;
     let action = b.action;
     let view = block(move || {
-        let id = request_id(&state, &user, &id).map_err(|_| servicedesk_core::Error::NotFound {
-            entity: "service request",
-        })?;
+        let id = request_id(&state, &user, &id)?;
         match action.as_str() {
             "submit" => state.requests.submit_draft(&user.actor, id, version),
             "cancel" => state.requests.cancel(&user.actor, id, version),
