@@ -27,6 +27,7 @@ pub mod monitor;
 pub mod notify;
 pub mod ports;
 pub mod priority;
+pub mod reports;
 pub mod requests;
 pub mod sla_settings;
 pub mod tickets;

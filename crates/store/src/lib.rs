@@ -32,6 +32,7 @@ mod feed;
 mod incidents;
 mod notifications;
 mod outbox;
+mod reports;
 mod requests;
 mod rows;
 mod schema;

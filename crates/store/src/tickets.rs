@@ -35,7 +35,7 @@ type TaskSource = diesel::helper_types::InnerJoinQuerySource<
     >,
 >;
 
-type Cond<QS = tickets::table> =
+pub(crate) type Cond<QS = tickets::table> =
     Box<dyn BoxableExpression<QS, MultiBackend, SqlType = Nullable<Bool>>>;
 
 /// Defines `$name(kind, visibility) -> Cond<$qs>`: what `visibility` lets through of kind
@@ -95,6 +95,12 @@ macro_rules! any_scope {
     };
 }
 
+/// What `scopes` let through of the tickets table, as one condition; `None` for no scope
+/// (nothing may be seen). The reports read through this too: one rule for every reader.
+pub(crate) fn scopes_condition(scopes: &[(TicketKind, Visibility)]) -> Option<Cond> {
+    any_scope!(scopes, ticket_scope, tickets::table)
+}
+
 /// Applies the keyset condition "strictly after (key, id)" in the listing's order.
 macro_rules! after {
     ($q:expr, $asc:expr, $key:expr, $k:expr, $id:expr) => {
@@ -151,7 +157,7 @@ pub(crate) fn list_rows(
         .map(|c| Cursor::decode(c, query.sort, direction))
         .transpose()?;
     let limit = query.limit.clamp(1, TicketQuery::MAX_LIMIT);
-    let Some(scopes) = any_scope!(query.scopes, ticket_scope, tickets::table) else {
+    let Some(scopes) = scopes_condition(&query.scopes) else {
         return Ok((Vec::new(), None));
     };
 

@@ -5,6 +5,7 @@
 //! under content-hashed names. See `docs/console.md`.
 
 mod assets;
+mod charts;
 mod error;
 mod forms;
 mod pages;
@@ -20,6 +21,7 @@ use servicedesk_core::catalog::Catalog;
 use servicedesk_core::identity::{Administration, Authenticator};
 use servicedesk_core::notify::Notifications;
 use servicedesk_core::ports::Clock;
+use servicedesk_core::reports::Reports;
 use servicedesk_core::requests::ServiceRequests;
 use servicedesk_core::tickets::Tickets;
 use servicedesk_core::usecases::Incidents;
@@ -44,6 +46,8 @@ pub struct Console {
     pub admin: Administration,
     /// The in-app inbox and preferences.
     pub notifications: Notifications,
+    /// The dashboards' figures.
+    pub reports: Reports,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Settings.

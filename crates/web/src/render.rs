@@ -5,6 +5,7 @@
 
 use std::sync::LazyLock;
 
+use chrono_tz::Tz;
 use minijinja::value::Serde;
 use minijinja::{Environment, Value, context};
 use serde::Serialize;
@@ -44,6 +45,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/notifications.html"),
     ),
     ("profile.html", include_str!("../templates/profile.html")),
+    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("charts.html", include_str!("../templates/charts.html")),
 ];
 
 /// Any serialisable value as a template value (lists, view structs, JSON).
@@ -58,6 +61,23 @@ pub(crate) struct Renderer {
 
 /// The one renderer of the process.
 pub(crate) static RENDERER: LazyLock<Renderer> = LazyLock::new(Renderer::new);
+
+thread_local! {
+    /// The zone of the page being rendered: rendering is synchronous on one thread, and a
+    /// filter cannot see the context of a macro imported from another template.
+    static ZONE: std::cell::Cell<Tz> = const { std::cell::Cell::new(Tz::UTC) };
+}
+
+/// An RFC 3339 instant in the reader's zone, to the minute ("1 Dec 2026, 17:42 CET").
+fn local(value: String) -> String {
+    match chrono::DateTime::parse_from_rfc3339(&value) {
+        Ok(t) => t
+            .with_timezone(&ZONE.with(std::cell::Cell::get))
+            .format("%-d %b %Y, %H:%M %Z")
+            .to_string(),
+        Err(_) => value,
+    }
+}
 
 fn utc(value: String) -> String {
     // Values arrive as RFC 3339; shown to the minute.
@@ -83,6 +103,7 @@ impl Renderer {
             }
         }
         env.add_filter("utc", utc);
+        env.add_filter("local", local);
         // A per-form idempotency nonce: a double submit of one form creates one ticket.
         env.add_function("nonce", || uuid::Uuid::new_v4().simple().to_string());
         env.add_global("css", assets::css());
@@ -90,7 +111,18 @@ impl Renderer {
         Self { env }
     }
 
-    /// Renders `name` with `ctx`.
+    /// Renders `name` with `ctx`, times in `zone`.
+    ///
+    /// # Errors
+    /// `Internal` when the template fails (logged).
+    pub(crate) fn render_in(&self, name: &str, ctx: Value, zone: Tz) -> Result<String, WebError> {
+        ZONE.with(|z| z.set(zone));
+        let page = self.render(name, ctx);
+        ZONE.with(|z| z.set(Tz::UTC));
+        page
+    }
+
+    /// Renders `name` with `ctx`, times in UTC.
     ///
     /// # Errors
     /// `Internal` when the template fails (logged).
@@ -136,6 +168,22 @@ mod tests {
                 "{name} is in templates/ but not in TEMPLATES"
             );
         }
+    }
+
+    #[test]
+    fn times_show_in_the_readers_zone_with_utc_on_hover() {
+        let r = Renderer::new();
+        let ctx = context! { t => "2026-12-01T23:30:00+00:00" };
+        let tmpl = r#"{% from "macros.html" import when %}{{ when(t) }}"#;
+        let mut env = r.env.clone();
+        env.add_template("t.html", tmpl).unwrap();
+        let r = Renderer { env };
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        let html = r.render_in("t.html", ctx.clone(), berlin).unwrap();
+        assert!(html.contains(">2 Dec 2026, 00:30 CET<"), "{html}");
+        assert!(html.contains(r#"title="2026-12-01 23:30 UTC""#), "{html}");
+        let html = r.render("t.html", ctx).unwrap();
+        assert!(html.contains(">1 Dec 2026, 23:30 UTC<"), "{html}");
     }
 
     #[test]

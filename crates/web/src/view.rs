@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use servicedesk_core::actor::Actor;
 use servicedesk_core::ids::UserId;
@@ -25,6 +26,8 @@ pub(crate) struct Me {
     pub manager: bool,
     /// Unread notifications.
     pub unread: u64,
+    /// The time zone times are shown in (an IANA name; UTC when unset).
+    pub zone: String,
 }
 
 /// The signed-in person's layout data (name, unread count).
@@ -37,11 +40,30 @@ pub(crate) fn me(console: &Console, s: &SignedIn) -> Me {
             .as_ref()
             .map(|u| u.name.clone())
             .unwrap_or_else(|| "You".into()),
+        zone: zone_name(user.as_ref().and_then(|u| u.time_zone.as_deref())).name().to_owned(),
         email: user.map(|u| u.email).unwrap_or_default(),
         staff: s.actor.is_staff(),
         manager: is_manager(&s.actor),
         unread: console.notifications.unread_count(&s.actor).unwrap_or(0),
     }
+}
+
+/// A stored zone name as a zone: UTC when unset (or, defensively, unknown: the use case
+/// only stores names chrono-tz knows).
+pub(crate) fn zone_name(name: Option<&str>) -> Tz {
+    name.and_then(|z| z.parse().ok()).unwrap_or(Tz::UTC)
+}
+
+/// The time zone of `actor`'s profile.
+pub(crate) fn zone_of(console: &Console, actor: &Actor) -> Tz {
+    zone_name(
+        console
+            .admin
+            .user(actor, actor.user_id())
+            .ok()
+            .and_then(|u| u.time_zone)
+            .as_deref(),
+    )
 }
 
 /// Reads every ticket of the organization (a manager or an admin, or a custom role with

@@ -39,7 +39,7 @@ fn rows(
 async fn home(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, WebError> {
     let c = console.clone();
     let s2 = s.clone();
-    let (mine, closed, assigned, breached, approvals) = block(move || {
+    let (mine, closed, assigned, breached, approvals, work) = block(move || {
         let mut names = Names::load(&c, &s2.actor);
         let me = s2.actor.user_id();
         let open = vec![
@@ -70,6 +70,11 @@ async fn home(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, 
                 ..ListTickets::default()
             },
         )?;
+        let work = if s2.actor.is_staff() {
+            Some(c.reports.my_work(&s2.actor)?)
+        } else {
+            None
+        };
         let (assigned, breached) = if s2.actor.is_staff() {
             let assigned = rows(
                 &c,
@@ -102,7 +107,7 @@ async fn home(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, 
             (Vec::new(), Vec::new())
         };
         let approvals = c.requests.pending_approvals(&s2.actor)?.len();
-        Ok((mine, closed, assigned, breached, approvals))
+        Ok((mine, closed, assigned, breached, approvals, work))
     })
     .await??;
     page(
@@ -111,7 +116,7 @@ async fn home(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, 
         "home.html",
         "home",
         "Home",
-        context! { mine => ser(mine), closed => ser(closed), assigned => ser(assigned), breached => ser(breached), approvals },
+        context! { mine => ser(mine), closed => ser(closed), assigned => ser(assigned), breached => ser(breached), approvals, work => ser(work) },
     )
 }
 

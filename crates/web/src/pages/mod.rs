@@ -5,6 +5,7 @@
 mod account;
 mod approvals;
 mod catalog;
+mod dashboard;
 mod home;
 mod profile;
 mod tickets;
@@ -23,6 +24,7 @@ use crate::view::{Me, me};
 pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     account::routes(cfg);
     home::routes(cfg);
+    dashboard::routes(cfg);
     tickets::routes(cfg);
     catalog::routes(cfg);
     approvals::routes(cfg);
@@ -45,9 +47,11 @@ pub(crate) fn page(
     ctx: Value,
 ) -> Result<HttpResponse, WebError> {
     let me: Me = me(console, s);
+    let zone = crate::view::zone_name(Some(&me.zone));
     page_with(
         template,
         context! { me => crate::render::ser(me), csrf => s.csrf.clone(), section, page_title => title, ..ctx },
+        zone,
     )
 }
 
@@ -61,13 +65,14 @@ pub(crate) fn public_page(
     page_with(
         template,
         context! { csrf => visitor.csrf().to_owned(), page_title => title, ..ctx },
+        chrono_tz::Tz::UTC,
     )
 }
 
-fn page_with(template: &str, ctx: Value) -> Result<HttpResponse, WebError> {
+fn page_with(template: &str, ctx: Value, zone: chrono_tz::Tz) -> Result<HttpResponse, WebError> {
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(RENDERER.render(template, ctx)?))
+        .body(RENDERER.render_in(template, ctx, zone)?))
 }
 
 /// The same page again with a status (a form with errors is 422, so scripts and tests can
