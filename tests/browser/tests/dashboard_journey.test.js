@@ -116,8 +116,20 @@ test("the manager's dashboard shows the counts the test computed", async () => {
   assert.equal(res.status(), 403);
   assert.equal(await r.getByRole("link", { name: "Dashboard" }).count(), 0);
 
-  // Times follow the profile's zone, UTC on hover.
-  await w.api("PATCH", `/users/${ada.id}`, { time_zone: "Asia/Kathmandu" }, admin);
+  // Times follow the profile's zone, UTC on hover. An unknown zone is refused next to
+  // the field with the input kept.
+  await a.goto("/profile");
+  await a.getByLabel("Time zone").fill("Nowhere/Atlantis");
+  await a.getByRole("button", { name: "Save", exact: true }).click();
+  assert.ok(await a.locator("#time_zone-error").isVisible(), "the zone field says what is wrong");
+  assert.equal(await a.getByLabel("Time zone").inputValue(), "Nowhere/Atlantis");
+  await a.getByLabel("Time zone").fill("Asia/Kathmandu");
+  await a.getByLabel("Name", { exact: true }).fill("Ada Lovelace");
+  await a.getByRole("button", { name: "Save", exact: true }).click();
+  await a.waitForURL(/notice=saved/);
+  assert.equal(await a.getByLabel("Time zone").inputValue(), "Asia/Kathmandu");
+  assert.match(await a.locator(".me .who").innerText(), /Ada Lovelace/);
+  assert.equal(await snap(a, "profile"), 0);
   await a.goto(`/tickets/${made[2].reference}`);
   const t = a.locator("time").first();
   const shown = await t.innerText();

@@ -18,6 +18,7 @@ use crate::session::{SignedIn, Visitor};
 
 pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(profile)
+        .service(about_you)
         .service(password)
         .service(mfa_start)
         .service(mfa_confirm)
@@ -63,6 +64,8 @@ async fn profile_page(
             }
         })
         .collect();
+    // Every zone chrono-tz knows, for the zone field's suggestions.
+    let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     Ok(with_status(
         page(
             console,
@@ -70,15 +73,61 @@ async fn profile_page(
             "profile.html",
             "profile",
             "Profile",
-            context! { mfa, prefs, ..extra },
+            context! { mfa, prefs, zones, ..extra },
         )?,
         status,
     ))
 }
 
+#[derive(serde::Deserialize)]
+struct ProfileQuery {
+    notice: Option<String>,
+}
+
 #[get("/profile")]
-async fn profile(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, WebError> {
-    profile_page(&console, &s, context! {}, 200).await
+async fn profile(
+    console: web::Data<Console>,
+    s: SignedIn,
+    q: web::Query<ProfileQuery>,
+) -> Result<HttpResponse, WebError> {
+    // Only the notices this page knows are shown: the query cannot put words on it.
+    let notice = (q.notice.as_deref() == Some("saved")).then_some("saved");
+    profile_page(&console, &s, context! { notice }, 200).await
+}
+
+/// Name and time zone: the person's own, through the same use case as `PATCH /users/{id}`
+/// (which refuses anything else a self-service change might try).
+#[post("/profile/you")]
+async fn about_you(
+    console: web::Data<Console>,
+    s: SignedIn,
+    visitor: Visitor,
+    posted: Posted,
+) -> Result<HttpResponse, WebError> {
+    let f = Fields::checked(&visitor, posted)?;
+    let name = f.get("name").unwrap_or("").trim().to_owned();
+    let zone = f.get("time_zone").unwrap_or("").trim().to_owned();
+    let input = servicedesk_core::identity::UpdateUser {
+        name: Some(name.clone()),
+        time_zone: Some((!zone.is_empty() && zone != "UTC").then(|| zone.clone())),
+        ..Default::default()
+    };
+    let c = console.clone();
+    let actor = s.actor.clone();
+    match block(move || c.admin.update_user(&actor, actor.user_id(), input)).await? {
+        Ok(_) => Ok(see_other("/profile?notice=saved")),
+        Err(CoreError::Invalid(errors)) => {
+            let errors = Errors::of(&errors);
+            profile_page(
+                &console,
+                &s,
+                context! { you_errors => ser(errors.0), you => context! { name, time_zone => zone } },
+                422,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[post("/profile/password")]
