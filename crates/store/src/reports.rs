@@ -35,7 +35,9 @@ type FactRow = (
     Option<chrono::NaiveDateTime>,
 );
 
-fn fact((kind, priority, sla, created, resolved, answered): FactRow) -> Result<TicketFact, StoreError> {
+fn fact(
+    (kind, priority, sla, created, resolved, answered): FactRow,
+) -> Result<TicketFact, StoreError> {
     Ok(TicketFact {
         kind: parse::<TicketKind>("ticket kind", &kind)?,
         priority: parse::<Priority>("priority", &priority)?,

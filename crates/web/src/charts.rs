@@ -107,7 +107,11 @@ pub(crate) fn columns(
         if i % label_every.max(1) == 0 || i + 1 == values.len() {
             let last = i + 1 == values.len();
             x_ticks.push(Tick {
-                x: if last { right } else { round(x0 + (slot - gap) / 2.0) },
+                x: if last {
+                    right
+                } else {
+                    round(x0 + (slot - gap) / 2.0)
+                },
                 y: height - 8.0,
                 text: label.clone(),
                 anchor: if last { "end" } else { "middle" },
@@ -242,7 +246,11 @@ mod tests {
     fn rows_scale_to_the_largest() {
         let r = rows(
             NARROW,
-            &[("high".into(), 10, "high".into()), ("low".into(), 5, "low".into()), ("none".into(), 0, "x".into())],
+            &[
+                ("high".into(), 10, "high".into()),
+                ("low".into(), 5, "low".into()),
+                ("none".into(), 0, "x".into()),
+            ],
             String::new(),
         );
         assert!((r.rows[0].w - 2.0 * r.rows[1].w).abs() < 0.2);

@@ -45,7 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/notifications.html"),
     ),
     ("profile.html", include_str!("../templates/profile.html")),
-    ("dashboard.html", include_str!("../templates/dashboard.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
     ("charts.html", include_str!("../templates/charts.html")),
 ];
 
@@ -79,6 +82,15 @@ fn local(value: String) -> String {
     }
 }
 
+/// A history value: an instant in the reader's zone, anything else as it is.
+fn instant(value: String) -> String {
+    if chrono::DateTime::parse_from_rfc3339(&value).is_ok() {
+        local(value)
+    } else {
+        value
+    }
+}
+
 fn utc(value: String) -> String {
     // Values arrive as RFC 3339; shown to the minute.
     match chrono::DateTime::parse_from_rfc3339(&value) {
@@ -104,6 +116,7 @@ impl Renderer {
         }
         env.add_filter("utc", utc);
         env.add_filter("local", local);
+        env.add_filter("instant", instant);
         // A per-form idempotency nonce: a double submit of one form creates one ticket.
         env.add_function("nonce", || uuid::Uuid::new_v4().simple().to_string());
         env.add_global("css", assets::css());

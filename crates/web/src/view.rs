@@ -40,7 +40,9 @@ pub(crate) fn me(console: &Console, s: &SignedIn) -> Me {
             .as_ref()
             .map(|u| u.name.clone())
             .unwrap_or_else(|| "You".into()),
-        zone: zone_name(user.as_ref().and_then(|u| u.time_zone.as_deref())).name().to_owned(),
+        zone: zone_name(user.as_ref().and_then(|u| u.time_zone.as_deref()))
+            .name()
+            .to_owned(),
         email: user.map(|u| u.email).unwrap_or_default(),
         staff: s.actor.is_staff(),
         manager: is_manager(&s.actor),
@@ -100,6 +102,14 @@ pub(crate) fn timer(t: &AnyTicket, now: DateTime<Utc>) -> Option<Timer> {
     let sla = t.sla.as_ref()?;
     let state = SlaState::of(Some(sla));
     let Some(due) = t.next_sla_due_at else {
+        // No instant ahead: every target is breached, paused or stopped.
+        if state == SlaState::Breached && t.status_class().is_some_and(|c| c.is_active()) {
+            return Some(Timer {
+                state: "breached",
+                label: "breached".into(),
+                due: String::new(),
+            });
+        }
         let paused = sla.response.is_paused() || sla.resolution.is_paused();
         return paused.then(|| Timer {
             state: "paused",

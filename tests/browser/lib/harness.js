@@ -38,7 +38,8 @@ async function until(what, check, ms = 20000) {
 }
 
 export class World {
-  static async start() {
+  /// `args` go after `serve` (`["--demo"]` seeds the demo data).
+  static async start({ args = [] } = {}) {
     const w = new World();
     w.dir = mkdtempSync(join(tmpdir(), "sd-browser-"));
     w.mailDir = join(w.dir, "mail");
@@ -53,7 +54,7 @@ export class World {
     const port = await freePort();
     w.base = `http://127.0.0.1:${port}`;
     const bin = process.env.SERVICEDESK_BIN || join(root, "target/debug/servicedesk");
-    w.server = spawn(bin, ["serve"], {
+    w.server = spawn(bin, ["serve", ...args], {
       env: {
         ...process.env,
         DATABASE_URL: join(w.dir, "servicedesk.db"),

@@ -74,7 +74,10 @@ impl AgeBucket {
     /// The creation instants of the bucket's tickets at `now`: `[from, to)`, an absent
     /// bound open. The youngest bucket has no upper bound, so a ticket stamped a moment
     /// ahead of this server's clock still counts.
-    pub fn created_range(self, now: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    pub fn created_range(
+        self,
+        now: DateTime<Utc>,
+    ) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
         let (min, max) = self.hours();
         let from = max.map(|h| now - Duration::hours(h));
         let to = (min > 0).then(|| now - Duration::hours(min));
@@ -281,7 +284,9 @@ pub fn volume(
             return None;
         }
         let d = (t.with_timezone(&zone).date_naive() - first).num_days();
-        usize::try_from(d).ok().filter(|d| *d < WINDOW_DAYS as usize)
+        usize::try_from(d)
+            .ok()
+            .filter(|d| *d < WINDOW_DAYS as usize)
     };
     for f in created {
         if let Some(i) = index(f.created_at) {
@@ -410,7 +415,11 @@ mod tests {
         assert_eq!(b.warning, 1);
         assert_eq!(b.breached, 3);
         assert_eq!(b.by_age, vec![3, 0, 0, 0, 4]);
-        let high = b.rows.iter().find(|r| r.priority == Priority::High).unwrap();
+        let high = b
+            .rows
+            .iter()
+            .find(|r| r.priority == Priority::High)
+            .unwrap();
         assert_eq!((high.total, high.by_age[0], high.by_age[4]), (5, 2, 3));
         assert_eq!(b.rows.len(), 4);
         assert_eq!(b.rows[0].priority, Priority::Critical);
@@ -434,9 +443,15 @@ mod tests {
     fn duration_statistics_of_small_sets() {
         assert_eq!(durations([]), None);
         let s = durations([30]).unwrap();
-        assert_eq!((s.count, s.mean_minutes, s.median_minutes, s.p90_minutes), (1, 30, 30, 30));
+        assert_eq!(
+            (s.count, s.mean_minutes, s.median_minutes, s.p90_minutes),
+            (1, 30, 30, 30)
+        );
         let s = durations([10, 20, 30, 100]).unwrap();
-        assert_eq!((s.mean_minutes, s.median_minutes, s.p90_minutes), (40, 25, 100));
+        assert_eq!(
+            (s.mean_minutes, s.median_minutes, s.p90_minutes),
+            (40, 25, 100)
+        );
         let s = durations([-5, 5]).unwrap();
         assert_eq!((s.mean_minutes, s.median_minutes), (2, 2));
     }
@@ -462,7 +477,11 @@ mod tests {
         let now = at("2026-11-10T12:00:00Z");
         let berlin: Tz = "Europe/Berlin".parse().unwrap();
         let start = window_start(now, berlin);
-        assert_eq!(start, at("2026-10-11T22:00:00Z"), "midnight CEST on 12 October");
+        assert_eq!(
+            start,
+            at("2026-10-11T22:00:00Z"),
+            "midnight CEST on 12 October"
+        );
         assert_eq!(window_start(now, Tz::UTC), at("2026-10-12T00:00:00Z"));
     }
 

@@ -8,8 +8,7 @@ use serde::Serialize;
 use servicedesk_rbac::{Action, ResourceKind, Scope};
 
 use super::figures::{
-    AGE_BUCKETS, DeskFigures, backlog, compliance, durations, minutes_between, volume,
-    window_start,
+    AGE_BUCKETS, DeskFigures, backlog, compliance, durations, minutes_between, volume, window_start,
 };
 use super::port::{ReportScope, ReportStore};
 use crate::actor::Actor;
@@ -97,11 +96,21 @@ impl Reports {
         let by_priority = Priority::ALL
             .iter()
             .map(|p| {
-                let n = counts.iter().filter(|c| c.priority == *p).map(|c| c.count).sum();
+                let n = counts
+                    .iter()
+                    .filter(|c| c.priority == *p)
+                    .map(|c| c.count)
+                    .sum();
                 (*p, n)
             })
             .collect();
-        let sum = |s: SlaState| counts.iter().filter(|c| c.sla_state == s).map(|c| c.count).sum();
+        let sum = |s: SlaState| {
+            counts
+                .iter()
+                .filter(|c| c.sla_state == s)
+                .map(|c| c.count)
+                .sum()
+        };
         Ok(WorkFigures {
             by_priority,
             total: counts.iter().map(|c| c.count).sum(),
@@ -133,11 +142,10 @@ impl Reports {
                 .iter()
                 .filter_map(|f| f.resolved_at.map(|r| minutes_between(f.created_at, r))),
         );
-        let first_response = durations(
-            created
-                .iter()
-                .filter_map(|f| f.first_responded_at.map(|r| minutes_between(f.created_at, r))),
-        );
+        let first_response = durations(created.iter().filter_map(|f| {
+            f.first_responded_at
+                .map(|r| minutes_between(f.created_at, r))
+        }));
         let unanswered = created
             .iter()
             .filter(|f| f.first_responded_at.is_none() && f.resolved_at.is_none())
@@ -190,7 +198,9 @@ mod tests {
     #[test]
     fn a_requester_gets_no_desk_figures_and_the_store_is_not_asked() {
         let store = MockReportStore::new();
-        let err = reports(store).desk(&actor(BuiltinRole::Requester), Tz::UTC).unwrap_err();
+        let err = reports(store)
+            .desk(&actor(BuiltinRole::Requester), Tz::UTC)
+            .unwrap_err();
         assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
     }
 
@@ -203,12 +213,18 @@ mod tests {
                 .withf(move |_, s, _, _| {
                     s.assignee_id.is_none()
                         && !s.scopes.is_empty()
-                        && s.scopes.iter().all(|(_, v)| matches!(v, Visibility::Org) == want_org)
+                        && s.scopes
+                            .iter()
+                            .all(|(_, v)| matches!(v, Visibility::Org) == want_org)
                 })
                 .times(AGE_BUCKETS.len())
                 .returning(|_, _, _, _| Ok(Vec::new()));
-            store.expect_created_since().returning(|_, _, _, _| Ok(Vec::new()));
-            store.expect_resolved_since().returning(|_, _, _, _| Ok(Vec::new()));
+            store
+                .expect_created_since()
+                .returning(|_, _, _, _| Ok(Vec::new()));
+            store
+                .expect_resolved_since()
+                .returning(|_, _, _, _| Ok(Vec::new()));
             let f = reports(store).desk(&actor(role), Tz::UTC).unwrap();
             assert_eq!(f.backlog.total, 0);
             assert_eq!(f.compliance.percent, None);
@@ -223,41 +239,85 @@ mod tests {
             // Two high tickets in the oldest bucket, one breached; one low one today.
             Ok(if from.is_none() {
                 vec![
-                    OpenCount { priority: Priority::High, sla_state: SlaState::Breached, count: 1 },
-                    OpenCount { priority: Priority::High, sla_state: SlaState::Ok, count: 1 },
+                    OpenCount {
+                        priority: Priority::High,
+                        sla_state: SlaState::Breached,
+                        count: 1,
+                    },
+                    OpenCount {
+                        priority: Priority::High,
+                        sla_state: SlaState::Ok,
+                        count: 1,
+                    },
                 ]
             } else if from == Some(now() - Duration::hours(24)) {
-                vec![OpenCount { priority: Priority::Low, sla_state: SlaState::None, count: 1 }]
+                vec![OpenCount {
+                    priority: Priority::Low,
+                    sla_state: SlaState::None,
+                    count: 1,
+                }]
             } else {
                 Vec::new()
             })
         });
-        let f = |created_h: i64, resolved_h: Option<i64>, answered_h: Option<i64>, sla| TicketFact {
-            kind: TicketKind::Incident,
-            priority: Priority::Medium,
-            sla_state: sla,
-            created_at: now() - Duration::hours(created_h),
-            resolved_at: resolved_h.map(|h| now() - Duration::hours(h)),
-            first_responded_at: answered_h.map(|h| now() - Duration::hours(h)),
-        };
+        let f =
+            |created_h: i64, resolved_h: Option<i64>, answered_h: Option<i64>, sla| TicketFact {
+                kind: TicketKind::Incident,
+                priority: Priority::Medium,
+                sla_state: sla,
+                created_at: now() - Duration::hours(created_h),
+                resolved_at: resolved_h.map(|h| now() - Duration::hours(h)),
+                first_responded_at: answered_h.map(|h| now() - Duration::hours(h)),
+            };
         let created = vec![
             f(10, Some(4), Some(9), SlaState::Ok),
             f(30, None, Some(27), SlaState::Ok),
             f(5, None, None, SlaState::Ok),
         ];
-        let resolved = vec![f(10, Some(4), Some(9), SlaState::Ok), f(50, Some(2), None, SlaState::Breached)];
-        store.expect_created_since().return_once(move |_, _, _, _| Ok(created));
-        store.expect_resolved_since().return_once(move |_, _, _, _| Ok(resolved));
-        let d = reports(store).desk(&actor(BuiltinRole::Manager), Tz::UTC).unwrap();
-        assert_eq!((d.backlog.total, d.backlog.breached, d.backlog.by_age[4], d.backlog.by_age[0]), (3, 1, 2, 1));
-        assert_eq!((d.compliance.with_sla, d.compliance.met, d.compliance.percent), (2, 1, Some(50.0)));
+        let resolved = vec![
+            f(10, Some(4), Some(9), SlaState::Ok),
+            f(50, Some(2), None, SlaState::Breached),
+        ];
+        store
+            .expect_created_since()
+            .return_once(move |_, _, _, _| Ok(created));
+        store
+            .expect_resolved_since()
+            .return_once(move |_, _, _, _| Ok(resolved));
+        let d = reports(store)
+            .desk(&actor(BuiltinRole::Manager), Tz::UTC)
+            .unwrap();
+        assert_eq!(
+            (
+                d.backlog.total,
+                d.backlog.breached,
+                d.backlog.by_age[4],
+                d.backlog.by_age[0]
+            ),
+            (3, 1, 2, 1)
+        );
+        assert_eq!(
+            (
+                d.compliance.with_sla,
+                d.compliance.met,
+                d.compliance.percent
+            ),
+            (2, 1, Some(50.0))
+        );
         let r = d.resolution.unwrap();
-        assert_eq!((r.count, r.mean_minutes, r.median_minutes), (2, 27 * 60, 27 * 60));
+        assert_eq!(
+            (r.count, r.mean_minutes, r.median_minutes),
+            (2, 27 * 60, 27 * 60)
+        );
         let fr = d.first_response.unwrap();
         assert_eq!((fr.count, fr.mean_minutes), (2, 120));
         assert_eq!(d.unanswered, 1);
         assert_eq!((d.opened, d.resolved), (3, 2));
-        assert_eq!(d.volume.last().unwrap().opened, 2, "opened today (UTC): 10 h and 5 h ago");
+        assert_eq!(
+            d.volume.last().unwrap().opened,
+            2,
+            "opened today (UTC): 10 h and 5 h ago"
+        );
         assert!(!d.truncated);
     }
 
@@ -268,11 +328,21 @@ mod tests {
         let mut store = MockReportStore::new();
         store
             .expect_open_counts()
-            .withf(move |_, s, from, to| s.assignee_id == Some(me) && from.is_none() && to.is_none())
+            .withf(move |_, s, from, to| {
+                s.assignee_id == Some(me) && from.is_none() && to.is_none()
+            })
             .returning(|_, _, _, _| {
                 Ok(vec![
-                    OpenCount { priority: Priority::Critical, sla_state: SlaState::Warning, count: 2 },
-                    OpenCount { priority: Priority::Low, sla_state: SlaState::Breached, count: 1 },
+                    OpenCount {
+                        priority: Priority::Critical,
+                        sla_state: SlaState::Warning,
+                        count: 2,
+                    },
+                    OpenCount {
+                        priority: Priority::Low,
+                        sla_state: SlaState::Breached,
+                        count: 1,
+                    },
                 ])
             });
         let w = reports(store).my_work(&a).unwrap();

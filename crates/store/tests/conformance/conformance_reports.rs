@@ -42,25 +42,53 @@ fn dataset(store: &Store, fx: &Fx) -> Vec<Incident> {
         create(store, &i)
     };
     vec![
-        make("Fresh", IncidentState::New, Priority::High, 2, &|i| i.team_id = Some(fx.team)),
-        make("Late", IncidentState::InProgress, Priority::High, 48, &|i| {
-            i.team_id = Some(fx.team2);
-            i.assignee_id = Some(fx.agent2);
-            i.sla.as_mut().unwrap().resolution.breached_at = Some(hours(1));
+        make("Fresh", IncidentState::New, Priority::High, 2, &|i| {
+            i.team_id = Some(fx.team)
         }),
-        make("Waiting", IncidentState::OnHold, Priority::Low, 40 * 24, &|i| {
-            i.requester_id = fx.requester2;
-            i.created_by = fx.requester2;
+        make(
+            "Late",
+            IncidentState::InProgress,
+            Priority::High,
+            48,
+            &|i| {
+                i.team_id = Some(fx.team2);
+                i.assignee_id = Some(fx.agent2);
+                i.sla.as_mut().unwrap().resolution.breached_at = Some(hours(1));
+            },
+        ),
+        make(
+            "Waiting",
+            IncidentState::OnHold,
+            Priority::Low,
+            40 * 24,
+            &|i| {
+                i.requester_id = fx.requester2;
+                i.created_by = fx.requester2;
+            },
+        ),
+        make(
+            "Fixed",
+            IncidentState::Resolved,
+            Priority::Medium,
+            72,
+            &|i| {
+                i.resolved_at = Some(hours(24));
+                i.first_responded_at = Some(hours(72) + TimeDelta::minutes(30));
+            },
+        ),
+        make(
+            "Old",
+            IncidentState::Closed,
+            Priority::Critical,
+            50 * 24,
+            &|i| {
+                i.resolved_at = Some(hours(40 * 24));
+                i.closed_at = Some(hours(39 * 24));
+            },
+        ),
+        make("Gone", IncidentState::New, Priority::High, 3, &|i| {
+            i.deleted_at = Some(hours(1))
         }),
-        make("Fixed", IncidentState::Resolved, Priority::Medium, 72, &|i| {
-            i.resolved_at = Some(hours(24));
-            i.first_responded_at = Some(hours(72) + TimeDelta::minutes(30));
-        }),
-        make("Old", IncidentState::Closed, Priority::Critical, 50 * 24, &|i| {
-            i.resolved_at = Some(hours(40 * 24));
-            i.closed_at = Some(hours(39 * 24));
-        }),
-        make("Gone", IncidentState::New, Priority::High, 3, &|i| i.deleted_at = Some(hours(1))),
     ]
 }
 
@@ -90,7 +118,11 @@ fn open_counts_group_the_live_backlog(store: &Store) {
     assert_eq!(total(&all), 3, "{all:?}");
     assert_eq!(count(&all, Priority::High, SlaState::Ok), 1);
     assert_eq!(count(&all, Priority::High, SlaState::Breached), 1);
-    assert_eq!(count(&all, Priority::Low, SlaState::Ok), 1, "pending counts as open");
+    assert_eq!(
+        count(&all, Priority::Low, SlaState::Ok),
+        1,
+        "pending counts as open"
+    );
     // One row per combination.
     assert_eq!(all.len(), 3);
 
@@ -132,7 +164,11 @@ fn open_counts_follow_the_visibility_rule(store: &Store) {
             None,
         )
         .unwrap();
-    assert_eq!(total(&group), 2, "Fresh (team) and Waiting (triage): {group:?}");
+    assert_eq!(
+        total(&group),
+        2,
+        "Fresh (team) and Waiting (triage): {group:?}"
+    );
     assert_eq!(count(&group, Priority::High, SlaState::Breached), 0);
     // A requester sees their own.
     let own = store
@@ -161,39 +197,74 @@ fn open_counts_follow_the_visibility_rule(store: &Store) {
         scopes: vec![(TicketKind::Request, Visibility::Org)],
         assignee_id: None,
     };
-    assert_eq!(total(&store.open_counts(fx.org, &requests, None, None).unwrap()), 0);
+    assert_eq!(
+        total(&store.open_counts(fx.org, &requests, None, None).unwrap()),
+        0
+    );
     let none = ReportScope {
         scopes: Vec::new(),
         assignee_id: None,
     };
-    assert_eq!(total(&store.open_counts(fx.org, &none, None, None).unwrap()), 0);
-    assert!(store.created_since(fx.org, &none, hours(10_000), 100).unwrap().is_empty());
-    assert!(store.resolved_since(fx.org, &none, hours(10_000), 100).unwrap().is_empty());
+    assert_eq!(
+        total(&store.open_counts(fx.org, &none, None, None).unwrap()),
+        0
+    );
+    assert!(
+        store
+            .created_since(fx.org, &none, hours(10_000), 100)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .resolved_since(fx.org, &none, hours(10_000), 100)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 fn facts_of_the_window_round_trip(store: &Store) {
     let fx = org_fixture(store, "A");
     dataset(store, &fx);
     let from = hours(30 * 24);
-    let created = store.created_since(fx.org, &org_scope(), from, 100).unwrap();
+    let created = store
+        .created_since(fx.org, &org_scope(), from, 100)
+        .unwrap();
     let titles: Vec<_> = created.iter().map(|f| f.created_at).collect();
-    assert_eq!(titles, vec![hours(2), hours(48), hours(72)], "newest first, live only");
+    assert_eq!(
+        titles,
+        vec![hours(2), hours(48), hours(72)],
+        "newest first, live only"
+    );
     let fixed = &created[2];
     assert_eq!(fixed.kind, TicketKind::Incident);
     assert_eq!(fixed.priority, Priority::Medium);
     assert_eq!(fixed.sla_state, SlaState::Ok);
     assert_eq!(fixed.resolved_at, Some(hours(24)));
-    assert_eq!(fixed.first_responded_at, Some(hours(72) + TimeDelta::minutes(30)));
+    assert_eq!(
+        fixed.first_responded_at,
+        Some(hours(72) + TimeDelta::minutes(30))
+    );
     assert_eq!(created[1].sla_state, SlaState::Breached);
 
-    let resolved = store.resolved_since(fx.org, &org_scope(), from, 100).unwrap();
-    assert_eq!(resolved.len(), 1, "Old was resolved 40 days ago: {resolved:?}");
+    let resolved = store
+        .resolved_since(fx.org, &org_scope(), from, 100)
+        .unwrap();
+    assert_eq!(
+        resolved.len(),
+        1,
+        "Old was resolved 40 days ago: {resolved:?}"
+    );
     assert_eq!(resolved[0].resolved_at, Some(hours(24)));
     let older = store
         .resolved_since(fx.org, &org_scope(), hours(45 * 24), 100)
         .unwrap();
     assert_eq!(older.len(), 2);
-    assert_eq!(older[0].resolved_at, Some(hours(24)), "most recently resolved first");
+    assert_eq!(
+        older[0].resolved_at,
+        Some(hours(24)),
+        "most recently resolved first"
+    );
 
     let limited = store.created_since(fx.org, &org_scope(), from, 2).unwrap();
     assert_eq!(limited.len(), 2);

@@ -86,7 +86,10 @@ fn view(figures: DeskFigures, zone: Tz) -> View {
         .iter()
         .map(|r| (r.priority.to_string(), r.total, r.priority.to_string()))
         .collect();
-    let backlog_summary = format!("Open tickets by priority: {} in all.", figures.backlog.total);
+    let backlog_summary = format!(
+        "Open tickets by priority: {} in all.",
+        figures.backlog.total
+    );
     let first = figures.volume.first().map(|d| d.date);
     let last = figures.volume.last().map(|d| d.date);
     let window = match (first, last) {
@@ -94,7 +97,10 @@ fn view(figures: DeskFigures, zone: Tz) -> View {
         _ => String::new(),
     };
     View {
-        ages: AGE_BUCKETS.iter().map(|b| (b.label(), b.short_label())).collect(),
+        ages: AGE_BUCKETS
+            .iter()
+            .map(|b| (b.label(), b.short_label()))
+            .collect(),
         resolution: stat(figures.resolution),
         first_response: stat(figures.first_response),
         compliance: figures.compliance.percent.map(|p| format!("{p:.1} %")),

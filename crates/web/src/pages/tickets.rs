@@ -358,6 +358,21 @@ fn history_view(
     names: &mut Names,
     items: Vec<HistoryEntry>,
 ) -> Vec<HistoryView> {
+    // Ids read as names: "team: Network", not the team's uuid.
+    let shown = |names: &mut Names, field: &str, v: Option<String>| -> Option<String> {
+        let v = v?;
+        let id = v.parse::<uuid::Uuid>().ok();
+        Some(match (field, id) {
+            ("team_id", Some(_)) => names.team(&v),
+            ("assignee_id" | "requester_id", Some(u)) => names.user_or(
+                console,
+                &s.actor,
+                servicedesk_core::ids::UserId(u),
+                "someone",
+            ),
+            _ => v,
+        })
+    };
     items
         .into_iter()
         .map(|h| HistoryView {
@@ -366,9 +381,13 @@ fn history_view(
                 |a| names.user(console, &s.actor, a),
             ),
             at: h.at.to_rfc3339(),
-            field: h.field.replace('_', " "),
-            old: h.old_value,
-            new: h.new_value,
+            old: shown(names, &h.field, h.old_value),
+            new: shown(names, &h.field, h.new_value),
+            field: h
+                .field
+                .strip_suffix("_id")
+                .unwrap_or(&h.field)
+                .replace('_', " "),
         })
         .collect()
 }
