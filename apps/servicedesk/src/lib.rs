@@ -367,6 +367,10 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
             public_url: config.public_url.clone(),
             csrf_key: console_key(&config.jwt_secret),
             client_ip: servicedesk_http::extract::client_ip,
+            rate_limit: state.rate_limit.clone().map(|limit| {
+                let check: servicedesk_web::RateCheck = Arc::new(move |key| limit.check(key));
+                check
+            }),
         },
     });
     Ok(Built {

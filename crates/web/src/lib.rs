@@ -65,7 +65,15 @@ pub struct ConsoleSettings {
     /// Who the client is (the address sign-in throttling counts): the app passes the
     /// API's resolver, so `SERVICEDESK_TRUSTED_PROXIES` applies to both alike.
     pub client_ip: fn(&actix_web::HttpRequest) -> String,
+    /// The request budget (`SERVICEDESK_RATE_LIMIT_PER_MINUTE`): given a key
+    /// (`user:<id>` for a signed-in person, `ip:<client>` for visitors), `Err(seconds to
+    /// wait)` past it. The app passes the API's limiter, so a person's console and API
+    /// requests share one budget, and an office behind one NAT is many people. `None`: off.
+    pub rate_limit: Option<RateCheck>,
 }
+
+/// A keyed rate-limit check: `Ok`, or the seconds to wait.
+pub type RateCheck = Arc<dyn Fn(String) -> Result<(), u64> + Send + Sync>;
 
 impl ConsoleSettings {
     /// True when the public URL is https (cookies get `Secure`).

@@ -169,8 +169,19 @@ pub(crate) async fn session_middleware(
     };
     let mut jar = CookieJar::default();
     let visitor = resolve(&console, req.request(), &mut jar).await;
+    if let Some(check) = &console.settings.rate_limit {
+        // Per person once signed in (however many tabs or devices), per client before.
+        let key = match &visitor {
+            Visitor::Member(s) => format!("user:{}", s.actor.user_id()),
+            Visitor::Anonymous { .. } => format!("ip:{}", (console.settings.client_ip)(req.request())),
+        };
+        if let Err(secs) = check(key) {
+            let res = actix_web::ResponseError::error_response(&WebError::RateLimited(secs));
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
     req.extensions_mut().insert(visitor);
-    let mut res = next.call(req).await?;
+    let mut res = next.call(req).await?.map_into_left_body();
     // A cookie the handler set (sign-in, sign-out) wins over the middleware's renewal.
     let set_by_handler: Vec<String> = res
         .headers()

@@ -38,8 +38,9 @@ async function until(what, check, ms = 20000) {
 }
 
 export class World {
-  /// `args` go after `serve` (`["--demo"]` seeds the demo data).
-  static async start({ args = [] } = {}) {
+  /// `args` go after `serve` (`["--demo"]` seeds the demo data); `env` overrides the
+  /// server's environment (a rate limit, say).
+  static async start({ args = [], env = {} } = {}) {
     const w = new World();
     w.dir = mkdtempSync(join(tmpdir(), "sd-browser-"));
     w.mailDir = join(w.dir, "mail");
@@ -65,6 +66,7 @@ export class World {
         SERVICEDESK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         SERVICEDESK_RATE_LIMIT_PER_MINUTE: "0",
         RUST_LOG: "warn",
+        ...env,
       },
       stdio: ["ignore", "inherit", "inherit"],
     });
