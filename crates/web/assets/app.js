@@ -138,7 +138,13 @@ function connect(attempt = 0) {
   ws.addEventListener("close", () => {
     document.body.dataset.liveConnected = "no";
     const delay = Math.min(30000, 1000 * 2 ** attempt);
-    setTimeout(() => connect(attempt + 1), delay);
+    // The server closes the feed when its access token expires (every 15 min): a console
+    // request renews the cookie first, so the next handshake carries a fresh one.
+    setTimeout(() => {
+      fetch("/session/keepalive", { credentials: "same-origin", redirect: "manual" })
+        .catch(() => {})
+        .finally(() => connect(attempt + 1));
+    }, delay);
   });
 }
 

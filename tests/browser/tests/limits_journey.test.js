@@ -55,6 +55,23 @@ test("the request budget is per person, and a stale page does not overwrite", as
   assert.equal(stored.assignee_id, ada.id, "the newer change stands");
   assert.equal(stored.team_id, null, "the stale form changed nothing");
 
+  // --- The live feed outlives the access token: the script renews the cookie through the
+  // console before it reconnects (the server closes the socket when the token expires).
+  await actx.clearCookies({ name: "sd_at" });
+  assert.equal(await tab1.evaluate(async () => (await fetch("/session/keepalive")).status), 204);
+  assert.ok((await actx.cookies()).some((c) => c.name === "sd_at"), "the access cookie is renewed");
+  assert.equal(
+    await tab1.evaluate(
+      () =>
+        new Promise((ok) => {
+          const ws = new WebSocket(`ws://${location.host}/api/v1/stream`);
+          ws.onopen = () => ok("open");
+          ws.onclose = () => ok("closed");
+        }),
+    ),
+    "open",
+  );
+
   // --- The budget: Ada spends hers; Ben, from the same address, still gets his pages,
   // and so does a visitor who is not signed in.
   let refused = null;

@@ -27,7 +27,16 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(verify)
         .service(reset_page)
         .service(reset_request)
-        .service(reset_confirm);
+        .service(reset_confirm)
+        .service(keepalive);
+}
+
+/// Renews the session's access cookie (the middleware does, for any console request) and
+/// answers nothing: the script calls it before it reopens the live feed, whose socket the
+/// server closes when the access token it was opened with expires.
+#[get("/session/keepalive")]
+async fn keepalive(_s: SignedIn) -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 /// Where to go once signed in.
