@@ -362,6 +362,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         admin: state.admin.clone(),
         notifications: state.notifications.clone(),
         reports: servicedesk_core::reports::Reports::new(store.clone(), state.clock.clone()),
+        sla: state.sla.clone(),
         clock: state.clock.clone(),
         settings: servicedesk_web::ConsoleSettings {
             public_url: config.public_url.clone(),

@@ -79,6 +79,12 @@ impl Fields {
         Ok(Self(pairs))
     }
 
+    /// Pairs as if posted with a valid token (unit tests of form parsing).
+    #[cfg(test)]
+    pub(crate) fn for_tests(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The first value of `name`, trimmed; empty when absent.
     pub(crate) fn text(&self, name: &str) -> String {
         self.get(name)

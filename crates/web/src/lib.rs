@@ -23,6 +23,7 @@ use servicedesk_core::notify::Notifications;
 use servicedesk_core::ports::Clock;
 use servicedesk_core::reports::Reports;
 use servicedesk_core::requests::ServiceRequests;
+use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::tickets::Tickets;
 use servicedesk_core::usecases::Incidents;
 
@@ -48,6 +49,8 @@ pub struct Console {
     pub notifications: Notifications,
     /// The dashboards' figures.
     pub reports: Reports,
+    /// Calendars and SLA policies.
+    pub sla: SlaSettings,
     /// Time.
     pub clock: Arc<dyn Clock>,
     /// Settings.

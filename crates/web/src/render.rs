@@ -50,6 +50,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("charts.html", include_str!("../templates/charts.html")),
+    (
+        "admin_sla.html",
+        include_str!("../templates/admin_sla.html"),
+    ),
+    (
+        "admin_calendar.html",
+        include_str!("../templates/admin_calendar.html"),
+    ),
+    (
+        "admin_policy.html",
+        include_str!("../templates/admin_policy.html"),
+    ),
 ];
 
 /// Any serialisable value as a template value (lists, view structs, JSON).

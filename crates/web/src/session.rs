@@ -173,7 +173,9 @@ pub(crate) async fn session_middleware(
         // Per person once signed in (however many tabs or devices), per client before.
         let key = match &visitor {
             Visitor::Member(s) => format!("user:{}", s.actor.user_id()),
-            Visitor::Anonymous { .. } => format!("ip:{}", (console.settings.client_ip)(req.request())),
+            Visitor::Anonymous { .. } => {
+                format!("ip:{}", (console.settings.client_ip)(req.request()))
+            }
         };
         if let Err(secs) = check(key) {
             let res = actix_web::ResponseError::error_response(&WebError::RateLimited(secs));

@@ -8,6 +8,7 @@ mod catalog;
 mod dashboard;
 mod home;
 mod profile;
+mod sla;
 mod tickets;
 
 use actix_web::http::header;
@@ -29,6 +30,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     catalog::routes(cfg);
     approvals::routes(cfg);
     profile::routes(cfg);
+    sla::routes(cfg);
 }
 
 /// The 404 page for any other path.
