@@ -25,6 +25,8 @@ pub(crate) struct Me {
     pub manager: bool,
     /// Unread notifications.
     pub unread: u64,
+    /// Opens an administration section (the layout's "Admin" link).
+    pub admin: bool,
 }
 
 /// The signed-in person's layout data (name, unread count).
@@ -41,6 +43,7 @@ pub(crate) fn me(console: &Console, s: &SignedIn) -> Me {
         staff: s.actor.is_staff(),
         manager: is_manager(&s.actor),
         unread: console.notifications.unread_count(&s.actor).unwrap_or(0),
+        admin: crate::pages::admin::can_administer(&s.actor),
     }
 }
 

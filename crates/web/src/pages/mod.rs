@@ -3,6 +3,7 @@
 //! notifications inbox.
 
 mod account;
+pub(crate) mod admin;
 mod approvals;
 mod catalog;
 mod home;
@@ -27,6 +28,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     catalog::routes(cfg);
     approvals::routes(cfg);
     profile::routes(cfg);
+    admin::routes(cfg);
 }
 
 /// The 404 page for any other path.

@@ -1,0 +1,66 @@
+//! The administration pages' templates, registered with the renderer beside the console's
+//! own list (`render::TEMPLATES`).
+
+/// The `admin_*.html` templates, by name.
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "admin_nav.html",
+        include_str!("../../../templates/admin_nav.html"),
+    ),
+    (
+        "admin_index.html",
+        include_str!("../../../templates/admin_index.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../../../templates/admin_users.html"),
+    ),
+    (
+        "admin_user_new.html",
+        include_str!("../../../templates/admin_user_new.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../../../templates/admin_user.html"),
+    ),
+    (
+        "admin_confirm.html",
+        include_str!("../../../templates/admin_confirm.html"),
+    ),
+    (
+        "admin_teams.html",
+        include_str!("../../../templates/admin_teams.html"),
+    ),
+    (
+        "admin_team.html",
+        include_str!("../../../templates/admin_team.html"),
+    ),
+    (
+        "admin_roles.html",
+        include_str!("../../../templates/admin_roles.html"),
+    ),
+    (
+        "admin_role.html",
+        include_str!("../../../templates/admin_role.html"),
+    ),
+    (
+        "admin_webhooks.html",
+        include_str!("../../../templates/admin_webhooks.html"),
+    ),
+    (
+        "admin_dead_letters.html",
+        include_str!("../../../templates/admin_dead_letters.html"),
+    ),
+    (
+        "admin_settings.html",
+        include_str!("../../../templates/admin_settings.html"),
+    ),
+    (
+        "admin_organizations.html",
+        include_str!("../../../templates/admin_organizations.html"),
+    ),
+    (
+        "admin_sign_ins.html",
+        include_str!("../../../templates/admin_sign_ins.html"),
+    ),
+];
