@@ -21,9 +21,11 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
         .service(create_organization);
 }
 
+/// The settings page: the stored settings, or `sent` (a refused form, as it was sent).
 async fn settings_page(
     console: &web::Data<Console>,
     s: &SignedIn,
+    sent: Option<Value>,
     extra: Value,
     status: u16,
 ) -> Result<HttpResponse, WebError> {
@@ -38,10 +40,10 @@ async fn settings_page(
             "settings",
             "Organization settings",
             context! {
-                current => context! {
+                current => sent.unwrap_or_else(|| context! {
                     auto_close_days => current.auto_close_days.map(|d| d.to_string()).unwrap_or_default(),
                     registration_open => !current.registration_closed,
-                },
+                }),
                 max_days => OrgSettings::MAX_AUTO_CLOSE_DAYS,
                 ..extra
             },
@@ -59,6 +61,7 @@ async fn settings(
     settings_page(
         &console,
         &s,
+        None,
         context! { notice => notice_text(q.notice.as_deref()) },
         200,
     )
@@ -90,10 +93,8 @@ async fn save_settings(
 ) -> Result<HttpResponse, WebError> {
     let f = Fields::checked(&visitor, posted)?;
     let sent = context! {
-        current => context! {
-            auto_close_days => f.text("auto_close_days"),
-            registration_open => f.get("registration_open").is_some(),
-        }
+        auto_close_days => f.text("auto_close_days"),
+        registration_open => f.get("registration_open").is_some(),
     };
     let days = match auto_close(&f.text("auto_close_days")) {
         Ok(d) => d,
@@ -102,7 +103,8 @@ async fn save_settings(
             return settings_page(
                 &console,
                 &s,
-                context! { errors => ser(errors.0), ..sent },
+                Some(sent),
+                context! { errors => ser(errors.0) },
                 422,
             )
             .await;
@@ -121,7 +123,8 @@ async fn save_settings(
             settings_page(
                 &console,
                 &s,
-                context! { errors => ser(errors.0), ..sent },
+                Some(sent),
+                context! { errors => ser(errors.0) },
                 422,
             )
             .await
