@@ -70,25 +70,25 @@ test("the admin creates a team, an agent in it and a custom role from the grid; 
   await page.goto("/admin/roles");
   await page.getByRole("link", { name: "New role" }).click();
   await page.getByLabel("Name", { exact: true }).fill("triager");
-  await page.getByLabel("incident: read", { exact: true }).selectOption("org");
-  await page.getByLabel("incident: assign", { exact: true }).selectOption("group");
-  await page.getByLabel("incident: comment", { exact: true }).selectOption("org");
-  await page.getByLabel("user: read", { exact: true }).selectOption("own");
-  await page.getByLabel("team: read", { exact: true }).selectOption("org");
+  await page.getByLabel("Incident: read", { exact: true }).selectOption("org");
+  await page.getByLabel("Incident: assign", { exact: true }).selectOption("group");
+  await page.getByLabel("Incident: comment", { exact: true }).selectOption("org");
+  await page.getByLabel("User: read", { exact: true }).selectOption("own");
+  await page.getByLabel("Team: read", { exact: true }).selectOption("org");
   await page.getByRole("button", { name: "Create role" }).click();
   await page.waitForURL(/\/admin\/roles\/triager\?notice=created/);
-  assert.equal(await page.getByLabel("incident: read", { exact: true }).inputValue(), "org");
-  assert.equal(await page.getByLabel("incident: assign", { exact: true }).inputValue(), "group");
-  assert.equal(await page.getByLabel("incident: delete", { exact: true }).inputValue(), "");
+  assert.equal(await page.getByLabel("Incident: read", { exact: true }).inputValue(), "org");
+  assert.equal(await page.getByLabel("Incident: assign", { exact: true }).inputValue(), "group");
+  assert.equal(await page.getByLabel("Incident: delete", { exact: true }).inputValue(), "");
   assert.equal(await snap(page, "admin-role"), 0);
 
   // A bad name is refused beside the field, the grid kept.
   await page.goto("/admin/roles/new");
   await page.getByLabel("Name", { exact: true }).fill("Not A Name");
-  await page.getByLabel("kb article: read", { exact: true }).selectOption("org");
+  await page.getByLabel("KB article: read", { exact: true }).selectOption("org");
   await page.getByRole("button", { name: "Create role" }).click();
   assert.ok(await page.locator("#name-error").isVisible());
-  assert.equal(await page.getByLabel("kb article: read", { exact: true }).inputValue(), "org");
+  assert.equal(await page.getByLabel("KB article: read", { exact: true }).inputValue(), "org");
 
   // Built-in roles are read-only.
   await page.goto("/admin/roles/agent");

@@ -47,6 +47,23 @@ fn words(name: &str) -> String {
     }
 }
 
+/// A resource kind as a row header: sentence case, abbreviations as people write them.
+fn kind_label(kind: ResourceKind) -> String {
+    match kind {
+        ResourceKind::Ci => "CI".into(),
+        ResourceKind::KbArticle => "KB article".into(),
+        ResourceKind::SlaPolicy => "SLA policy".into(),
+        other => {
+            let w = words(other.name());
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => w,
+            }
+        }
+    }
+}
+
 /// The grid showing `role`'s grants (or an empty grid), with `chosen` overriding it (the
 /// values a refused form sent, so nothing typed is lost).
 pub(crate) fn rows(role: Option<&Role>, chosen: Option<&[(String, String)]>) -> Vec<Row> {
@@ -54,7 +71,7 @@ pub(crate) fn rows(role: Option<&Role>, chosen: Option<&[(String, String)]>) -> 
         .iter()
         .map(|&kind| Row {
             kind: kind.name().into(),
-            label: words(kind.name()),
+            label: kind_label(kind),
             cells: Action::ALL
                 .iter()
                 .map(|&action| {
@@ -225,6 +242,21 @@ mod tests {
         let mut back_sorted = back.clone();
         back_sorted.sort();
         assert_eq!(back_sorted, want);
+    }
+
+    #[test]
+    fn row_headers_read_as_people_write_them() {
+        let labels: Vec<String> = rows(None, None).into_iter().map(|r| r.label).collect();
+        for want in [
+            "Incident",
+            "Service request",
+            "CI",
+            "KB article",
+            "SLA policy",
+            "Audit event",
+        ] {
+            assert!(labels.iter().any(|l| l == want), "{want} in {labels:?}");
+        }
     }
 
     #[test]
