@@ -262,3 +262,44 @@ test("a requester gets 403, a POST without the CSRF token is refused, another or
   assert.equal(cross.status(), 404, "another organization's user cannot be signed out");
   await ctx.close();
 });
+
+/// RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret.
+async function totp(secret, at = Date.now()) {
+  const { createHmac } = await import("node:crypto");
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 30000)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const off = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+test("an admin resets the two-step verification of a user who lost their phone", async () => {
+  const token = await w.token(ADMIN.email, ADMIN.password);
+  const mo = await w.api("POST", "/users", { email: "mo@example.test", name: "Mo Lostphone", password: PASSWORD, role: "agent" }, token);
+  const own = await w.token("mo@example.test", PASSWORD);
+  const { secret } = await w.api("POST", "/auth/mfa/enable", { password: PASSWORD }, own);
+  await w.api("POST", "/auth/mfa/confirm", { password: PASSWORD, code: await totp(secret) }, own);
+
+  const { ctx, page } = await adminPage();
+  await page.goto("/admin/users");
+  assert.match(await page.locator("#users tr", { hasText: "mo@example.test" }).innerText(), /\bon\b/);
+  await page.goto(`/admin/users/${mo.id}`);
+  await page.getByRole("link", { name: "Reset two-step verification…" }).click();
+  await page.waitForURL(/\/reset-mfa$/);
+  assert.match(await page.locator("main").innerText(), /mo@example\.test/);
+  await page.getByRole("button", { name: "Reset two-step verification" }).click();
+  await page.waitForURL(/notice=mfa-reset/);
+  assert.match(await page.locator("dl.fields").innerText(), /Two-step\s+off/);
+  await ctx.close();
+
+  // The password alone signs Mo in now.
+  const mctx = await w.context();
+  const mpage = await mctx.newPage();
+  await signIn(mpage, "mo@example.test", PASSWORD);
+  assert.match(await mpage.locator("h1").innerText(), /Hello, Mo/);
+  await mctx.close();
+});

@@ -141,7 +141,7 @@ fn new_user_page(
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
         .collect();
-    teams.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+    teams.sort_by_key(|a| a.1.to_lowercase());
     Ok(with_status(
         admin_page(
             console,
