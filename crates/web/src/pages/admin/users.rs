@@ -149,7 +149,15 @@ fn new_user_page(
             "admin_user_new.html",
             "users",
             "New user",
-            context! { form, roles, teams => ser(teams), chosen_teams, errors => ser(errors.0), alert },
+            context! {
+                form,
+                roles,
+                teams => ser(teams),
+                chosen_teams,
+                errors => ser(errors.0),
+                alert,
+                min_password => servicedesk_core::identity::MIN_PASSWORD,
+            },
         )?,
         status,
     ))
