@@ -122,6 +122,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .service(auth::failed_logins)
                 .service(auth::mfa_recovery_codes)
                 .service(auth::reset_user_mfa)
+                .service(auth::user_mfa_status)
+                .service(auth::revoke_user_sessions)
                 .service(admin::list_users)
                 .service(admin::create_user)
                 .service(admin::me)

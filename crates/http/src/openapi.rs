@@ -36,7 +36,8 @@ impl Modify for BearerAuth {
     paths(
         auth::login, auth::mfa_verify, auth::refresh, auth::logout, auth::mfa_enable, auth::mfa_confirm,
         auth::mfa_disable, auth::register, auth::verify_email, auth::password_reset, auth::password_confirm,
-        auth::failed_logins, auth::mfa_recovery_codes, auth::reset_user_mfa,
+        auth::failed_logins, auth::mfa_recovery_codes, auth::reset_user_mfa, auth::user_mfa_status,
+        auth::revoke_user_sessions,
         admin::list_users, admin::create_user, admin::me, admin::change_password, admin::get_user, admin::update_user,
         admin::list_orgs, admin::create_org, admin::list_teams, admin::create_team, admin::add_member,
         admin::remove_member, admin::list_roles, admin::create_role, admin::update_role, admin::delete_role,

@@ -50,19 +50,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/dashboard.html"),
     ),
     ("charts.html", include_str!("../templates/charts.html")),
-    (
-        "admin_sla.html",
-        include_str!("../templates/admin_sla.html"),
-    ),
-    (
-        "admin_calendar.html",
-        include_str!("../templates/admin_calendar.html"),
-    ),
-    (
-        "admin_policy.html",
-        include_str!("../templates/admin_policy.html"),
-    ),
 ];
+
+/// Every template: the console's and the administration pages' (`pages::admin`).
+fn all_templates() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    TEMPLATES
+        .iter()
+        .chain(crate::pages::admin::templates::TEMPLATES)
+}
 
 /// Any serialisable value as a template value (lists, view structs, JSON).
 pub(crate) fn ser<T: Serialize>(value: T) -> Value {
@@ -120,7 +115,7 @@ impl Renderer {
         // An absent value renders as nothing, also behind a dot (`form.title` on a fresh
         // form): pages are given only what they have.
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-        for (name, source) in TEMPLATES {
+        for (name, source) in all_templates() {
             if let Err(e) = env.add_template(name, source) {
                 // Checked by the tests; a broken template must not take the server down.
                 tracing::error!(template = name, error = %e, "console template does not parse");
@@ -178,7 +173,7 @@ mod tests {
     #[test]
     fn every_template_parses() {
         let r = Renderer::new();
-        for (name, _) in TEMPLATES {
+        for (name, _) in all_templates() {
             assert!(r.env.get_template(name).is_ok(), "{name}");
         }
     }
@@ -189,7 +184,7 @@ mod tests {
         for entry in std::fs::read_dir(dir).unwrap() {
             let name = entry.unwrap().file_name().into_string().unwrap();
             assert!(
-                TEMPLATES.iter().any(|(n, _)| *n == name),
+                all_templates().any(|(n, _)| *n == name),
                 "{name} is in templates/ but not in TEMPLATES"
             );
         }

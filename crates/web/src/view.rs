@@ -28,6 +28,8 @@ pub(crate) struct Me {
     pub unread: u64,
     /// The time zone times are shown in (an IANA name; UTC when unset).
     pub zone: String,
+    /// Opens an administration section (the layout's "Admin" link).
+    pub admin: bool,
 }
 
 /// The signed-in person's layout data (name, unread count).
@@ -47,6 +49,7 @@ pub(crate) fn me(console: &Console, s: &SignedIn) -> Me {
         staff: s.actor.is_staff(),
         manager: is_manager(&s.actor),
         unread: console.notifications.unread_count(&s.actor).unwrap_or(0),
+        admin: crate::pages::admin::can_administer(&s.actor),
     }
 }
 

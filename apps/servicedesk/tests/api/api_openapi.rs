@@ -37,6 +37,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("/api/v1/users", "post"),
     ("/api/v1/users/{id}", "get"),
     ("/api/v1/users/{id}", "patch"),
+    ("/api/v1/users/{id}/mfa", "get"),
+    ("/api/v1/users/{id}/sessions/revoke", "post"),
     ("/api/v1/users/me", "get"),
     ("/api/v1/users/me/password", "post"),
     ("/api/v1/organizations", "get"),

@@ -25,4 +25,5 @@ mod api_requests;
 mod api_sla;
 mod api_stream;
 mod api_tickets;
+mod api_user_sessions;
 mod serve_processes;

@@ -150,6 +150,18 @@ fn unknown_role() -> FieldError {
     )
 }
 
+/// The field error of a custom role that cannot be built: a bad or reserved name is the
+/// `name` field's, anything else the `permissions` field's (a form shows each beside its
+/// input).
+fn role_error(e: servicedesk_rbac::RbacError) -> Error {
+    use servicedesk_rbac::RbacError;
+    let field = match e {
+        RbacError::InvalidRoleName { .. } | RbacError::ReservedRoleName { .. } => "name",
+        _ => "permissions",
+    };
+    Error::invalid(field, "invalid", e.to_string())
+}
+
 /// The audit record of a new organization, first in its own chain.
 fn org_audit(actor: Option<&Actor>, org: &Organization) -> AuditRecord {
     AuditRecord {
@@ -840,8 +852,7 @@ impl Administration {
             actor.org_id(),
             None,
         )?;
-        let role = Role::custom_from_strs(name, grants)
-            .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
+        let role = Role::custom_from_strs(name, grants).map_err(role_error)?;
         within_ceiling(actor, &role)?;
         let audit = AuditRecord {
             org_id: actor.org_id(),
@@ -890,8 +901,7 @@ impl Administration {
             .into_iter()
             .find(|r| r.name == name)
             .ok_or(Error::NotFound { entity: "role" })?;
-        let role = Role::custom_from_strs(name, grants)
-            .map_err(|e| Error::invalid("permissions", "invalid", e.to_string()))?;
+        let role = Role::custom_from_strs(name, grants).map_err(role_error)?;
         within_ceiling(actor, &current)?;
         within_ceiling(actor, &role)?;
         let audit = AuditRecord {

@@ -358,3 +358,20 @@ fn a_role_deleted_while_it_was_being_granted_is_unknown() {
         .unwrap_err();
     assert_eq!(field(&err), [("role".to_owned(), "unknown")]);
 }
+
+// ---- creating a custom role: errors beside their field ----
+
+#[test]
+fn a_bad_role_name_is_the_name_fields_error_and_a_bad_grant_the_permissions() {
+    let admin = admin(MockAccountStore::new(), MockAdminStore::new());
+    let me = actor(BuiltinRole::Admin);
+    let grants = vec![("incident:read".to_owned(), Scope::Org)];
+    for bad in ["Has Spaces", "admin", ""] {
+        let err = admin.create_role(&me, bad, &grants).unwrap_err();
+        assert_eq!(field(&err), [("name".to_owned(), "invalid")], "{bad}");
+    }
+    let err = admin
+        .create_role(&me, "auditor", &[("incident:fly".to_owned(), Scope::Org)])
+        .unwrap_err();
+    assert_eq!(field(&err), [("permissions".to_owned(), "invalid")]);
+}

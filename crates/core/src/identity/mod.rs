@@ -15,12 +15,15 @@ mod mfa_reset;
 mod password;
 mod register;
 mod throttle;
+mod user_security;
 pub(crate) mod validate;
 
 #[cfg(test)]
 mod admin_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod user_security_tests;
 
 use std::sync::Arc;
 
@@ -35,6 +38,7 @@ pub use login::{LoginOutcome, TokenPair};
 pub use manager::{MAX_MANAGER_DEPTH, ManagerInfo, check_manager};
 pub use mfa::MfaEnrollment;
 pub use throttle::Limits;
+pub use user_security::MAX_MFA_STATUS;
 pub use validate::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MIN_PASSWORD};
 
 use crate::ids::OrgId;

@@ -76,3 +76,10 @@ pub struct PasswordCodeRequest {
     #[schema(min_length = 1, max_length = 64)]
     pub code: String,
 }
+
+/// `GET /users/{id}/mfa`: whether the user has two-step verification on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaStatusDto {
+    /// True once the user confirmed an authenticator app.
+    pub enabled: bool,
+}

@@ -189,6 +189,43 @@ pub async fn reset_user_mfa(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Whether a user has two-step verification on (administrators: needs `user:update` for
+/// the organization).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user")), responses(
+    (status = 200, body = MfaStatusDto), (status = 401, body = Problem),
+    (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/users/{id}/mfa")]
+pub async fn user_mfa_status(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let target = servicedesk_core::ids::UserId(id.into_inner());
+    let status = block(move || state.auth.mfa_status(&user.actor, &[target])).await?;
+    match status.first() {
+        Some((_, enabled)) => Ok(HttpResponse::Ok().json(MfaStatusDto { enabled: *enabled })),
+        None => Err(servicedesk_core::Error::NotFound { entity: "user" }.into()),
+    }
+}
+
+/// Sign a user out everywhere: every session of theirs is revoked (needs `user:update`
+/// reaching the user; audited).
+#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The user")), responses(
+    (status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
+    (status = 404, body = Problem)))]
+#[post("/users/{id}/sessions/revoke")]
+pub async fn revoke_user_sessions(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<uuid::Uuid>,
+) -> ApiResult<HttpResponse> {
+    let target = servicedesk_core::ids::UserId(id.into_inner());
+    block(move || state.auth.revoke_user_sessions(&user.actor, target)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Self-register as a requester; a verification mail follows.
 #[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RegisterRequest, responses(
     (status = 202, description = "Registered (or already registered): check the mailbox"),

@@ -3,12 +3,12 @@
 //! notifications inbox.
 
 mod account;
+pub(crate) mod admin;
 mod approvals;
 mod catalog;
 mod dashboard;
 mod home;
 mod profile;
-mod sla;
 mod tickets;
 
 use actix_web::http::header;
@@ -30,7 +30,7 @@ pub(crate) fn routes(cfg: &mut web::ServiceConfig) {
     catalog::routes(cfg);
     approvals::routes(cfg);
     profile::routes(cfg);
-    sla::routes(cfg);
+    admin::routes(cfg);
 }
 
 /// The 404 page for any other path.

@@ -19,10 +19,11 @@ use servicedesk_core::sla_settings::{
 };
 use servicedesk_rbac::{Action, ResourceKind};
 
-use super::{block, page, see_other, with_status};
+use super::{NoticeQuery, admin_page, notice_text};
 use crate::Console;
 use crate::error::WebError;
 use crate::forms::{Errors, Fields, Posted};
+use crate::pages::{block, see_other, with_status};
 use crate::render::ser;
 use crate::session::{SignedIn, Visitor};
 use crate::view::span;
@@ -176,13 +177,36 @@ struct CalendarRow {
 
 fn week_summary(c: &StoredCalendar) -> String {
     let rows = grid_of(c);
-    let mut parts: Vec<String> = Vec::new();
-    for r in rows.iter().filter(|r| r.open) {
-        let mut hours = format!("{}–{}", r.from1, r.to1);
+    let hours = |r: &DayRow| {
+        let mut h = format!("{}–{}", r.from1, r.to1);
         if !r.from2.is_empty() {
-            hours.push_str(&format!(", {}–{}", r.from2, r.to2));
+            h.push_str(&format!(", {}–{}", r.from2, r.to2));
         }
-        parts.push(format!("{} {hours}", &r.name[..3]));
+        h
+    };
+    if rows.iter().all(|r| r.open && hours(r) == "00:00–24:00") {
+        return "around the clock, every day".into();
+    }
+    // Runs of days with the same hours read as one: "Mon–Thu 09:00–17:00".
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < rows.len() {
+        if !rows[i].open {
+            i += 1;
+            continue;
+        }
+        let h = hours(&rows[i]);
+        let mut j = i;
+        while j + 1 < rows.len() && rows[j + 1].open && hours(&rows[j + 1]) == h {
+            j += 1;
+        }
+        let days = if i == j {
+            rows[i].name[..3].to_owned()
+        } else {
+            format!("{}–{}", &rows[i].name[..3], &rows[j].name[..3])
+        };
+        parts.push(format!("{days} {h}"));
+        i = j + 1;
     }
     if parts.is_empty() {
         "closed every day".into()
@@ -243,7 +267,11 @@ fn may(s: &SignedIn, kind: ResourceKind, action: Action) -> bool {
 }
 
 #[get("/admin/sla")]
-async fn index(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse, WebError> {
+async fn index(
+    console: web::Data<Console>,
+    s: SignedIn,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, WebError> {
     let c = console.clone();
     let actor = s.actor.clone();
     let (calendars, policies) =
@@ -260,14 +288,15 @@ async fn index(console: web::Data<Console>, s: SignedIn) -> Result<HttpResponse,
         .collect();
     let mut prows: Vec<PolicyRow> = policies.iter().map(|p| policy_row(p, &calendars)).collect();
     prows.sort_by_key(|p| p.rank);
-    page(
+    admin_page(
         &console,
         &s,
         "admin_sla.html",
-        "admin",
+        "sla",
         "Calendars and SLA policies",
         context! {
             calendars => ser(rows), policies => ser(prows),
+            notice => notice_text(q.notice.as_deref()),
             may_calendar => may(&s, ResourceKind::Calendar, Action::Create),
             may_policy => may(&s, ResourceKind::SlaPolicy, Action::Create),
         },
@@ -282,11 +311,11 @@ async fn calendar_form(
 ) -> Result<HttpResponse, WebError> {
     let zones: Vec<&str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     Ok(with_status(
-        page(
+        admin_page(
             console,
             s,
             "admin_calendar.html",
-            "admin",
+            "sla",
             "Calendar",
             context! { zones, ..ctx },
         )?,
@@ -554,11 +583,11 @@ async fn policy_page(
     let actor = s.actor.clone();
     let calendars = block(move || c.sla.calendars(&actor)).await??;
     Ok(with_status(
-        page(
+        admin_page(
             console,
             s,
             "admin_policy.html",
-            "admin",
+            "sla",
             "SLA policy",
             context! { form => ser(form), choices => policy_choices(&calendars), ..ctx },
         )?,
