@@ -126,6 +126,7 @@ impl Renderer {
         env.add_filter("instant", instant);
         // A per-form idempotency nonce: a double submit of one form creates one ticket.
         env.add_function("nonce", || uuid::Uuid::new_v4().simple().to_string());
+        env.add_global("min_password", servicedesk_core::identity::MIN_PASSWORD);
         env.add_global("css", assets::css());
         env.add_global("js", assets::js());
         Self { env }

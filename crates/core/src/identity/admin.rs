@@ -114,7 +114,7 @@ fn is_admin(actor: &Actor) -> bool {
 /// The privilege ceiling: `Forbidden` unless the actor may hand out `role` — the built-in
 /// admin role only by an admin, any other role only when every grant of it is held by the
 /// actor at an equal or wider scope.
-fn within_ceiling(actor: &Actor, role: &Role) -> Result<()> {
+pub(super) fn within_ceiling(actor: &Actor, role: &Role) -> Result<()> {
     if role.builtin_kind() == Some(BuiltinRole::Admin) {
         if is_admin(actor) {
             return Ok(());

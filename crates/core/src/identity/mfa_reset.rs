@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::events::AccountNoticeKind;
 use crate::identity::Authenticator;
 use crate::ids::UserId;
-use crate::ports::{MfaState, StoreError};
+use crate::ports::{Account, MfaState, StoreError};
 
 impl Authenticator {
     /// Turns `user`'s MFA off (secret and recovery codes gone) and revokes every session
@@ -47,6 +47,7 @@ impl Authenticator {
                 });
             }
         }
+        self.above_ceiling(actor, &account)?;
         let now = p.clock.now();
         let mut updated = account.clone();
         updated.mfa = MfaState::default();
@@ -60,6 +61,20 @@ impl Authenticator {
         p.accounts
             .update_account(&updated, account.version, &write)?;
         p.sessions.revoke_all_sessions(actor.org_id(), user, now)?;
+        Ok(())
+    }
+
+    /// The privilege ceiling for acting on someone else's account: the actor must hold
+    /// every grant the user holds (an admin is reset or signed out only by an admin), so a
+    /// custom role with `user:update` cannot lock its betters out.
+    pub(super) fn above_ceiling(&self, actor: &Actor, account: &Account) -> Result<()> {
+        if account.user.id == actor.user_id() {
+            return Ok(());
+        }
+        let target = self.actor_for(account)?;
+        for role in target.roles() {
+            super::admin::within_ceiling(actor, role)?;
+        }
         Ok(())
     }
 }

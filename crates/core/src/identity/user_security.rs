@@ -87,6 +87,7 @@ impl Authenticator {
             Err(StoreError::NotFound(_)) => return Err(Error::NotFound { entity: "user" }),
             Err(e) => return Err(e.into()),
         };
+        self.above_ceiling(actor, &account)?;
         let now = p.clock.now();
         p.sessions.revoke_all_sessions(actor.org_id(), user, now)?;
         let write = WriteSet {

@@ -195,3 +195,52 @@ fn a_failing_revocation_is_not_audited_as_done() {
         .unwrap_err();
     assert!(!matches!(err, Error::NotFound { .. }), "{err:?}");
 }
+
+/// A custom role that may update every user of the organization, but holds nothing else.
+fn user_keeper() -> Actor {
+    use servicedesk_rbac::{Action, Grant, Permission, ResourceKind, Scope};
+    let role = Role::custom(
+        "user-keeper",
+        vec![Grant::new(
+            Permission::new(ResourceKind::User, Action::Update),
+            Scope::Org,
+        )],
+    )
+    .unwrap();
+    Actor::new(ADMIN, ORG, vec![role], vec![])
+}
+
+#[test]
+fn nobody_signs_out_or_resets_someone_who_holds_more_than_they_do() {
+    // The target is an admin; the actor only keeps user records.
+    let mut a = MockAccountStore::new();
+    a.expect_account().returning(|_, id| {
+        let mut acc = account(id, true);
+        acc.user.roles = vec!["admin".into()];
+        Ok(acc)
+    });
+    a.expect_update_account().never();
+    let mut s = MockSessionStore::new();
+    s.expect_revoke_all_sessions().never();
+    let auth = build(a, s);
+    let err = auth.revoke_user_sessions(&user_keeper(), ANN).unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    let err = auth.reset_user_mfa(&user_keeper(), ANN).unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+}
+
+#[test]
+fn an_admin_still_signs_out_an_admin() {
+    let mut a = MockAccountStore::new();
+    a.expect_account().returning(|_, id| {
+        let mut acc = account(id, true);
+        acc.user.roles = vec!["admin".into()];
+        Ok(acc)
+    });
+    a.expect_record_security_event().times(1).returning(|_| Ok(()));
+    let mut s = MockSessionStore::new();
+    s.expect_revoke_all_sessions().times(1).returning(|_, _, _| Ok(()));
+    build(a, s)
+        .revoke_user_sessions(&actor(BuiltinRole::Admin), ANN)
+        .unwrap();
+}
