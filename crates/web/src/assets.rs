@@ -75,6 +75,41 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_stylesheet_has_balanced_blocks() {
+        // An unclosed `@media {` turns every later rule into a phone-only rule: the pages
+        // still render, only wrongly, so nothing else would notice.
+        let css = include_str!("../assets/app.css");
+        let mut depth = 0i32;
+        let mut in_comment = false;
+        let bytes = css.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if in_comment {
+                if bytes[i..].starts_with(b"*/") {
+                    in_comment = false;
+                    i += 1;
+                }
+            } else if bytes[i..].starts_with(b"/*") {
+                in_comment = true;
+                i += 1;
+            } else if bytes[i] == b'{' {
+                depth += 1;
+            } else if bytes[i] == b'}' {
+                depth -= 1;
+                assert!(depth >= 0, "a closing brace too many near byte {i}");
+            }
+            // A media block opens at the top level only.
+            if depth > 0 && !in_comment && bytes[i..].starts_with(b"@media") {
+                let line = css[..i].lines().count() + 1;
+                panic!("@media nested in an open block at line {line}");
+            }
+            i += 1;
+        }
+        assert_eq!(depth, 0, "an unclosed block in app.css");
+        assert!(!in_comment, "an unclosed comment in app.css");
+    }
+
+    #[test]
     fn names_carry_the_content_hash() {
         assert!(css().starts_with("app.") && css().ends_with(".css"));
         assert!(js().starts_with("app.") && js().ends_with(".js"));

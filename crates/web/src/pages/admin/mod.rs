@@ -1,9 +1,11 @@
 //! The administration pages under `/admin`: users (create, deactivate, role and manager,
 //! MFA reset, signing out everywhere), teams and members, custom roles with a permission
 //! grid, webhooks and dead letters, organization settings and organizations, recent
-//! failed sign-ins, and calendars with SLA policies. Every read and write goes through the core use cases, which decide
+//! failed sign-ins, calendars with SLA policies, and the service catalog with its form
+//! builder. Every read and write goes through the core use cases, which decide
 //! permission and audit; the pages only choose what to offer.
 
+mod catalog;
 mod grid;
 mod roles;
 mod settings;
@@ -36,6 +38,7 @@ pub(super) fn routes(cfg: &mut web::ServiceConfig) {
     settings::routes(cfg);
     sign_ins::routes(cfg);
     sla::routes(cfg);
+    catalog::routes(cfg);
 }
 
 /// Which administration sections the actor's roles open (what the pages offer; the use
@@ -60,6 +63,8 @@ pub(crate) struct Powers {
     pub sign_ins: bool,
     /// Edits calendars or SLA policies.
     pub sla: bool,
+    /// Edits the service catalog.
+    pub catalog: bool,
 }
 
 impl Powers {
@@ -79,6 +84,7 @@ impl Powers {
             sign_ins: org(ResourceKind::AuditEvent, Action::Read),
             sla: org(ResourceKind::Calendar, Action::Update)
                 || org(ResourceKind::SlaPolicy, Action::Update),
+            catalog: servicedesk_core::catalog::edits_catalog(actor),
         }
     }
 
@@ -92,6 +98,7 @@ impl Powers {
             || self.organizations
             || self.sign_ins
             || self.sla
+            || self.catalog
     }
 }
 

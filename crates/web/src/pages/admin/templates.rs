@@ -4,6 +4,14 @@
 /// The `admin_*.html` templates, by name.
 pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     (
+        "admin_catalog.html",
+        include_str!("../../../templates/admin_catalog.html"),
+    ),
+    (
+        "admin_catalog_item.html",
+        include_str!("../../../templates/admin_catalog_item.html"),
+    ),
+    (
         "admin_sla.html",
         include_str!("../../../templates/admin_sla.html"),
     ),
