@@ -95,6 +95,39 @@ test("a manager builds a request form and a requester fills it in", async () => 
   await r.getByLabel("Size").selectOption("27");
   assert.equal(await why.isVisible(), true);
 
+  // An item the API made with what the page does not show (a count of approvals, a text
+  // length, a task's team) keeps all of it through a save in the builder.
+  const desk = (await w.api("GET", "/teams", undefined, admin)).find((t) => t.name === "Service desk");
+  const api = await w.api(
+    "POST",
+    "/catalog-items",
+    {
+      category_id: item.category_id,
+      name: "Docking station",
+      description: "USB-C dock.",
+      owner_id: item.owner_id,
+      fulfilment_team_id: desk.id,
+      audience: { type: "everyone" },
+      form: { fields: [{ key: "desk", label: "Desk number", required: true, type: "text", max_len: 12 }] },
+      task_template: { mode: "parallel", tasks: [{ title: "Hand over", team_id: desk.id }] },
+      approval_policy: {
+        stages: [{ name: "Two from the desk", approvers: [{ team: desk.id }], decision: { at_least: 2 }, due_hours: 16, on_timeout: "reject" }],
+      },
+    },
+    admin,
+  );
+  await m.goto(`/admin/catalog/items/${api.id}`);
+  assert.match(await m.locator("main").innerText(), /Two from the desk.*kept as it is/);
+  await m.getByLabel("Name", { exact: true }).fill("Docking station (USB-C)");
+  await m.getByRole("button", { name: "Save item" }).click();
+  await m.waitForURL(/notice=saved/);
+  const kept = await w.api("GET", `/catalog-items/${api.id}`, undefined, admin);
+  assert.equal(kept.name, "Docking station (USB-C)");
+  assert.deepEqual(kept.approval_policy.stages[0].decision, { at_least: 2 });
+  assert.equal(kept.form.fields[0].max_len, 12);
+  assert.equal(kept.task_template.tasks[0].team_id, desk.id);
+  assert.equal(kept.task_template.mode, "parallel");
+
   // The requester cannot open the builder.
   assert.equal((await r.goto("/admin/catalog")).status(), 403);
   assert.equal((await r.goto(`/admin/catalog/items/${item.id}`)).status(), 403);

@@ -237,9 +237,13 @@ fn an_admin_still_signs_out_an_admin() {
         acc.user.roles = vec!["admin".into()];
         Ok(acc)
     });
-    a.expect_record_security_event().times(1).returning(|_| Ok(()));
+    a.expect_record_security_event()
+        .times(1)
+        .returning(|_| Ok(()));
     let mut s = MockSessionStore::new();
-    s.expect_revoke_all_sessions().times(1).returning(|_, _, _| Ok(()));
+    s.expect_revoke_all_sessions()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
     build(a, s)
         .revoke_user_sessions(&actor(BuiltinRole::Admin), ANN)
         .unwrap();

@@ -12,7 +12,9 @@ use minijinja::{Value, context};
 use serde::Serialize;
 use serde_json::Value as Json;
 use servicedesk_core::Error as CoreError;
-use servicedesk_core::approvals::{ApprovalPolicy, ApproverRule, DecisionRule, StageDef, TimeoutAction};
+use servicedesk_core::approvals::{
+    ApprovalPolicy, ApproverRule, DecisionRule, StageDef, TimeoutAction,
+};
 use servicedesk_core::catalog::{
     Audience, CatalogItem, CatalogItemInput, CategoryInput, Condition, FieldDef, FieldKind,
     FormDefinition, SelectOption, TaskMode, TaskTemplate, TaskTemplateEntry, edits_catalog,
@@ -80,6 +82,9 @@ struct StageRow {
     /// `any` or `all`.
     decision: String,
     due_hours: String,
+    /// A stage the page cannot show (named people, several approvers, a count or share of
+    /// approvals): kept as it is on save.
+    kept: bool,
     error: Option<String>,
 }
 
@@ -113,15 +118,18 @@ fn field_row(def: &FieldDef) -> FieldRow {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let (when_field, when_value) = def.visible_when.as_ref().map_or_else(Default::default, |c| {
-        let v = serde_json::to_value(&c.op).ok();
-        let shown = v
-            .as_ref()
-            .and_then(|v| v.get("equals"))
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-            .unwrap_or_default();
-        (c.field.clone(), shown)
-    });
+    let (when_field, when_value) = def
+        .visible_when
+        .as_ref()
+        .map_or_else(Default::default, |c| {
+            let v = serde_json::to_value(&c.op).ok();
+            let shown = v
+                .as_ref()
+                .and_then(|v| v.get("equals"))
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .unwrap_or_default();
+            (c.field.clone(), shown)
+        });
     FieldRow {
         key: def.key.clone(),
         label: def.label.clone(),
@@ -223,7 +231,12 @@ fn fields_posted(f: &Fields) -> Vec<FieldRow> {
 }
 
 fn stages_posted(f: &Fields) -> Vec<StageRow> {
-    (0..STAGE_ROWS)
+    let count = f
+        .text("stage_rows")
+        .parse::<usize>()
+        .unwrap_or(STAGE_ROWS)
+        .min(MAX_ROWS);
+    (0..count)
         .map(|i| {
             let v = |part: &str| f.text(&format!("s{i}_{part}"));
             StageRow {
@@ -231,6 +244,7 @@ fn stages_posted(f: &Fields) -> Vec<StageRow> {
                 approver: v("approver"),
                 decision: v("decision"),
                 due_hours: v("due_hours"),
+                kept: f.get(&format!("s{i}_kept")).is_some(),
                 error: None,
             }
         })
@@ -238,17 +252,23 @@ fn stages_posted(f: &Fields) -> Vec<StageRow> {
 }
 
 fn stage_row(s: &StageDef) -> StageRow {
-    let approver = match s.approvers.first() {
-        Some(ApproverRule::RequesterManager) => "requester_manager".to_owned(),
-        Some(ApproverRule::ItemOwner) => "item_owner".to_owned(),
-        Some(ApproverRule::Team(t)) => format!("team:{t}"),
-        // Named people are kept as they are (the page offers rules and teams).
-        Some(ApproverRule::Users(_)) | None => String::new(),
+    let approver = match s.approvers.as_slice() {
+        [ApproverRule::RequesterManager] => Some("requester_manager".to_owned()),
+        [ApproverRule::ItemOwner] => Some("item_owner".to_owned()),
+        [ApproverRule::Team(t)] => Some(format!("team:{t}")),
+        _ => None,
     };
+    let simple = matches!(s.decision, DecisionRule::Any | DecisionRule::All);
     StageRow {
         name: s.name.clone(),
-        approver,
-        decision: if s.decision == DecisionRule::All { "all" } else { "any" }.to_owned(),
+        kept: approver.is_none() || !simple,
+        approver: approver.unwrap_or_default(),
+        decision: if s.decision == DecisionRule::All {
+            "all"
+        } else {
+            "any"
+        }
+        .to_owned(),
         due_hours: s.due_hours.to_string(),
         error: None,
     }
@@ -262,7 +282,10 @@ fn stage_def(row: &StageRow) -> Result<Option<StageDef>, String> {
     let approver = match row.approver.as_str() {
         "requester_manager" => ApproverRule::RequesterManager,
         "item_owner" => ApproverRule::ItemOwner,
-        t => match t.strip_prefix("team:").and_then(|id| id.parse::<uuid::Uuid>().ok()) {
+        t => match t
+            .strip_prefix("team:")
+            .and_then(|id| id.parse::<uuid::Uuid>().ok())
+        {
             Some(id) => ApproverRule::Team(TeamId(id)),
             None => return Err("choose who approves".into()),
         },
@@ -304,7 +327,10 @@ fn item_form_of(i: &CatalogItem) -> ItemForm {
         category_id: i.category_id.to_string(),
         name: i.name.clone(),
         description: i.description.clone(),
-        fulfilment_team_id: i.fulfilment_team_id.map(|t| t.to_string()).unwrap_or_default(),
+        fulfilment_team_id: i
+            .fulfilment_team_id
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         active: i.active,
         audience_teams: match &i.audience {
             Audience::Everyone => Vec::new(),
@@ -313,7 +339,13 @@ fn item_form_of(i: &CatalogItem) -> ItemForm {
         tasks: i
             .task_template
             .as_ref()
-            .map(|t| t.tasks.iter().map(|e| e.title.clone()).collect::<Vec<_>>().join("\n"))
+            .map(|t| {
+                t.tasks
+                    .iter()
+                    .map(|e| e.title.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_default(),
         ordered: i
             .task_template
@@ -335,19 +367,37 @@ fn build_input(
     form: &ItemForm,
     rows: &mut [FieldRow],
     stages: &mut [StageRow],
-    owner: Option<servicedesk_core::ids::UserId>,
+    current: Option<&CatalogItem>,
 ) -> Built {
     let mut errors = Errors::default();
     let mut fields = Vec::new();
     for row in rows.iter_mut() {
         match field_def(row) {
-            Ok(Some(def)) => fields.push(def),
+            Ok(Some(mut def)) => {
+                // Bounds the page does not show (text lengths, number limits) stay as the
+                // API set them, as long as the question keeps its key and kind.
+                if let Some(old) = current
+                    .and_then(|c| c.form.fields.iter().find(|f| f.key == def.key))
+                    .filter(|old| {
+                        old.kind.name() == def.kind.name() && old.kind.options().is_empty()
+                    })
+                {
+                    def.kind = old.kind.clone();
+                }
+                fields.push(def);
+            }
             Ok(None) => {}
             Err(m) => row.error = Some(m),
         }
     }
     let mut defs = Vec::new();
-    for row in stages.iter_mut() {
+    for (i, row) in stages.iter_mut().enumerate() {
+        if row.kept {
+            if let Some(old) = current.and_then(|c| c.approval_policy.stages.get(i)) {
+                defs.push(old.clone());
+            }
+            continue;
+        }
         match stage_def(row) {
             Ok(Some(def)) => defs.push(def),
             Ok(None) => {}
@@ -366,13 +416,21 @@ fn build_input(
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .map(|title| TaskTemplateEntry {
-            title: title.to_owned(),
-            team_id: None,
-            assignee_id: None,
+        .map(|title| {
+            // A task that keeps its title keeps the team and person the API gave it.
+            current
+                .and_then(|c| c.task_template.as_ref())
+                .and_then(|t| t.tasks.iter().find(|e| e.title == title))
+                .cloned()
+                .unwrap_or_else(|| TaskTemplateEntry {
+                    title: title.to_owned(),
+                    team_id: None,
+                    assignee_id: None,
+                })
         })
         .collect();
-    let unreadable = rows.iter().any(|r| r.error.is_some()) || stages.iter().any(|r| r.error.is_some());
+    let unreadable =
+        rows.iter().any(|r| r.error.is_some()) || stages.iter().any(|r| r.error.is_some());
     let input = match (category, unreadable) {
         (Some(category), false) => Some(CatalogItemInput {
             category_id: CatalogCategoryId(category),
@@ -384,7 +442,7 @@ fn build_input(
             } else {
                 Audience::teams(form.audience_teams.iter().filter_map(|t| team(t)).collect())
             },
-            owner_id: owner.unwrap_or_else(|| s.actor.user_id()),
+            owner_id: current.map_or_else(|| s.actor.user_id(), |c| c.owner_id),
             fulfilment_team_id: team(&form.fulfilment_team_id),
             task_template: (!tasks.is_empty()).then(|| TaskTemplate {
                 mode: if form.ordered {
@@ -404,7 +462,11 @@ fn build_input(
 }
 
 /// Puts the use case's messages on the question or stage they concern.
-fn place(errors: &[servicedesk_core::FieldError], rows: &mut [FieldRow], stages: &mut [StageRow]) -> Errors {
+fn place(
+    errors: &[servicedesk_core::FieldError],
+    rows: &mut [FieldRow],
+    stages: &mut [StageRow],
+) -> Errors {
     // The use case numbers the questions it got: blank rows were left out.
     let filled: Vec<usize> = rows
         .iter()
@@ -426,7 +488,9 @@ fn place(errors: &[servicedesk_core::FieldError], rows: &mut [FieldRow], stages:
     for e in errors {
         if let Some(i) = position(&e.field, "form.fields").and_then(|i| filled.get(i)) {
             rows[*i].error.get_or_insert_with(|| e.message.clone());
-        } else if let Some(i) = position(&e.field, "approval_policy.stages").and_then(|i| staged.get(i)) {
+        } else if let Some(i) =
+            position(&e.field, "approval_policy.stages").and_then(|i| staged.get(i))
+        {
             stages[*i].error.get_or_insert_with(|| e.message.clone());
         } else {
             let key = if e.field.starts_with("task_template") {
@@ -505,8 +569,12 @@ async fn create_category(
     match block(move || c.catalog.create_category(&actor, input)).await? {
         Ok(_) => Ok(see_other("/admin/catalog?notice=created")),
         Err(CoreError::Invalid(errors)) => {
-            let first = errors.first().map(|e| format!("{}: {}", e.field, e.message));
-            Err(WebError::Invalid(first.unwrap_or_else(|| "The category was refused.".into())))
+            let first = errors
+                .first()
+                .map(|e| format!("{}: {}", e.field, e.message));
+            Err(WebError::Invalid(
+                first.unwrap_or_else(|| "The category was refused.".into()),
+            ))
         }
         Err(e) => Err(e.into()),
     }
@@ -524,7 +592,12 @@ async fn item_page(
     ctx: Value,
     status: u16,
 ) -> Result<HttpResponse, WebError> {
-    let blanks = if rows.iter().filter(|r| r.key.is_empty() && r.label.is_empty()).count() == 0 {
+    let blanks = if rows
+        .iter()
+        .filter(|r| r.key.is_empty() && r.label.is_empty())
+        .count()
+        == 0
+    {
         2
     } else {
         0
@@ -556,10 +629,14 @@ async fn item_page(
             s,
             "admin_catalog_item.html",
             "catalog",
-            if id.is_some() { "Catalog item" } else { "New catalog item" },
+            if id.is_some() {
+                "Catalog item"
+            } else {
+                "New catalog item"
+            },
             context! {
                 form => ser(form), rows => ser(&rows), stages => ser(&stages), id,
-                field_rows => rows.len(), kinds => KINDS.to_vec(), categories, teams, ..ctx
+                field_rows => rows.len(), stage_rows => stages.len(), kinds => KINDS.to_vec(), categories, teams, ..ctx
             },
         )?,
         status,
@@ -576,7 +653,17 @@ async fn new_item(console: web::Data<Console>, s: SignedIn) -> Result<HttpRespon
         ordered: true,
         ..ItemForm::default()
     };
-    item_page(&console, &s, &form, Vec::new(), Vec::new(), None, context! {}, 200).await
+    item_page(
+        &console,
+        &s,
+        &form,
+        Vec::new(),
+        Vec::new(),
+        None,
+        context! {},
+        200,
+    )
+    .await
 }
 
 /// Saves, or (for "Add a question") shows the same input with one more row.
@@ -599,17 +686,27 @@ async fn save(
                 ..FieldRow::default()
             });
         }
-        return item_page(&console, &s, &form, rows, stages, shown_id, context! { focus_last => true }, 200).await;
+        return item_page(
+            &console,
+            &s,
+            &form,
+            rows,
+            stages,
+            shown_id,
+            context! { focus_last => true },
+            200,
+        )
+        .await;
     }
-    let current_owner = match id {
+    let current = match id {
         Some(id) => {
             let c = console.clone();
             let actor = s.actor.clone();
-            Some(block(move || c.catalog.item(&actor, id)).await??.owner_id)
+            Some(block(move || c.catalog.item(&actor, id)).await??)
         }
         None => None,
     };
-    let built = build_input(&s, &form, &mut rows, &mut stages, current_owner);
+    let built = build_input(&s, &form, &mut rows, &mut stages, current.as_ref());
     let Some(input) = built.input else {
         return item_page(
             &console,
@@ -652,7 +749,9 @@ async fn save(
             .await
         }
         Err(CoreError::Conflict { .. }) if id.is_some() => {
-            let Some(id) = id else { return Err(WebError::Internal) };
+            let Some(id) = id else {
+                return Err(WebError::Internal);
+            };
             let c = console.clone();
             let actor = s.actor.clone();
             let current = block(move || c.catalog.item(&actor, id)).await??;
@@ -661,7 +760,12 @@ async fn save(
                 &s,
                 &item_form_of(&current),
                 current.form.fields.iter().map(field_row).collect(),
-                current.approval_policy.stages.iter().map(stage_row).collect(),
+                current
+                    .approval_policy
+                    .stages
+                    .iter()
+                    .map(stage_row)
+                    .collect(),
                 Some(id.to_string()),
                 context! { conflict => true },
                 409,
@@ -700,7 +804,12 @@ async fn item(
         &s,
         &item_form_of(&current),
         current.form.fields.iter().map(field_row).collect(),
-        current.approval_policy.stages.iter().map(stage_row).collect(),
+        current
+            .approval_policy
+            .stages
+            .iter()
+            .map(stage_row)
+            .collect(),
         Some(id.to_string()),
         context! {},
         200,
@@ -755,8 +864,14 @@ mod tests {
         assert_eq!(defs.len(), 2, "the blank third row is no question");
         assert!(defs[0].required);
         let opts = defs[0].kind.options();
-        assert_eq!((opts[0].value.as_str(), opts[0].label.as_str()), ("standard", "Standard"));
-        assert_eq!((opts[1].value.as_str(), opts[1].label.as_str()), ("dev", "Developer (32 GB)"));
+        assert_eq!(
+            (opts[0].value.as_str(), opts[0].label.as_str()),
+            ("standard", "Standard")
+        );
+        assert_eq!(
+            (opts[1].value.as_str(), opts[1].label.as_str()),
+            ("dev", "Developer (32 GB)")
+        );
         let when = defs[1].visible_when.as_ref().unwrap();
         assert_eq!(when, &Condition::equals("model", "dev"));
         // And back: the page shows what it read.
@@ -798,27 +913,66 @@ mod tests {
         let def = stage_def(&ok).unwrap().unwrap();
         assert_eq!(def.decision, DecisionRule::All);
         assert_eq!(stage_row(&def), StageRow { error: None, ..ok });
+        // A stage of named people cannot be shown: it is marked to be kept.
+        let named = StageDef {
+            approvers: vec![ApproverRule::Users(vec![servicedesk_core::ids::UserId(
+                uuid::Uuid::nil(),
+            )])],
+            ..def.clone()
+        };
+        assert!(stage_row(&named).kept);
+        let counted = StageDef {
+            decision: DecisionRule::AtLeast(2),
+            ..def
+        };
+        assert!(stage_row(&counted).kept);
     }
 
     #[test]
     fn the_use_cases_messages_land_on_the_row_they_concern() {
         let mut rows = vec![
-            FieldRow { key: "a".into(), label: "A".into(), ..FieldRow::default() },
+            FieldRow {
+                key: "a".into(),
+                label: "A".into(),
+                ..FieldRow::default()
+            },
             FieldRow::default(),
-            FieldRow { key: "b".into(), label: "B".into(), ..FieldRow::default() },
+            FieldRow {
+                key: "b".into(),
+                label: "B".into(),
+                ..FieldRow::default()
+            },
         ];
-        let mut stages = vec![StageRow::default(), StageRow { name: "Boss".into(), approver: "item_owner".into(), ..StageRow::default() }];
+        let mut stages = vec![
+            StageRow::default(),
+            StageRow {
+                name: "Boss".into(),
+                approver: "item_owner".into(),
+                ..StageRow::default()
+            },
+        ];
         let errors = vec![
             servicedesk_core::FieldError::new("form.fields[1].key", "invalid", "must be a key"),
-            servicedesk_core::FieldError::new("approval_policy.stages[0].due_hours", "range", "too long"),
+            servicedesk_core::FieldError::new(
+                "approval_policy.stages[0].due_hours",
+                "range",
+                "too long",
+            ),
             servicedesk_core::FieldError::new("name", "required", "must not be empty"),
             servicedesk_core::FieldError::new("task_template.tasks[0].title", "required", "empty"),
         ];
         let left = place(&errors, &mut rows, &mut stages);
-        assert_eq!(rows[2].error.as_deref(), Some("must be a key"), "the second filled row");
+        assert_eq!(
+            rows[2].error.as_deref(),
+            Some("must be a key"),
+            "the second filled row"
+        );
         assert_eq!(rows[0].error, None);
         assert_eq!(stages[1].error.as_deref(), Some("too long"));
-        assert_eq!(left.0.get("name").map(String::as_str), Some("must not be empty"));
+        assert_eq!(
+            left.0.get("name").map(String::as_str),
+            Some("must not be empty")
+        );
         assert_eq!(left.0.get("tasks").map(String::as_str), Some("empty"));
     }
 
