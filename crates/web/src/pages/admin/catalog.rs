@@ -444,7 +444,7 @@ fn build_input(
             },
             owner_id: current.map_or_else(|| s.actor.user_id(), |c| c.owner_id),
             fulfilment_team_id: team(&form.fulfilment_team_id),
-            task_template: (!tasks.is_empty()).then(|| TaskTemplate {
+            task_template: (!tasks.is_empty()).then_some(TaskTemplate {
                 mode: if form.ordered {
                     TaskMode::Ordered
                 } else {
