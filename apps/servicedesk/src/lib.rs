@@ -352,6 +352,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         clock: feed_clock,
         trusted_proxies: Arc::new(config.trusted_proxies.clone()),
         console_origin: origin_of(&config.public_url),
+        console_cookie: servicedesk_web::access_cookie(&config.public_url),
     });
     let console = web::Data::new(servicedesk_web::Console {
         incidents: state.incidents.clone(),

@@ -84,6 +84,9 @@ pub struct AppState {
     /// The console's origin (`scheme://host[:port]` of `SERVICEDESK_PUBLIC_URL`): a live-feed
     /// socket opened from it may authenticate with the console's session cookie.
     pub console_origin: String,
+    /// The name of the console's access-token cookie (`servicedesk_web::access_cookie`:
+    /// `__Host-sd_at` behind https, `sd_at` otherwise), which such a socket may present.
+    pub console_cookie: String,
 }
 
 /// Mounts the API: `/api/v1/...`, `/api/openapi.json`, `/api/docs`, `/healthz`, `/readyz`,

@@ -78,6 +78,12 @@ pub struct ConsoleSettings {
 /// A keyed rate-limit check: `Ok`, or the seconds to wait.
 pub type RateCheck = Arc<dyn Fn(String) -> Result<(), u64> + Send + Sync>;
 
+/// The name of the console's access-token cookie for a console at `public_url` (the live
+/// feed takes it from the console's own pages).
+pub fn access_cookie(public_url: &str) -> String {
+    session::cookie_name(public_url.starts_with("https://"), session::ACCESS)
+}
+
 impl ConsoleSettings {
     /// True when the public URL is https (cookies get `Secure`).
     pub fn secure_cookies(&self) -> bool {

@@ -76,8 +76,32 @@ pub(crate) fn session_csrf(console: &Console, claims: &Claims) -> String {
     )
 }
 
+/// A cookie's name: behind https with the `__Host-` prefix, which browsers honour only
+/// from a secure origin, on path `/` and without a domain — so a sibling subdomain cannot
+/// plant a session or a CSRF seed for the console (cookie tossing).
+pub(crate) fn cookie_name(secure: bool, base: &str) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_owned()
+    }
+}
+
+fn named(console: &Console, base: &str) -> String {
+    cookie_name(console.settings.secure_cookies(), base)
+}
+
+/// The CSRF seed as this console makes them: 32 lowercase hex digits. Anything else
+/// (planted, truncated, huge) is replaced rather than trusted.
+fn is_seed(value: &str) -> bool {
+    value.len() == 32
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 fn cookie(console: &Console, name: &'static str, value: String, max_age: i64) -> Cookie<'static> {
-    Cookie::build(name, value)
+    Cookie::build(named(console, name), value)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -109,8 +133,12 @@ pub(crate) fn cleared(console: &Console) -> [Cookie<'static>; 2] {
 }
 
 async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> Visitor {
-    let access = req.cookie(ACCESS).map(|c| c.value().to_owned());
-    let refresh = req.cookie(REFRESH).map(|c| c.value().to_owned());
+    let access = req
+        .cookie(&named(console, ACCESS))
+        .map(|c| c.value().to_owned());
+    let refresh = req
+        .cookie(&named(console, REFRESH))
+        .map(|c| c.value().to_owned());
     if let Some(token) = access {
         let auth = console.auth.clone();
         if let Ok(Ok((actor, claims))) = web::block(move || auth.authenticate(&token)).await {
@@ -143,8 +171,8 @@ async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> V
             _ => jar.0.extend(cleared(console)),
         }
     }
-    let seed = match req.cookie(SEED) {
-        Some(c) if c.value().len() >= 16 => c.value().to_owned(),
+    let seed = match req.cookie(&named(console, SEED)) {
+        Some(c) if is_seed(c.value()) => c.value().to_owned(),
         _ => {
             let seed = uuid::Uuid::new_v4().simple().to_string();
             jar.0.push(cookie(console, SEED, seed.clone(), 30 * 86_400));
@@ -305,5 +333,25 @@ mod tests {
         assert!(check_csrf("abc", Some("ab")).is_err());
         assert!(check_csrf("abc", None).is_err());
         assert!(check_csrf("", Some("")).is_err());
+    }
+
+    #[test]
+    fn cookies_carry_the_host_prefix_behind_https_only() {
+        assert_eq!(cookie_name(true, ACCESS), "__Host-sd_at");
+        assert_eq!(cookie_name(false, ACCESS), "sd_at");
+        assert_eq!(
+            crate::access_cookie("https://desk.example.org"),
+            "__Host-sd_at"
+        );
+        assert_eq!(crate::access_cookie("http://localhost:8080"), "sd_at");
+    }
+
+    #[test]
+    fn only_seeds_of_our_own_shape_are_kept() {
+        assert!(is_seed(&uuid::Uuid::new_v4().simple().to_string()));
+        assert!(!is_seed("0123456789abcdef"), "too short");
+        assert!(!is_seed(&"a".repeat(33)));
+        assert!(!is_seed("0123456789ABCDEF0123456789abcdef"), "upper case");
+        assert!(!is_seed("0123456789abcdef0123456789abcde;"));
     }
 }

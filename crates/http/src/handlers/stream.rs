@@ -43,13 +43,10 @@ pub struct StreamQuery {
     pub access_token: Option<String>,
 }
 
-/// The console's access-token cookie (`servicedesk-web`'s `sd_at`).
-const CONSOLE_COOKIE: &str = "sd_at";
-
 /// The console's session cookie, accepted only from a page of the console's own origin: a
 /// browser sends cookies on cross-site WebSocket handshakes too, and the Origin header is
 /// what tells another site's page from ours (cross-site WebSocket hijacking).
-fn console_cookie(req: &HttpRequest, console_origin: &str) -> Option<String> {
+fn console_cookie(req: &HttpRequest, console_origin: &str, name: &str) -> Option<String> {
     let origin = req
         .headers()
         .get(actix_web::http::header::ORIGIN)?
@@ -58,7 +55,7 @@ fn console_cookie(req: &HttpRequest, console_origin: &str) -> Option<String> {
     if console_origin.is_empty() || !origin.eq_ignore_ascii_case(console_origin) {
         return None;
     }
-    req.cookie(CONSOLE_COOKIE).map(|c| c.value().to_owned())
+    req.cookie(name).map(|c| c.value().to_owned())
 }
 
 /// The ticket of a live-feed frame (documentation of the frame's shape).
@@ -132,7 +129,7 @@ pub async fn stream(
                 .ok()
                 .and_then(|q| q.into_inner().access_token)
         })
-        .or_else(|| console_cookie(&req, &state.console_origin));
+        .or_else(|| console_cookie(&req, &state.console_origin, &state.console_cookie));
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return Err(Error::Unauthenticated.into());
     };
