@@ -547,16 +547,13 @@ impl Workers {
 }
 
 /// `scheme://host[:port]` of a URL (its origin, as browsers send it), or empty.
-fn origin_of(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return String::new();
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    format!(
-        "{}://{}",
-        scheme.to_ascii_lowercase(),
-        host.to_ascii_lowercase()
-    )
+fn origin_of(public_url: &str) -> String {
+    // As a browser serialises it in the Origin header: scheme and host lower-cased, the
+    // host in punycode, the scheme's default port left out.
+    match url::Url::parse(public_url).map(|u| u.origin()) {
+        Ok(origin @ url::Origin::Tuple(..)) => origin.ascii_serialization(),
+        _ => String::new(),
+    }
 }
 
 /// The key the console derives CSRF tokens with: bound to the JWT signing secret (so every
@@ -709,4 +706,19 @@ pub fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<Running
         feed: built.feed,
         hub: built.state.feed.clone(),
     })
+}
+
+#[cfg(test)]
+mod origin_tests {
+    use super::origin_of;
+
+    #[test]
+    fn the_origin_is_what_a_browser_sends() {
+        assert_eq!(origin_of("https://Desk.Example.org/"), "https://desk.example.org");
+        assert_eq!(origin_of("https://desk.example.org:443/console"), "https://desk.example.org");
+        assert_eq!(origin_of("http://localhost:8080"), "http://localhost:8080");
+        assert_eq!(origin_of("http://localhost:80/"), "http://localhost");
+        assert_eq!(origin_of("https://bücher.example/"), "https://xn--bcher-kva.example");
+        assert_eq!(origin_of("not a url"), "");
+    }
 }
