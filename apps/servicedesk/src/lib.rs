@@ -714,11 +714,20 @@ mod origin_tests {
 
     #[test]
     fn the_origin_is_what_a_browser_sends() {
-        assert_eq!(origin_of("https://Desk.Example.org/"), "https://desk.example.org");
-        assert_eq!(origin_of("https://desk.example.org:443/console"), "https://desk.example.org");
+        assert_eq!(
+            origin_of("https://Desk.Example.org/"),
+            "https://desk.example.org"
+        );
+        assert_eq!(
+            origin_of("https://desk.example.org:443/console"),
+            "https://desk.example.org"
+        );
         assert_eq!(origin_of("http://localhost:8080"), "http://localhost:8080");
         assert_eq!(origin_of("http://localhost:80/"), "http://localhost");
-        assert_eq!(origin_of("https://bücher.example/"), "https://xn--bcher-kva.example");
+        assert_eq!(
+            origin_of("https://bücher.example/"),
+            "https://xn--bcher-kva.example"
+        );
         assert_eq!(origin_of("not a url"), "");
     }
 }

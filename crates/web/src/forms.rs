@@ -61,8 +61,9 @@ pub(crate) fn query_config() -> web::QueryConfig {
 /// A submitted form.
 pub(crate) type Posted = web::Form<Vec<(String, String)>>;
 
-/// The pairs of a submitted form, with its CSRF token checked.
-pub(crate) struct Fields(Vec<(String, String)>);
+/// The pairs of a submitted form, with its CSRF token checked, and where each name first
+/// occurs (a 256 KB form has tens of thousands of pairs: lookups must not scan them).
+pub(crate) struct Fields(Vec<(String, String)>, HashMap<String, usize>);
 
 impl Fields {
     /// The form's pairs once its CSRF token matched the visitor's.
@@ -76,13 +77,21 @@ impl Fields {
             .find(|(k, _)| k == "csrf")
             .map(|(_, v)| v.as_str());
         check_csrf(visitor.csrf(), token)?;
-        Ok(Self(pairs))
+        Ok(Self::indexed(pairs))
+    }
+
+    fn indexed(pairs: Vec<(String, String)>) -> Self {
+        let mut first = HashMap::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            first.entry(k.clone()).or_insert(i);
+        }
+        Self(pairs, first)
     }
 
     /// Pairs as if posted with a valid token (unit tests of form parsing).
     #[cfg(test)]
     pub(crate) fn for_tests(pairs: Vec<(String, String)>) -> Self {
-        Self(pairs)
+        Self::indexed(pairs)
     }
 
     /// The first value of `name`, trimmed; empty when absent.
@@ -94,9 +103,9 @@ impl Fields {
 
     /// The first value of `name`, as sent.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
+        self.1
+            .get(name)
+            .and_then(|i| self.0.get(*i))
             .map(|(_, v)| v.as_str())
     }
 

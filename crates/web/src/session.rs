@@ -197,21 +197,28 @@ pub(crate) async fn session_middleware(
     };
     let mut jar = CookieJar::default();
     let visitor = resolve(&console, req.request(), &mut jar).await;
-    if let Some(check) = &console.settings.rate_limit {
-        // Per person once signed in (however many tabs or devices), per client before.
+    // Per person once signed in (however many tabs or devices), per client before.
+    let refused = console.settings.rate_limit.as_ref().and_then(|check| {
         let key = match &visitor {
             Visitor::Member(s) => format!("user:{}", s.actor.user_id()),
             Visitor::Anonymous { .. } => {
                 format!("ip:{}", (console.settings.client_ip)(req.request()))
             }
         };
-        if let Err(secs) = check(key) {
-            let res = actix_web::ResponseError::error_response(&WebError::RateLimited(secs));
-            return Ok(req.into_response(res).map_into_right_body());
+        check(key).err()
+    });
+    // A refused request still gets the renewed cookies below: the refresh token it
+    // rotated is the browser's only valid one now.
+    let mut res = match refused {
+        Some(secs) => {
+            let page = actix_web::ResponseError::error_response(&WebError::RateLimited(secs));
+            req.into_response(page).map_into_right_body()
         }
-    }
-    req.extensions_mut().insert(visitor);
-    let mut res = next.call(req).await?.map_into_left_body();
+        None => {
+            req.extensions_mut().insert(visitor);
+            next.call(req).await?.map_into_left_body()
+        }
+    };
     // A cookie the handler set (sign-in, sign-out) wins over the middleware's renewal.
     let set_by_handler: Vec<String> = res
         .headers()

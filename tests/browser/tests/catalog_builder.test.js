@@ -107,8 +107,14 @@ test("a manager builds a request form and a requester fills it in", async () => 
       description: "USB-C dock.",
       owner_id: item.owner_id,
       fulfilment_team_id: desk.id,
-      audience: { type: "everyone" },
-      form: { fields: [{ key: "desk", label: "Desk number", required: true, type: "text", max_len: 12 }] },
+      audience: { type: "restricted", roles: ["agent"] },
+      form: {
+        fields: [
+          { key: "desk", label: "Desk number", required: true, type: "text", max_len: 12 },
+          { key: "ports", label: "Which ports?", type: "multi_select", options: [{ value: "hdmi", label: "HDMI" }, { value: "dp", label: "DisplayPort" }] },
+          { key: "cable", label: "Cable length", type: "text", visible_when: { field: "ports", op: { contains: "hdmi" } } },
+        ],
+      },
       task_template: { mode: "parallel", tasks: [{ title: "Hand over", team_id: desk.id }] },
       approval_policy: {
         stages: [{ name: "Two from the desk", approvers: [{ team: desk.id }], decision: { at_least: 2 }, due_hours: 16, on_timeout: "reject" }],
@@ -127,6 +133,8 @@ test("a manager builds a request form and a requester fills it in", async () => 
   assert.equal(kept.form.fields[0].max_len, 12);
   assert.equal(kept.task_template.tasks[0].team_id, desk.id);
   assert.equal(kept.task_template.mode, "parallel");
+  assert.deepEqual(kept.audience, { type: "restricted", teams: [], roles: ["agent"] }, "a role-limited item stays limited");
+  assert.deepEqual(kept.form.fields[2].visible_when, { field: "ports", op: { contains: "hdmi" } });
 
   // The requester cannot open the builder.
   assert.equal((await r.goto("/admin/catalog")).status(), 403);

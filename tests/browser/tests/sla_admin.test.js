@@ -102,6 +102,39 @@ test("an admin sets business hours in the week grid and a policy on them", async
   const stored = (policies.items || policies).find((x) => x.name === "Critical, office hours");
   assert.equal(stored.resolution_minutes, 300);
 
+  // What the pages do not edit survives a save: a policy's categories, a split shift's
+  // third interval, a day that ends at midnight.
+  const shift = await w.api(
+    "POST",
+    "/calendars",
+    { name: "Split shift", time_zone: "UTC", hours: { mon: [["06:00", "10:00"], ["12:00", "14:00"], ["18:00", "24:00"]], tue: [["16:00", "24:00"]] }, holidays: [] },
+    admin,
+  );
+  const net = await w.api(
+    "POST",
+    "/sla-policies",
+    { name: "Network", rank: 7, conditions: { categories: ["network"] }, calendar_id: shift.id, first_response_minutes: 30, resolution_minutes: 240, warn_percent: 75 },
+    admin,
+  );
+  await p.goto(`/admin/sla/calendars/${shift.id}`);
+  assert.match(await p.locator("main").innerText(), /06:00–10:00, 12:00–14:00, 18:00–24:00/);
+  assert.equal(await p.getByLabel("Tuesday to", { exact: true }).inputValue(), "00:00", "midnight shows as 00:00");
+  await p.getByLabel("Name").fill("Split shift (night)");
+  await p.getByRole("button", { name: "Save calendar" }).click();
+  await p.waitForURL(/notice=saved/);
+  const shiftAfter = await w.api("GET", `/calendars/${shift.id}`, undefined, admin);
+  assert.equal(shiftAfter.name, "Split shift (night)");
+  assert.equal(shiftAfter.hours.mon.length, 3);
+  assert.deepEqual(shiftAfter.hours.tue, [["16:00", "24:00"]]);
+  await p.goto(`/admin/sla/policies/${net.id}`);
+  assert.match(await p.locator("main").innerText(), /categories network/);
+  await p.getByLabel("Rank").fill("8");
+  await p.getByRole("button", { name: "Save policy" }).click();
+  await p.waitForURL(/notice=saved/);
+  const netAfter = await w.api("GET", `/sla-policies/${net.id}`, undefined, admin);
+  assert.equal(netAfter.rank, 8);
+  assert.deepEqual(netAfter.conditions.categories, ["network"]);
+
   // Agents read, they do not edit.
   const actx = await w.context();
   const a = await actx.newPage();

@@ -591,6 +591,14 @@ fn an_admin_resets_a_users_mfa_and_signs_them_out(backend: Backend) {
     let peer = app.login("peer@servicedesk.test", PASSWORD).access;
     app.post(&peer, &format!("/users/{id}/mfa/reset"), json!({}))
         .problem(403);
+    // Nor for the user themselves: turning it off takes the password and a code (profile),
+    // which a stolen session alone does not have.
+    app.post(
+        &session.access,
+        &format!("/users/{id}/mfa/reset"),
+        json!({}),
+    )
+    .problem(403);
     let acme = app.post(&admin, "/organizations", json!({ "name": "Acme" }));
     app.create_user(
         &admin,

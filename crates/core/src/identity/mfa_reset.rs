@@ -13,12 +13,22 @@ use crate::ports::{Account, MfaState, StoreError};
 impl Authenticator {
     /// Turns `user`'s MFA off (secret and recovery codes gone) and revokes every session
     /// of theirs; audited with the admin as actor, and the user is mailed. Needs
-    /// `user:update` on the user; a user of another organization answers `NotFound`.
+    /// `user:update` on the user and every grant the user holds (the privilege ceiling); a
+    /// user of another organization answers `NotFound`. Never for oneself.
     ///
     /// # Errors
-    /// `Forbidden` without `user:update`; `NotFound` for an unknown or foreign user.
+    /// `Forbidden` without `user:update`, for oneself, or for a user who holds more than
+    /// the actor; `NotFound` for an unknown or foreign user.
     pub fn reset_user_mfa(&self, actor: &Actor, user: UserId) -> Result<()> {
         let p = &self.ports;
+        // One's own second factor goes off only with the password and a code (the
+        // profile's `disable_mfa`): a stolen session alone must not remove it.
+        if user == actor.user_id() {
+            return Err(Error::Forbidden {
+                reason: "turn your own two-step verification off with your password and a code"
+                    .into(),
+            });
+        }
         if actor.scope(ResourceKind::User, Action::Update).is_none() {
             return Err(Error::Forbidden {
                 reason: "resetting a user's MFA needs user:update".into(),

@@ -248,3 +248,16 @@ fn an_admin_still_signs_out_an_admin() {
         .revoke_user_sessions(&actor(BuiltinRole::Admin), ANN)
         .unwrap();
 }
+
+#[test]
+fn nobody_resets_their_own_second_factor_without_password_and_code() {
+    let mut a = MockAccountStore::new();
+    a.expect_account().never();
+    a.expect_update_account().never();
+    let auth = build(a, MockSessionStore::new());
+    // ADMIN acting on ADMIN: even an admin uses the profile's password-and-code flow.
+    let err = auth
+        .reset_user_mfa(&actor(BuiltinRole::Admin), ADMIN)
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+}

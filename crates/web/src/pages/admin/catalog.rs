@@ -16,8 +16,9 @@ use servicedesk_core::approvals::{
     ApprovalPolicy, ApproverRule, DecisionRule, StageDef, TimeoutAction,
 };
 use servicedesk_core::catalog::{
-    Audience, CatalogItem, CatalogItemInput, CategoryInput, Condition, FieldDef, FieldKind,
-    FormDefinition, SelectOption, TaskMode, TaskTemplate, TaskTemplateEntry, edits_catalog,
+    Audience, CatalogItem, CatalogItemInput, CategoryInput, Condition, ConditionOp, FieldDef,
+    FieldKind, FormDefinition, SelectOption, TaskMode, TaskTemplate, TaskTemplateEntry,
+    edits_catalog,
 };
 use servicedesk_core::ids::{CatalogCategoryId, CatalogItemId, TeamId};
 
@@ -51,8 +52,8 @@ const KINDS: [(&str, &str); 9] = [
     ("user_ref", "A person"),
 ];
 
-/// Most questions one form may have on this page (the use case has its own limit).
-const MAX_ROWS: usize = 50;
+/// Most questions one form may have (the use case's limit: the page never drops one).
+const MAX_ROWS: usize = servicedesk_core::catalog::MAX_FIELDS;
 /// Approval stages offered.
 const STAGE_ROWS: usize = 3;
 
@@ -70,6 +71,9 @@ struct FieldRow {
     /// …equals this.
     when_value: String,
     help: String,
+    /// Its "shown when" is more than "equals one value" (set through the API): the
+    /// condition is kept as stored.
+    condition_kept: bool,
     error: Option<String>,
 }
 
@@ -96,8 +100,10 @@ struct ItemForm {
     description: String,
     fulfilment_team_id: String,
     active: bool,
-    /// Empty: everyone may request it.
+    /// Empty (and no roles): everyone may request it.
     audience_teams: Vec<String>,
+    /// Roles of the audience (set through the API; shown, kept).
+    audience_roles: Vec<String>,
     /// One task title per line.
     tasks: String,
     ordered: bool,
@@ -118,18 +124,16 @@ fn field_row(def: &FieldDef) -> FieldRow {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let (when_field, when_value) = def
-        .visible_when
-        .as_ref()
-        .map_or_else(Default::default, |c| {
-            let v = serde_json::to_value(&c.op).ok();
-            let shown = v
-                .as_ref()
-                .and_then(|v| v.get("equals"))
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .unwrap_or_default();
-            (c.field.clone(), shown)
-        });
+    // "Equals one text, yes or no" is what the row can show; anything else is kept.
+    let shown = def.visible_when.as_ref().map(|c| match &c.op {
+        ConditionOp::Equals(Json::String(v)) => Some((c.field.clone(), v.clone())),
+        ConditionOp::Equals(Json::Bool(b)) => {
+            Some((c.field.clone(), if *b { "yes" } else { "no" }.to_owned()))
+        }
+        _ => None,
+    });
+    let condition_kept = matches!(shown, Some(None));
+    let (when_field, when_value) = shown.flatten().unwrap_or_default();
     FieldRow {
         key: def.key.clone(),
         label: def.label.clone(),
@@ -139,6 +143,7 @@ fn field_row(def: &FieldDef) -> FieldRow {
         when_field,
         when_value,
         help: def.help.clone().unwrap_or_default(),
+        condition_kept,
         error: None,
     }
 }
@@ -224,6 +229,7 @@ fn fields_posted(f: &Fields) -> Vec<FieldRow> {
                 when_field: v("when_field"),
                 when_value: v("when_value"),
                 help: v("help"),
+                condition_kept: f.get(&format!("q{i}_condition_kept")).is_some(),
                 error: None,
             }
         })
@@ -316,6 +322,7 @@ fn item_form_posted(f: &Fields) -> ItemForm {
         fulfilment_team_id: f.text("fulfilment_team_id"),
         active: f.get("active").is_some(),
         audience_teams: f.all("audience_teams"),
+        audience_roles: Vec::new(),
         tasks: f.text("tasks"),
         ordered: f.get("ordered").is_some(),
         version: f.text("version").parse().unwrap_or(0),
@@ -335,6 +342,10 @@ fn item_form_of(i: &CatalogItem) -> ItemForm {
         audience_teams: match &i.audience {
             Audience::Everyone => Vec::new(),
             Audience::Restricted { teams, .. } => teams.iter().map(ToString::to_string).collect(),
+        },
+        audience_roles: match &i.audience {
+            Audience::Everyone => Vec::new(),
+            Audience::Restricted { roles, .. } => roles.clone(),
         },
         tasks: i
             .task_template
@@ -376,13 +387,14 @@ fn build_input(
             Ok(Some(mut def)) => {
                 // Bounds the page does not show (text lengths, number limits) stay as the
                 // API set them, as long as the question keeps its key and kind.
-                if let Some(old) = current
-                    .and_then(|c| c.form.fields.iter().find(|f| f.key == def.key))
-                    .filter(|old| {
-                        old.kind.name() == def.kind.name() && old.kind.options().is_empty()
-                    })
+                let old = current.and_then(|c| c.form.fields.iter().find(|f| f.key == def.key));
+                if let Some(old) =
+                    old.filter(|o| o.kind.name() == def.kind.name() && o.kind.options().is_empty())
                 {
                     def.kind = old.kind.clone();
+                }
+                if row.condition_kept {
+                    def.visible_when = old.and_then(|o| o.visible_when.clone());
                 }
                 fields.push(def);
             }
@@ -399,7 +411,14 @@ fn build_input(
             continue;
         }
         match stage_def(row) {
-            Ok(Some(def)) => defs.push(def),
+            Ok(Some(mut def)) => {
+                // What the row does not show (reminder, what a timeout does) stays as stored.
+                if let Some(old) = current.and_then(|c| c.approval_policy.stages.get(i)) {
+                    def.reminder_percent = old.reminder_percent;
+                    def.on_timeout = old.on_timeout;
+                }
+                defs.push(def);
+            }
             Ok(None) => {}
             Err(m) => row.error = Some(m),
         }
@@ -437,10 +456,20 @@ fn build_input(
             name: form.name.clone(),
             description: form.description.clone(),
             form: FormDefinition::new(fields),
-            audience: if form.audience_teams.is_empty() {
-                Audience::Everyone
-            } else {
-                Audience::teams(form.audience_teams.iter().filter_map(|t| team(t)).collect())
+            audience: {
+                // Roles in the audience are set through the API and kept: ticking no team
+                // never opens a role-limited item to everyone.
+                let roles = match current.map(|c| &c.audience) {
+                    Some(Audience::Restricted { roles, .. }) => roles.clone(),
+                    _ => Vec::new(),
+                };
+                let teams: Vec<TeamId> =
+                    form.audience_teams.iter().filter_map(|t| team(t)).collect();
+                if teams.is_empty() && roles.is_empty() {
+                    Audience::Everyone
+                } else {
+                    Audience::Restricted { teams, roles }
+                }
             },
             owner_id: current.map_or_else(|| s.actor.user_id(), |c| c.owner_id),
             fulfilment_team_id: team(&form.fulfilment_team_id),
@@ -452,7 +481,7 @@ fn build_input(
                 },
                 tasks,
             }),
-            fulfilment_sla_policy_id: None,
+            fulfilment_sla_policy_id: current.and_then(|c| c.fulfilment_sla_policy_id),
             approval_policy: ApprovalPolicy { stages: defs },
             active: form.active,
         }),
@@ -674,6 +703,9 @@ async fn save(
     posted: Posted,
     id: Option<CatalogItemId>,
 ) -> Result<HttpResponse, WebError> {
+    if !edits_catalog(&s.actor) {
+        return Err(WebError::Forbidden);
+    }
     let f = Fields::checked(&visitor, posted)?;
     let form = item_form_posted(&f);
     let mut rows = fields_posted(&f);

@@ -61,6 +61,8 @@ struct DayRow {
     to1: String,
     from2: String,
     to2: String,
+    /// More intervals than the grid shows (set through the API): kept as stored, in words.
+    kept: Option<String>,
     /// The use case's message for this day, if any.
     error: Option<String>,
 }
@@ -78,6 +80,12 @@ fn grid_of(c: &StoredCalendar) -> Vec<DayRow> {
             let at = |n: usize| day.get(n).map(|w| (t(w.start_minute()), t(w.end_minute())));
             let (from1, to1) = at(0).unwrap_or_default();
             let (from2, to2) = at(1).unwrap_or_default();
+            let kept = (day.len() > 2).then(|| {
+                day.iter()
+                    .map(|w| format!("{}–{}", t(w.start_minute()), t(w.end_minute())))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
             DayRow {
                 key,
                 name,
@@ -86,6 +94,7 @@ fn grid_of(c: &StoredCalendar) -> Vec<DayRow> {
                 to1,
                 from2,
                 to2,
+                kept,
                 error: None,
             }
         })
@@ -109,9 +118,12 @@ fn grid_posted(f: &Fields) -> (Vec<DayRow>, HoursInput) {
                 to1: v("to1"),
                 from2: v("from2"),
                 to2: v("to2"),
+                kept: f.get(&format!("{key}_kept")).map(str::to_owned),
                 error: None,
             };
-            if row.open {
+            if row.kept.is_some() {
+                // The stored intervals go back in by the handler (see `keep_days`).
+            } else if row.open {
                 let end = |t: &str| {
                     if t == "00:00" {
                         "24:00".to_owned()
@@ -129,6 +141,30 @@ fn grid_posted(f: &Fields) -> (Vec<DayRow>, HoursInput) {
         })
         .collect();
     (rows, hours)
+}
+
+/// The days the grid could not show go back with their stored intervals.
+fn keep_days(rows: &mut [DayRow], hours: &mut HoursInput, stored: &StoredCalendar) {
+    let week = stored.calendar.hours();
+    let t = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+    for (i, row) in rows.iter_mut().enumerate() {
+        if row.kept.is_none() {
+            continue;
+        }
+        let day = &week.days[i];
+        hours.insert(
+            row.key.to_owned(),
+            day.iter()
+                .map(|w| vec![t(w.start_minute()), t(w.end_minute())])
+                .collect(),
+        );
+        row.kept = (day.len() > 2).then(|| {
+            day.iter()
+                .map(|w| format!("{}–{}", t(w.start_minute()), t(w.end_minute())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    }
 }
 
 /// Puts the use case's `hours.<day>…` messages on their rows; the rest stay by field.
@@ -437,7 +473,13 @@ async fn update_calendar(
         .text("version")
         .parse()
         .map_err(|_| WebError::Invalid("The form lost its version: reload the page.".into()))?;
-    let (mut days, hours) = grid_posted(&f);
+    let (mut days, mut hours) = grid_posted(&f);
+    if days.iter().any(|d| d.kept.is_some()) {
+        let c = console.clone();
+        let actor = s.actor.clone();
+        let stored = block(move || c.sla.calendar(&actor, id)).await??;
+        keep_days(&mut days, &mut hours, &stored);
+    }
     let patch = CalendarPatch {
         name: Some(f.text("name")),
         time_zone: Some(f.text("time_zone")),
@@ -509,6 +551,10 @@ struct PolicyForm {
     pause_statuses: Vec<String>,
     active: bool,
     version: i64,
+    /// Categories and requester organizations the policy is limited to (set through the
+    /// API): shown and kept.
+    categories: Vec<String>,
+    requester_orgs: Vec<String>,
 }
 
 fn policy_form_of(p: &StoredPolicy) -> PolicyForm {
@@ -525,6 +571,8 @@ fn policy_form_of(p: &StoredPolicy) -> PolicyForm {
         pause_statuses: pol.pause_statuses.clone(),
         active: p.active,
         version: p.version,
+        categories: pol.conditions.categories.clone(),
+        requester_orgs: pol.conditions.requester_orgs.clone(),
     }
 }
 
@@ -541,6 +589,8 @@ fn policy_form_posted(f: &Fields) -> PolicyForm {
         pause_statuses: f.all("pause_statuses"),
         active: f.get("active").is_some(),
         version: f.text("version").parse().unwrap_or(0),
+        categories: Vec::new(),
+        requester_orgs: Vec::new(),
     }
 }
 
@@ -734,7 +784,13 @@ async fn update_policy(
 ) -> Result<HttpResponse, WebError> {
     let id = policy_id(&path)?;
     let f = Fields::checked(&visitor, posted)?;
-    let form = policy_form_posted(&f);
+    let mut form = policy_form_posted(&f);
+    // What the form does not edit stays as stored.
+    let c = console.clone();
+    let actor = s.actor.clone();
+    let stored = block(move || c.sla.policy(&actor, id)).await??;
+    form.categories = stored.record.policy.conditions.categories.clone();
+    form.requester_orgs = stored.record.policy.conditions.requester_orgs.clone();
     let ctx = || context! { id => id.to_string() };
     let (rank, first, resolution, warn) = match numbers(&form) {
         Ok(n) => n,
@@ -755,8 +811,8 @@ async fn update_policy(
         conditions: Some(servicedesk_core::sla::PolicyConditions {
             ticket_types: form.ticket_types.clone(),
             priorities: form.priorities.clone(),
-            categories: Vec::new(),
-            requester_orgs: Vec::new(),
+            categories: form.categories.clone(),
+            requester_orgs: form.requester_orgs.clone(),
         }),
         calendar_id: calendar_id(&form.calendar_id).ok(),
         first_response_minutes: Some(first),
