@@ -371,9 +371,10 @@ mod tests {
 }
 
 impl MailNotifier {
-    /// The web UI address of incident `id`.
+    /// The console's page of ticket `id` (any kind: `/tickets/{id}`; mails sent before the
+    /// console linked `/incidents/{id}`, which the console still redirects).
     pub fn incident_link(&self, id: IncidentId) -> String {
-        format!("{}/incidents/{id}", self.settings.public_base_url.as_str())
+        format!("{}/tickets/{id}", self.settings.public_base_url.as_str())
     }
 }
 
@@ -450,7 +451,7 @@ mod ticket_mail_tests {
         );
         assert!(mail.text.contains("Try <b>again</b>"));
         assert!(mail.text.contains("Priority: high"));
-        let link = format!("https://desk.example/incidents/{INCIDENT}");
+        let link = format!("https://desk.example/tickets/{INCIDENT}");
         assert!(mail.text.contains(&link));
         assert!(mail.html.contains(&link));
         // HTML escapes what users wrote.
