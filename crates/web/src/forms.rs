@@ -90,8 +90,13 @@ impl Fields {
 
     /// Pairs as if posted with a valid token (unit tests of form parsing).
     #[cfg(test)]
-    pub(crate) fn for_tests(pairs: Vec<(String, String)>) -> Self {
-        Self::indexed(pairs)
+    pub(crate) fn for_tests(pairs: &[(&str, &str)]) -> Self {
+        Self::indexed(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
     }
 
     /// The first value of `name`, trimmed; empty when absent.

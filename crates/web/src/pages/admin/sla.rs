@@ -19,7 +19,7 @@ use servicedesk_core::sla_settings::{
 };
 use servicedesk_rbac::{Action, ResourceKind};
 
-use super::{NoticeQuery, admin_page, notice_text};
+use super::{NoticeQuery, admin_page, notice_text, path_id};
 use crate::Console;
 use crate::error::WebError;
 use crate::forms::{Errors, Fields, Posted};
@@ -421,15 +421,11 @@ async fn create_calendar(
 }
 
 fn calendar_id(raw: &str) -> Result<CalendarId, WebError> {
-    raw.parse::<uuid::Uuid>()
-        .map(CalendarId)
-        .map_err(|_| WebError::NotFound)
+    path_id(raw).map(CalendarId)
 }
 
 fn policy_id(raw: &str) -> Result<SlaPolicyId, WebError> {
-    raw.parse::<uuid::Uuid>()
-        .map(SlaPolicyId)
-        .map_err(|_| WebError::NotFound)
+    path_id(raw).map(SlaPolicyId)
 }
 
 fn stored_calendar_ctx(c: &StoredCalendar) -> Value {
@@ -860,12 +856,7 @@ mod tests {
     use super::*;
 
     fn fields(pairs: &[(&str, &str)]) -> Fields {
-        Fields::for_tests(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Fields::for_tests(pairs)
     }
 
     #[test]
