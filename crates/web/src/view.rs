@@ -246,6 +246,64 @@ impl Names {
     }
 }
 
+/// A request's answers as the requester saw the questions: in the form's order, with the
+/// questions' labels and the options' labels (the item version the request was made on).
+/// When the reader may not see that item, the answers' keys stand in for the labels.
+pub(crate) fn answer_rows(
+    console: &Console,
+    actor: &Actor,
+    details: &servicedesk_core::requests::RequestDetails,
+) -> Vec<(String, String)> {
+    use serde_json::Value as Json;
+    let answers = details.answers.as_map();
+    let plain = |v: &Json| match v {
+        Json::String(s) => s.clone(),
+        Json::Bool(true) => "yes".into(),
+        Json::Bool(false) => "no".into(),
+        Json::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    let Ok(item) =
+        console
+            .catalog
+            .item_version(actor, details.catalog_item_id, details.item_version)
+    else {
+        return answers
+            .iter()
+            .map(|(k, v)| (k.replace('_', " "), plain(v)))
+            .collect();
+    };
+    item.form
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let v = answers.get(&f.key)?;
+            let label_of = |value: &str| {
+                f.kind
+                    .options()
+                    .iter()
+                    .find(|o| o.value == value)
+                    .map_or_else(|| value.to_owned(), |o| o.label.clone())
+            };
+            let shown = match v {
+                Json::String(s) if !f.kind.options().is_empty() => label_of(s),
+                Json::Array(items) if !f.kind.options().is_empty() => items
+                    .iter()
+                    .filter_map(Json::as_str)
+                    .map(label_of)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => plain(other),
+            };
+            Some((f.label.clone(), shown))
+        })
+        .collect()
+}
+
 /// The row of `t`.
 pub(crate) fn row(
     console: &Console,

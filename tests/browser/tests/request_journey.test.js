@@ -118,6 +118,10 @@ test("a laptop request with a conditional field goes through two approval stages
     await signIn(page, email, PASSWORD);
     await page.goto("/approvals");
     const card = page.locator("section.approval", { hasText: ref });
+    // The approver reads the answers as the requester saw the questions.
+    const said = await card.innerText();
+    assert.match(said, /Model\s+Workstation/, said);
+    assert.match(said, /Why a workstation\?\s+3D rendering for the trade fair\./, said);
     await card.waitFor();
     if (approve) {
       await card.getByRole("button", { name: "Approve" }).click();

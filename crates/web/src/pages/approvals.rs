@@ -10,7 +10,6 @@ use super::{block, page, see_other, with_status};
 use crate::Console;
 use crate::error::WebError;
 use crate::forms::{Fields, Posted};
-use crate::render::ser;
 use crate::session::{SignedIn, Visitor};
 use crate::view::Names;
 
@@ -44,7 +43,7 @@ async fn approvals_page(
                     reference => r.reference(),
                     title => r.title.clone(),
                     requester => names.user_or(&c, &s2.actor, r.requester_id, "a colleague"),
-                    answers => ser(&r.details.answers),
+                    answers => crate::view::answer_rows(&c, &s2.actor, &r.details),
                 }
             })
             .collect())

@@ -523,7 +523,7 @@ fn ticket_context(console: &Console, s: &SignedIn, name: TicketName) -> Result<V
                 kind => "request",
                 version => r.version,
                 description => r.description.clone(),
-                answers => ser(&r.details.answers),
+                answers => crate::view::answer_rows(console, actor, &r.details),
                 approval_state => r.details.approval_state.as_str(),
                 approvals, comments => ser(comments), history => ser(history), links => ser(&links), actions => ser(actions),
                 can_assign => false,
