@@ -518,16 +518,23 @@ impl Workers {
         }
     }
 
-    /// Also runs the live-feed listener when `built` is on PostgreSQL (`database_url`): it
-    /// hands what every server process publishes to this process's hub. It stops with the
-    /// other workers. On SQLite there is one process and nothing to listen to.
+    /// Also runs the listeners when `built` is on PostgreSQL (`database_url`): the live
+    /// feed's, which hands what every server process publishes to this process's hub, and
+    /// the cache's, which lets the store cache the authentication and SLA-catalog reads
+    /// and flushes them when any process changes what they read. They stop with the other
+    /// workers. On SQLite there is one process, nothing to listen to and nothing cached.
     ///
     /// # Errors
-    /// When the thread cannot be started.
+    /// When a thread cannot be started.
     pub fn listen_feed(&mut self, built: &Built, database_url: &str) -> Result<()> {
         if built.store.backend() != Backend::Postgres {
             return Ok(());
         }
+        let caches = built
+            .store
+            .listen_for_changes(database_url, self.stop.clone())
+            .context("cannot start the cache listener")?;
+        self.threads.extend(caches);
         let hub = built.state.feed.clone();
         let thread = spawn_feed_listener(database_url, self.stop.clone(), move |item| {
             hub.publish_local(&item);

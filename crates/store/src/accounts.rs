@@ -201,13 +201,16 @@ impl AccountStore for Store {
     }
 
     fn account(&self, org: OrgId, user: UserId) -> Result<Account, StoreError> {
-        let (org, user) = (org.to_string(), user.to_string());
-        load_account(&mut *self.db.conn()?, move |q| {
-            q.filter(users::org_id.eq(org)).filter(users::id.eq(user))
+        self.caches.account(org, user, || {
+            let (org, user) = (org.to_string(), user.to_string());
+            load_account(&mut *self.db.conn()?, move |q| {
+                q.filter(users::org_id.eq(org)).filter(users::id.eq(user))
+            })
         })
     }
 
     fn create_account(&self, account: &Account, write: &WriteSet) -> Result<Account, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
@@ -260,6 +263,7 @@ impl AccountStore for Store {
         expected_version: i64,
         write: &WriteSet,
     ) -> Result<Account, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let u = &account.user;
         let (org, id) = (u.org_id.to_string(), u.id.to_string());
         let mut conn = self.db.conn()?;
@@ -326,6 +330,7 @@ impl AccountStore for Store {
         created_before: chrono::DateTime<chrono::Utc>,
         limit: u32,
     ) -> Result<u64, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         let stale = || {
             users::email_verified_at
@@ -377,6 +382,7 @@ impl AccountStore for Store {
     }
 
     fn accept_totp_step(&self, org: OrgId, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let step = i64::try_from(step)
             .map_err(|_| StoreError::Unavailable("TOTP step out of range".into()))?;
         let (org, user) = (org.to_string(), user.to_string());

@@ -127,6 +127,7 @@ impl AdminStore for Store {
         user: UserId,
         audit: &AuditRecord,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let (org, team, user) = (org.to_string(), team.to_string(), user.to_string());
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
@@ -156,6 +157,7 @@ impl AdminStore for Store {
     }
 
     fn create_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut conn = self.db.conn()?;
@@ -176,6 +178,7 @@ impl AdminStore for Store {
     }
 
     fn update_role(&self, org: OrgId, role: &Role, audit: &AuditRecord) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let grants = serde_json::to_string(&role.grants)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let mut conn = self.db.conn()?;
@@ -202,6 +205,7 @@ impl AdminStore for Store {
         name: &str,
         audit: &AuditRecord,
     ) -> Result<RoleDeletion, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let org = org.to_string();
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
@@ -234,6 +238,12 @@ impl AdminStore for Store {
     }
 
     fn roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError> {
+        self.caches.roles(org, || self.load_roles(org))
+    }
+}
+
+impl Store {
+    fn load_roles(&self, org: OrgId) -> Result<Vec<Role>, StoreError> {
         roles::table
             .filter(roles::org_id.eq(org.to_string()))
             .order(roles::name.asc())

@@ -138,6 +138,7 @@ impl Store {
     /// `Duplicate{field:"email"}` when the address is taken; `NotFound` when the
     /// organization or a team does not exist (in that organization).
     pub fn create_user(&self, user: &User) -> Result<User, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         let org = user.org_id.to_string();
         let id = user.id.to_string();
@@ -226,6 +227,7 @@ impl Store {
         user: UserId,
         audit: Option<&AuditRecord>,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
             let added =

@@ -9,32 +9,23 @@
 //! (clients reload what they show when they reconnect).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
+use diesel::RunQueryDsl;
 use diesel::sql_types::Text;
-use diesel::{Connection, RunQueryDsl};
 use servicedesk_core::feed::FeedItem;
 use servicedesk_core::ports::{DeliveryError, LiveFeed};
 
 use crate::db::{Database, DbConn};
+use crate::listen::{Heard, Listener};
 
 /// The `LISTEN`/`NOTIFY` channel of the live feed.
 pub const FEED_CHANNEL: &str = "servicedesk_feed";
 
 /// The largest `NOTIFY` payload in bytes: PostgreSQL requires it to be shorter than 8000.
 pub const MAX_NOTIFY_PAYLOAD: usize = 7999;
-
-/// How often the listener looks for notifications.
-const POLL_EVERY: Duration = Duration::from_millis(100);
-/// How often an idle listener checks that its connection is still alive.
-const PROBE_EVERY: Duration = Duration::from_secs(10);
-/// The first and the longest wait before reconnecting.
-const BACKOFF_FIRST: Duration = Duration::from_millis(200);
-const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
 /// The `NOTIFY` payload of `item`: its JSON (the same text WebSocket clients receive). An
 /// item too large for PostgreSQL loses its title (clients show the number instead); `None`
@@ -112,88 +103,23 @@ pub fn spawn_feed_listener(
     stop: Arc<AtomicBool>,
     deliver: impl Fn(FeedItem) + Send + 'static,
 ) -> std::io::Result<JoinHandle<()>> {
-    let url = url.to_owned();
-    let first = listen(&url)
-        .inspect_err(|e| tracing::warn!(error = %e, "live-feed listener cannot connect yet"))
-        .ok();
-    std::thread::Builder::new()
-        .name("feed-listener".into())
-        .spawn(move || {
-            let mut next = first;
-            let mut backoff = BACKOFF_FIRST;
-            while !stop.load(Ordering::SeqCst) {
-                match next.take().map_or_else(|| listen(&url), Ok) {
-                    Ok(mut conn) => {
-                        backoff = BACKOFF_FIRST;
-                        match pump(&mut conn, &stop, &deliver) {
-                            Ok(()) => return,
-                            Err(e) => tracing::warn!(
-                                error = %e,
-                                "live-feed listener lost its connection; reconnecting"
-                            ),
-                        }
-                    }
-                    Err(e) => tracing::warn!(
-                        error = %e,
-                        retry_in_ms = u64::try_from(backoff.as_millis()).unwrap_or(u64::MAX),
-                        "live-feed listener cannot connect"
-                    ),
-                }
-                pause(backoff, &stop);
-                backoff = (backoff * 2).min(BACKOFF_MAX);
-            }
-        })
-}
-
-/// A new connection listening on the channel.
-fn listen(url: &str) -> Result<PgConnection, String> {
-    let mut conn = PgConnection::establish(url).map_err(|e| e.to_string())?;
-    conn.batch_execute(&format!("LISTEN {FEED_CHANNEL}"))
-        .map_err(|e| e.to_string())?;
-    Ok(conn)
-}
-
-/// Delivers notifications until `stop` (`Ok`) or a connection error (`Err`).
-fn pump(
-    conn: &mut PgConnection,
-    stop: &AtomicBool,
-    deliver: &impl Fn(FeedItem),
-) -> Result<(), diesel::result::Error> {
-    let mut probed = Instant::now();
-    while !stop.load(Ordering::SeqCst) {
-        let mut heard = false;
-        for notification in conn.notifications_iter() {
-            let notification = notification?;
-            heard = true;
-            if notification.channel != FEED_CHANNEL {
-                continue;
-            }
-            match serde_json::from_str::<FeedItem>(&notification.payload) {
+    let listener = Listener {
+        name: "feed-listener",
+        channel: FEED_CHANNEL,
+        probe_every: Duration::from_secs(10),
+    };
+    listener.spawn(url, stop, move |heard| {
+        if let Heard::Notification { payload, from_pid } = heard {
+            match serde_json::from_str::<FeedItem>(payload) {
                 Ok(item) => deliver(item),
                 Err(e) => tracing::warn!(
                     error = %e,
-                    from_pid = notification.process_id,
+                    from_pid,
                     "malformed live-feed notification skipped"
                 ),
             }
         }
-        if heard {
-            probed = Instant::now();
-        } else if probed.elapsed() >= PROBE_EVERY {
-            conn.batch_execute("SELECT 1")?;
-            probed = Instant::now();
-        }
-        std::thread::sleep(POLL_EVERY);
-    }
-    Ok(())
-}
-
-/// Sleeps `total` in short steps, returning early when `stop` is set.
-fn pause(total: Duration, stop: &AtomicBool) {
-    let until = Instant::now() + total;
-    while !stop.load(Ordering::SeqCst) && Instant::now() < until {
-        std::thread::sleep(POLL_EVERY.min(until.saturating_duration_since(Instant::now())));
-    }
+    })
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::rows::{CommentRow, HistoryRow, IncidentDetailsRow, TaskRow, TicketRow
 use crate::schema::{comments, idempotency_keys, incident_details, tasks, ticket_history, tickets};
 use crate::tickets::{list_rows, retry_key_race, write_versioned};
 use crate::time::db;
-use crate::writes::persist;
+use crate::writes::{persist, persist_events, persist_records};
 
 #[derive(Insertable)]
 #[diesel(table_name = idempotency_keys)]
@@ -116,10 +116,12 @@ impl Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let result = crate::db::write_tx(&mut conn, |conn| {
-            // The counter update comes first: on SQLite a transaction that starts with a write
-            // queues on the write lock instead of failing on a stale read snapshot.
-            let number = counters::next(conn, &org_s, "incident")?;
             refuse_replay(conn, &org_s, key)?;
+            // The organization's counter row serializes its creators until commit (that is
+            // what keeps numbers gapless), so it is taken as late as the rows that need the
+            // number allow: after the outbox rows, which do not.
+            persist_events(conn, write)?;
+            let number = counters::next(conn, &org_s, "incident")?;
             let mut row = TicketRow::from_ticket(incident)?;
             row.number = number;
             row.version = 1;
@@ -131,7 +133,7 @@ impl Store {
                 .values(&details)
                 .execute(conn)?;
             remember_key(conn, &org_s, key, "incident", &row.id, row.created_at)?;
-            persist(self, conn, write)?;
+            persist_records(self, conn, write)?;
             Ok((row, details))
         });
         match result {

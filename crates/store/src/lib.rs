@@ -21,6 +21,7 @@ mod accounts;
 mod admin;
 mod attempts;
 mod audit;
+mod cache;
 mod catalog;
 mod counters;
 mod cursor;
@@ -30,6 +31,7 @@ mod directory;
 mod error;
 mod feed;
 mod incidents;
+mod listen;
 mod notifications;
 mod outbox;
 mod reports;
@@ -47,6 +49,7 @@ mod writes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use cache::CACHE_CHANNEL;
 pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager};
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
 pub use secrets::Resealed;
@@ -57,6 +60,7 @@ use servicedesk_core::ports::StoreError;
 pub struct Store {
     db: Database,
     fault_after_audit: Arc<AtomicBool>,
+    caches: Arc<cache::Caches>,
 }
 
 impl Store {
@@ -80,6 +84,7 @@ impl Store {
         Ok(Self {
             db: Database::connect(url, max_connections)?,
             fault_after_audit: Arc::default(),
+            caches: Arc::default(),
         })
     }
 
@@ -91,6 +96,39 @@ impl Store {
     /// Which backend this store runs on.
     pub fn backend(&self) -> Backend {
         self.db.backend()
+    }
+
+    /// Starts caching the reads nearly every request repeats (the authentication reads and
+    /// the SLA catalog), kept correct across server processes by a listener on `url`'s
+    /// [`CACHE_CHANNEL`] that flushes what a committed change makes stale (see
+    /// `docs/performance.md`). PostgreSQL only: on SQLite this does nothing and returns
+    /// `None`, and nothing is cached. The caches answer only while the listener is
+    /// connected; the thread ends soon after `stop` is set.
+    ///
+    /// # Errors
+    /// When the thread cannot be spawned.
+    pub fn listen_for_changes(
+        &self,
+        url: &str,
+        stop: Arc<AtomicBool>,
+    ) -> std::io::Result<Option<std::thread::JoinHandle<()>>> {
+        if self.backend() != Backend::Postgres {
+            return Ok(None);
+        }
+        let caches = self.caches.clone();
+        let listener = listen::Listener {
+            name: "cache-listener",
+            channel: CACHE_CHANNEL,
+            // Short: a connection that died silently stops the caches within seconds.
+            probe_every: std::time::Duration::from_secs(2),
+        };
+        listener
+            .spawn(url, stop, move |heard| match heard {
+                listen::Heard::Listening => caches.go_live(),
+                listen::Heard::Lost => caches.go_dark(),
+                listen::Heard::Notification { payload, .. } => caches.table_changed(payload),
+            })
+            .map(Some)
     }
 
     /// Test hook: when on, every write fails right after its audit record is inserted, so a

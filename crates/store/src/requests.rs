@@ -22,7 +22,7 @@ use crate::rows::{TaskRow, TicketRow, parse};
 use crate::schema::{approvals, request_details, tasks, tickets};
 use crate::tickets::{retry_key_race, write_versioned};
 use crate::time::{db, db_opt, utc};
-use crate::writes::persist;
+use crate::writes::{persist, persist_events, persist_records};
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = request_details, treat_none_as_null = true)]
@@ -249,9 +249,10 @@ impl Store {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
         let result = crate::db::write_tx(&mut conn, |conn| {
-            // The counter first: SQLite queues a write-first transaction on the lock.
-            let number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
             refuse_replay(conn, &org_s, key)?;
+            // As late as the number's rows allow (see the incident's create).
+            persist_events(conn, write)?;
+            let number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
             let mut row = TicketRow::from_ticket(request)?;
             row.number = number;
             row.version = 1;
@@ -270,7 +271,7 @@ impl Store {
                 &row.id,
                 row.created_at,
             )?;
-            persist(self, conn, write)?;
+            persist_records(self, conn, write)?;
             Ok(())
         });
         match result {

@@ -28,6 +28,7 @@ impl Store {
         &self,
         reseal: &dyn Fn(&str) -> Result<Option<String>, CryptoError>,
     ) -> Result<Resealed, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         let mut done = Resealed::default();
         let sealed_totp: Vec<(String, String)> = users::table

@@ -56,6 +56,7 @@ impl SessionStore for Store {
         grace: TimeDelta,
         lifetime: TimeDelta,
     ) -> Result<Rotation, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
             // Marking the token used (with its successor) is the first statement: of two
@@ -153,6 +154,7 @@ impl SessionStore for Store {
         session_id: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         diesel::update(
             refresh_token_families::table
                 .filter(refresh_token_families::org_id.eq(org.to_string()))
@@ -171,6 +173,7 @@ impl SessionStore for Store {
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         diesel::update(
             refresh_token_families::table
                 .filter(refresh_token_families::org_id.eq(org.to_string()))
@@ -184,16 +187,19 @@ impl SessionStore for Store {
     }
 
     fn session_revoked(&self, session_id: &str) -> Result<bool, StoreError> {
-        let revoked = refresh_token_families::table
-            .filter(refresh_token_families::id.eq(session_id))
-            .select(refresh_token_families::revoked_at)
-            .first::<Option<NaiveDateTime>>(&mut *self.db.conn()?)
-            .optional()
-            .map_err(map("session"))?;
-        Ok(!matches!(revoked, Some(None)))
+        self.caches.session_revoked(session_id, || {
+            let revoked = refresh_token_families::table
+                .filter(refresh_token_families::id.eq(session_id))
+                .select(refresh_token_families::revoked_at)
+                .first::<Option<NaiveDateTime>>(&mut *self.db.conn()?)
+                .optional()
+                .map_err(map("session"))?;
+            Ok(!matches!(revoked, Some(None)))
+        })
     }
 
     fn deny(&self, jti: &str, expires_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Auth);
         let mut conn = self.db.conn()?;
         let exists: bool = diesel::select(diesel::dsl::exists(
             revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
@@ -226,11 +232,13 @@ impl SessionStore for Store {
     }
 
     fn is_denied(&self, jti: &str) -> Result<bool, StoreError> {
-        diesel::select(diesel::dsl::exists(
-            revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
-        ))
-        .get_result(&mut *self.db.conn()?)
-        .map_err(map("token"))
+        self.caches.denied(jti, || {
+            diesel::select(diesel::dsl::exists(
+                revoked_tokens::table.filter(revoked_tokens::jti.eq(jti)),
+            ))
+            .get_result(&mut *self.db.conn()?)
+            .map_err(map("token"))
+        })
     }
 
     fn issue_token(

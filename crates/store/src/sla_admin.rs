@@ -215,6 +215,7 @@ impl SlaAdminStore for Store {
         calendar: &StoredCalendar,
         write: &WriteSet,
     ) -> Result<StoredCalendar, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let (zone, hours, holidays) = encode(&calendar.calendar)?;
         let (org, id) = (calendar.org_id.to_string(), calendar.id.to_string());
         let mut conn = self.db.conn()?;
@@ -249,6 +250,7 @@ impl SlaAdminStore for Store {
         expected_version: i64,
         write: &WriteSet,
     ) -> Result<StoredCalendar, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let (zone, hours, holidays) = encode(&calendar.calendar)?;
         let (org, id) = (calendar.org_id.to_string(), calendar.id.to_string());
         let mut conn = self.db.conn()?;
@@ -320,6 +322,7 @@ impl SlaAdminStore for Store {
         policy: &StoredPolicy,
         write: &WriteSet,
     ) -> Result<StoredPolicy, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let p = &policy.record.policy;
         let conditions = json(&p.conditions)?;
         let pauses = json(&p.pause_statuses)?;
@@ -369,6 +372,7 @@ impl SlaAdminStore for Store {
         expected_version: i64,
         write: &WriteSet,
     ) -> Result<StoredPolicy, StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let p = &policy.record.policy;
         let conditions = json(&p.conditions)?;
         let pauses = json(&p.pause_statuses)?;

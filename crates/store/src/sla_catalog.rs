@@ -88,6 +88,7 @@ impl Store {
         calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let hours = json(calendar.hours())?;
         let holidays = json(&calendar.holidays().collect::<Vec<_>>())?;
         let zone = calendar.zone().name().to_owned();
@@ -138,6 +139,7 @@ impl Store {
         record: &SlaPolicyRecord,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let _flush = self.caches.flush_after(crate::cache::Topic::Sla);
         let p = &record.policy;
         let conditions = json(&p.conditions)?;
         let pauses = json(&p.pause_statuses)?;
@@ -188,6 +190,17 @@ impl Store {
 
 impl SlaCatalog for Store {
     fn policies(&self, org: OrgId) -> Result<Vec<SlaPolicyRecord>, StoreError> {
+        self.caches.policies(org, || self.load_policies(org))
+    }
+
+    fn calendar(&self, org: OrgId, id: CalendarId) -> Result<Calendar, StoreError> {
+        self.caches
+            .calendar(org, id, || self.load_calendar(org, id))
+    }
+}
+
+impl Store {
+    fn load_policies(&self, org: OrgId) -> Result<Vec<SlaPolicyRecord>, StoreError> {
         sla_policies::table
             .filter(sla_policies::org_id.eq(org.to_string()))
             .filter(sla_policies::active.eq(true))
@@ -211,7 +224,7 @@ impl SlaCatalog for Store {
             .collect()
     }
 
-    fn calendar(&self, org: OrgId, id: CalendarId) -> Result<Calendar, StoreError> {
+    fn load_calendar(&self, org: OrgId, id: CalendarId) -> Result<Calendar, StoreError> {
         calendars::table
             .filter(calendars::org_id.eq(org.to_string()))
             .filter(calendars::id.eq(id.to_string()))

@@ -26,7 +26,30 @@ struct NewOutboxRow {
 
 /// Inserts everything in `write`. Multi-row inserts are not portable across the two
 /// backends in diesel's `MultiConnection`, so rows go one by one; writes carry few of them.
+///
+/// The outbox rows go first and the audit record last: appending to the audit chain takes
+/// the organization's audit counter row, which serializes every writer of the organization
+/// until commit, so as little as possible runs after it.
 pub(crate) fn persist(store: &Store, conn: &mut DbConn, write: &WriteSet) -> Result<(), TxError> {
+    persist_events(conn, write)?;
+    persist_records(store, conn, write)
+}
+
+/// The outbox rows of `write`: they reference nothing, so a create can insert them before
+/// it takes its organization's number.
+pub(crate) fn persist_events(conn: &mut DbConn, write: &WriteSet) -> Result<(), TxError> {
+    for e in &write.events {
+        enqueue(conn, e)?;
+    }
+    Ok(())
+}
+
+/// Everything of `write` but its outbox rows: comments, history, then the audit record.
+pub(crate) fn persist_records(
+    store: &Store,
+    conn: &mut DbConn,
+    write: &WriteSet,
+) -> Result<(), TxError> {
     for c in &write.comments {
         diesel::insert_into(comments::table)
             .values(CommentRow::from_comment(c))
@@ -44,9 +67,6 @@ pub(crate) fn persist(store: &Store, conn: &mut DbConn, write: &WriteSet) -> Res
         return Err(TxError::Store(StoreError::Unavailable(
             "injected fault after the audit insert".into(),
         )));
-    }
-    for e in &write.events {
-        enqueue(conn, e)?;
     }
     Ok(())
 }

@@ -177,3 +177,118 @@ fn two_serve_processes_post_each_breach_once() {
         assert!(seen.contains(&(id.clone(), "resolution".to_owned())));
     }
 }
+
+/// Polls `url` with `token` until it answers `want`; how long that took, or `None` after 5 s.
+fn until_status(http: &ureq::Agent, url: &str, token: &str, want: u16) -> Option<Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(5) {
+        let r = http
+            .get(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap();
+        if r.status() == want {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// Issue 12: each process caches the authentication reads, and a change made through one
+/// process (or by SQL behind every process's back) reaches the others' caches within a
+/// second: a token logged out, a user deactivated, a role taken away.
+#[test]
+fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_second() {
+    if !pg_enabled() {
+        println!("skipped: {PG_ENV} not set");
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres);
+    let (a, b) = (serve(&app), serve(&app));
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let admin = app.admin().access;
+    let me = |base: &str| format!("{base}/api/v1/users/me");
+    let get = |url: &str, token: &str| {
+        http.get(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .status()
+    };
+    let login = |base: &str, email: &str| -> String {
+        let r = http
+            .post(format!("{base}/api/v1/auth/login"))
+            .send_json(json!({ "email": email, "password": PASSWORD }))
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let body: serde_json::Value = r.into_body().read_json().unwrap();
+        body["access_token"].as_str().unwrap().to_owned()
+    };
+    let agent = app.create_user(&admin, "agent@cache.test", "Agent", "agent", json!({}));
+    let agent_id = agent["id"].as_str().unwrap().to_owned();
+    app.create_user(&admin, "other@cache.test", "Other", "requester", json!({}));
+
+    // 1. Logout on A. B has served the token many times (its caches are warm).
+    let token = login(&a.base, "agent@cache.test");
+    let kept = login(&b.base, "agent@cache.test");
+    for _ in 0..5 {
+        assert_eq!(get(&me(&b.base), &token), 200);
+        assert_eq!(get(&me(&a.base), &token), 200);
+    }
+    let r = http
+        .post(format!("{}/api/v1/auth/logout", a.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send_empty()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(get(&me(&a.base), &token), 401, "A refuses at once");
+    let took = until_status(&http, &me(&b.base), &token, 401).expect("B never refused");
+    assert!(took < Duration::from_secs(1), "B refused after {took:?}");
+    assert_eq!(get(&me(&b.base), &kept), 200, "the other session lives on");
+
+    // 2. A role taken away on A: B stops granting what the role granted.
+    let queue = |base: &str| format!("{base}/api/v1/calendars");
+    assert_eq!(get(&queue(&b.base), &kept), 200, "an agent reads calendars");
+    let r = http
+        .patch(format!("{}/api/v1/users/{agent_id}", a.base))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .send_json(json!({ "role": "requester" }))
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let took = until_status(&http, &queue(&b.base), &kept, 403).expect("B kept the old role");
+    assert!(
+        took < Duration::from_secs(1),
+        "B used the old role for {took:?}"
+    );
+
+    // 3. Deactivation on A.
+    for _ in 0..5 {
+        assert_eq!(get(&me(&b.base), &kept), 200);
+    }
+    let r = http
+        .patch(format!("{}/api/v1/users/{agent_id}", a.base))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .send_json(json!({ "active": false }))
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let took = until_status(&http, &me(&b.base), &kept, 401).expect("B never refused");
+    assert!(took < Duration::from_secs(1), "B refused after {took:?}");
+
+    // 4. A change behind every process's back (SQL): the table's trigger tells them all.
+    let other = login(&b.base, "other@cache.test");
+    for base in [&a.base, &b.base] {
+        assert_eq!(get(&me(base), &other), 200);
+    }
+    app.sql("UPDATE users SET active = false WHERE email = 'other@cache.test'");
+    for base in [&a.base, &b.base] {
+        let took = until_status(&http, &me(base), &other, 401).expect("never refused");
+        assert!(
+            took < Duration::from_secs(1),
+            "{base} refused after {took:?}"
+        );
+    }
+}

@@ -349,6 +349,18 @@ impl TestApp {
         Session::from_tokens(&r)
     }
 
+    /// Runs `statement` on the app's database directly (PostgreSQL only), behind the
+    /// app's back: what an operator's SQL or another tool would do.
+    #[track_caller]
+    pub fn sql(&self, statement: &str) {
+        assert!(
+            matches!(self.database, Database::Postgres { .. }),
+            "sql() needs the PostgreSQL variant"
+        );
+        let mut conn = PgConnection::establish(&self.config.database_url).unwrap();
+        diesel::sql_query(statement).execute(&mut conn).unwrap();
+    }
+
     /// The platform admin's session.
     pub fn admin(&self) -> Session {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD)

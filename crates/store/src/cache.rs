@@ -1,0 +1,429 @@
+//! Per-process caches of the reads nearly every request repeats and almost nothing writes:
+//! the authentication reads (deny-list, session revocation, account, custom roles) and the
+//! SLA catalog (active policies, calendars).
+//!
+//! Correctness across server processes rests on PostgreSQL: triggers on the tables these
+//! reads come from `NOTIFY` the [`CACHE_CHANNEL`] with the table's name when a statement
+//! changes them, and each process's listener (see [`crate::Store::listen_for_changes`])
+//! flushes the topic that table belongs to. A write made through this process flushes
+//! its topic itself as soon as it commits, so its own next request never sees the old
+//! value; other processes follow within the listener's poll (100 ms).
+//!
+//! The caches answer only while the listener is connected: before its first connection,
+//! and from the moment it loses one until it has listened again, every read goes to the
+//! database (a notification sent in between would be missed). Both transitions flush.
+//! Without a listener (SQLite, one process) nothing is cached at all.
+//!
+//! A load racing a flush never plants the old value: an entry is tagged with the
+//! generation read *before* its load, and a flush moves the generation on, so the entry is
+//! stale the moment it lands. Entries also expire after [`TTL`], a bound on staleness if a
+//! connection dies silently, and each map is capped (cleared when full), which bounds the
+//! memory a flood of distinct tokens can take.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use servicedesk_core::ids::{CalendarId, OrgId, UserId};
+use servicedesk_core::ports::{Account, SlaPolicyRecord};
+use servicedesk_rbac::Role;
+use servicedesk_sla::Calendar;
+
+/// The `LISTEN`/`NOTIFY` channel on which the triggers announce changed tables.
+pub const CACHE_CHANNEL: &str = "servicedesk_cache";
+
+/// The longest an entry is served, whatever the listener says.
+pub(crate) const TTL: Duration = Duration::from_secs(30);
+
+/// The most entries one map holds; a full map is cleared.
+const CAP: usize = 8_192;
+
+/// What a group of cached reads depends on; a change flushes the whole group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Topic {
+    /// Users, team membership, custom roles, deny-list, sessions.
+    Auth,
+    /// SLA policies and calendars.
+    Sla,
+}
+
+impl Topic {
+    const ALL: [Topic; 2] = [Topic::Auth, Topic::Sla];
+
+    fn index(self) -> usize {
+        match self {
+            Topic::Auth => 0,
+            Topic::Sla => 1,
+        }
+    }
+
+    /// The topic a changed table belongs to (the trigger's payload); `None` for a table
+    /// this cache does not know, which flushes everything.
+    pub(crate) fn of_table(table: &str) -> Option<Self> {
+        match table {
+            "users" | "team_members" | "roles" | "revoked_tokens" | "refresh_token_families" => {
+                Some(Topic::Auth)
+            }
+            "sla_policies" | "calendars" => Some(Topic::Sla),
+            _ => None,
+        }
+    }
+}
+
+/// Whether the caches may answer, and each topic's generation.
+#[derive(Debug, Default)]
+struct Validity {
+    live: AtomicBool,
+    generations: [AtomicU64; 2],
+}
+
+impl Validity {
+    /// The generation to tag a load with, or `None` when nothing may be cached.
+    fn current(&self, topic: Topic) -> Option<u64> {
+        // Generation first: a flush between the two reads leaves an already stale tag.
+        let generation = self.generations[topic.index()].load(Ordering::SeqCst);
+        self.live.load(Ordering::SeqCst).then_some(generation)
+    }
+
+    fn is_current(&self, topic: Topic, generation: u64) -> bool {
+        self.live.load(Ordering::SeqCst)
+            && self.generations[topic.index()].load(Ordering::SeqCst) == generation
+    }
+
+    fn flush(&self, topic: Topic) {
+        self.generations[topic.index()].fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn flush_all(&self) {
+        for topic in Topic::ALL {
+            self.flush(topic);
+        }
+    }
+}
+
+struct Entry<V> {
+    generation: u64,
+    loaded: Instant,
+    value: V,
+}
+
+/// One map of cached reads of a topic.
+struct Memo<K, V> {
+    topic: Topic,
+    entries: Mutex<HashMap<K, Entry<V>>>,
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    fn new(topic: Topic) -> Self {
+        Self {
+            topic,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get_or_load<E>(
+        &self,
+        validity: &Validity,
+        key: K,
+        load: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
+        let Some(generation) = validity.current(self.topic) else {
+            return load();
+        };
+        if let Ok(entries) = self.entries.lock()
+            && let Some(entry) = entries.get(&key)
+            && entry.generation == generation
+            && entry.loaded.elapsed() < TTL
+        {
+            return Ok(entry.value.clone());
+        }
+        let value = load()?;
+        if validity.is_current(self.topic, generation)
+            && let Ok(mut entries) = self.entries.lock()
+        {
+            if entries.len() >= CAP {
+                entries.clear();
+            }
+            entries.insert(
+                key,
+                Entry {
+                    generation,
+                    loaded: Instant::now(),
+                    value: value.clone(),
+                },
+            );
+        }
+        Ok(value)
+    }
+
+    fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.clear();
+        }
+    }
+}
+
+/// Flushes a topic when dropped: the first line of a write method, so the flush comes
+/// after the method's transaction committed, on every path out of it.
+pub(crate) struct FlushOnDrop<'a> {
+    caches: &'a Caches,
+    topic: Topic,
+}
+
+impl Drop for FlushOnDrop<'_> {
+    fn drop(&mut self) {
+        self.caches.flush(self.topic);
+    }
+}
+
+/// The caches of one store (shared by its clones).
+pub(crate) struct Caches {
+    validity: Validity,
+    denied: Memo<String, bool>,
+    session_revoked: Memo<String, bool>,
+    accounts: Memo<(OrgId, UserId), Account>,
+    roles: Memo<OrgId, Vec<Role>>,
+    policies: Memo<OrgId, Vec<SlaPolicyRecord>>,
+    calendars: Memo<(OrgId, CalendarId), Calendar>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches")
+            .field("live", &self.validity.live.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            validity: Validity::default(),
+            denied: Memo::new(Topic::Auth),
+            session_revoked: Memo::new(Topic::Auth),
+            accounts: Memo::new(Topic::Auth),
+            roles: Memo::new(Topic::Auth),
+            policies: Memo::new(Topic::Sla),
+            calendars: Memo::new(Topic::Sla),
+        }
+    }
+}
+
+impl Caches {
+    /// The listener listens: the caches may answer, starting empty.
+    pub(crate) fn go_live(&self) {
+        self.validity.flush_all();
+        self.drop_entries();
+        self.validity.live.store(true, Ordering::SeqCst);
+    }
+
+    /// The listener lost its connection: nothing is served until it listens again.
+    pub(crate) fn go_dark(&self) {
+        self.validity.live.store(false, Ordering::SeqCst);
+        self.validity.flush_all();
+        self.drop_entries();
+    }
+
+    /// A table changed (a notification's payload).
+    pub(crate) fn table_changed(&self, table: &str) {
+        match Topic::of_table(table) {
+            Some(topic) => self.flush(topic),
+            None => self.validity.flush_all(),
+        }
+    }
+
+    /// A guard that flushes `topic` when the write it guards is over.
+    pub(crate) fn flush_after(&self, topic: Topic) -> FlushOnDrop<'_> {
+        FlushOnDrop {
+            caches: self,
+            topic,
+        }
+    }
+
+    /// Everything of `topic` is stale (a local write committed).
+    pub(crate) fn flush(&self, topic: Topic) {
+        self.validity.flush(topic);
+    }
+
+    /// Frees the memory of entries; validity is decided by generations, not by this.
+    fn drop_entries(&self) {
+        self.denied.clear();
+        self.session_revoked.clear();
+        self.accounts.clear();
+        self.roles.clear();
+        self.policies.clear();
+        self.calendars.clear();
+    }
+
+    pub(crate) fn denied<E>(
+        &self,
+        jti: &str,
+        load: impl FnOnce() -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.denied
+            .get_or_load(&self.validity, jti.to_owned(), load)
+    }
+
+    pub(crate) fn session_revoked<E>(
+        &self,
+        session: &str,
+        load: impl FnOnce() -> Result<bool, E>,
+    ) -> Result<bool, E> {
+        self.session_revoked
+            .get_or_load(&self.validity, session.to_owned(), load)
+    }
+
+    pub(crate) fn account<E>(
+        &self,
+        org: OrgId,
+        user: UserId,
+        load: impl FnOnce() -> Result<Account, E>,
+    ) -> Result<Account, E> {
+        self.accounts.get_or_load(&self.validity, (org, user), load)
+    }
+
+    pub(crate) fn roles<E>(
+        &self,
+        org: OrgId,
+        load: impl FnOnce() -> Result<Vec<Role>, E>,
+    ) -> Result<Vec<Role>, E> {
+        self.roles.get_or_load(&self.validity, org, load)
+    }
+
+    pub(crate) fn policies<E>(
+        &self,
+        org: OrgId,
+        load: impl FnOnce() -> Result<Vec<SlaPolicyRecord>, E>,
+    ) -> Result<Vec<SlaPolicyRecord>, E> {
+        self.policies.get_or_load(&self.validity, org, load)
+    }
+
+    pub(crate) fn calendar<E>(
+        &self,
+        org: OrgId,
+        id: CalendarId,
+        load: impl FnOnce() -> Result<Calendar, E>,
+    ) -> Result<Calendar, E> {
+        self.calendars.get_or_load(&self.validity, (org, id), load)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    fn load_count(caches: &Caches, jti: &str, value: bool, loads: &Cell<u32>) -> bool {
+        caches
+            .denied::<()>(jti, || {
+                loads.set(loads.get() + 1);
+                Ok(value)
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn nothing_is_cached_until_the_listener_listens() {
+        let caches = Caches::default();
+        let loads = Cell::new(0);
+        load_count(&caches, "a", false, &loads);
+        load_count(&caches, "a", false, &loads);
+        assert_eq!(loads.get(), 2);
+        caches.go_live();
+        load_count(&caches, "a", false, &loads);
+        load_count(&caches, "a", false, &loads);
+        assert_eq!(loads.get(), 3, "served from the cache once live");
+    }
+
+    #[test]
+    fn a_flush_of_the_topic_forgets_and_another_topic_stays() {
+        let caches = Caches::default();
+        caches.go_live();
+        let loads = Cell::new(0);
+        load_count(&caches, "a", false, &loads);
+        let org = OrgId(uuid::Uuid::now_v7());
+        let policy_loads = Cell::new(0);
+        let policies = || {
+            caches
+                .policies::<()>(org, || {
+                    policy_loads.set(policy_loads.get() + 1);
+                    Ok(Vec::new())
+                })
+                .unwrap()
+        };
+        policies();
+        caches.table_changed("revoked_tokens");
+        assert!(
+            load_count(&caches, "a", true, &loads),
+            "reloaded after the flush"
+        );
+        assert_eq!(loads.get(), 2);
+        policies();
+        assert_eq!(policy_loads.get(), 1, "the SLA topic was not flushed");
+        caches.table_changed("calendars");
+        policies();
+        assert_eq!(policy_loads.get(), 2);
+        caches.table_changed("something_new");
+        load_count(&caches, "a", true, &loads);
+        policies();
+        assert_eq!(
+            (loads.get(), policy_loads.get()),
+            (3, 3),
+            "unknown table flushes all"
+        );
+    }
+
+    #[test]
+    fn a_load_racing_a_flush_does_not_plant_the_old_value() {
+        let caches = Caches::default();
+        caches.go_live();
+        let loads = Cell::new(0);
+        // The load reads "not denied", and the deny commits and is heard before it returns.
+        let seen = caches
+            .denied::<()>("a", || {
+                loads.set(loads.get() + 1);
+                caches.flush(Topic::Auth);
+                Ok(false)
+            })
+            .unwrap();
+        assert!(!seen);
+        assert!(
+            load_count(&caches, "a", true, &loads),
+            "the next read goes to the store"
+        );
+    }
+
+    #[test]
+    fn a_lost_listener_serves_nothing_and_comes_back_empty() {
+        let caches = Caches::default();
+        caches.go_live();
+        let loads = Cell::new(0);
+        load_count(&caches, "a", false, &loads);
+        caches.go_dark();
+        load_count(&caches, "a", false, &loads);
+        load_count(&caches, "a", false, &loads);
+        assert_eq!(loads.get(), 3);
+        caches.go_live();
+        assert!(load_count(&caches, "a", true, &loads));
+        assert!(load_count(&caches, "a", false, &loads), "cached again");
+        assert_eq!(loads.get(), 4);
+    }
+
+    #[test]
+    fn errors_are_not_cached_and_a_full_map_is_cleared() {
+        let caches = Caches::default();
+        caches.go_live();
+        assert_eq!(caches.denied::<&str>("e", || Err("down")), Err("down"));
+        let loads = Cell::new(0);
+        load_count(&caches, "e", false, &loads);
+        assert_eq!(loads.get(), 1);
+        for i in 0..CAP + 10 {
+            load_count(&caches, &i.to_string(), false, &loads);
+        }
+        let size = caches.denied.entries.lock().unwrap().len();
+        assert!(size <= CAP, "{size}");
+    }
+}
