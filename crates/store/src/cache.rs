@@ -165,8 +165,10 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     }
 }
 
-/// Flushes a topic when dropped: the first line of a write method, so the flush comes
-/// after the method's transaction committed, on every path out of it.
+/// Flushes a topic when made and again when dropped: the first line of a write method, so
+/// that a flush follows the method's commit on every path out of it, and a read the
+/// method itself makes after its commit (to answer the stored row) cannot be served an
+/// entry from before the write.
 pub(crate) struct FlushOnDrop<'a> {
     caches: &'a Caches,
     topic: Topic,
@@ -234,8 +236,9 @@ impl Caches {
         }
     }
 
-    /// A guard that flushes `topic` when the write it guards is over.
+    /// A guard that flushes `topic` now and when the write it guards is over.
     pub(crate) fn flush_after(&self, topic: Topic) -> FlushOnDrop<'_> {
+        self.flush(topic);
         FlushOnDrop {
             caches: self,
             topic,
@@ -394,6 +397,21 @@ mod tests {
             load_count(&caches, "a", true, &loads),
             "the next read goes to the store"
         );
+    }
+
+    #[test]
+    fn a_write_reading_its_own_row_after_commit_is_not_served_the_old_one() {
+        let caches = Caches::default();
+        caches.go_live();
+        let loads = Cell::new(0);
+        load_count(&caches, "a", false, &loads);
+        {
+            let _flush = caches.flush_after(Topic::Auth);
+            // ... the write commits, then the method answers what is stored:
+            assert!(load_count(&caches, "a", true, &loads));
+        }
+        assert!(load_count(&caches, "a", true, &loads));
+        assert_eq!(loads.get(), 3, "loaded again after the guard went too");
     }
 
     #[test]
