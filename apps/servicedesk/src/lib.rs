@@ -421,7 +421,21 @@ impl Workers {
         let last_close = std::sync::Mutex::new(None::<std::time::Instant>);
         let interval = built.auto_close_interval;
         // Auto-close works in days: a sweep a minute (by default) is plenty.
+        let last_analyze = std::sync::Mutex::new(None::<std::time::Instant>);
         let auto_close = spawn_loop("housekeeping", stop.clone(), move || {
+            // Planner statistics of the hot tables, fresher than autovacuum keeps them.
+            if let Ok(mut at) = last_analyze.lock()
+                && !at.is_some_and(|t| t.elapsed() < ANALYZE_EVERY)
+            {
+                *at = Some(std::time::Instant::now());
+                match attempts.analyze_stale_tables() {
+                    Ok(tables) if !tables.is_empty() => {
+                        tracing::info!(?tables, "refreshed planner statistics");
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "refreshing planner statistics failed"),
+                }
+            }
             let mut last = last_close
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -597,14 +611,35 @@ pub fn http_server(
             .default_service(web::to(servicedesk_http::unmatched))
     })
     .shutdown_timeout(30)
+    // Handlers wait for the database on the blocking pool; more threads than connections
+    // only queue there, each with its stack and allocator cache (512 by default).
+    .worker_max_blocking_threads(blocking_threads(config.pool_size))
     .bind(bind)
     .with_context(|| format!("cannot listen on {bind}"))?;
     let addrs = server.addrs();
     Ok((server.run(), addrs))
 }
 
+/// Blocking threads per HTTP worker for a pool of `pool_size` connections: the workers
+/// (one per core) share the pool, and a few more threads keep requests that do not touch
+/// the database (argon2 waits on its own pool) from queueing behind those that do.
+fn blocking_threads(pool_size: u32) -> usize {
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let pool = usize::try_from(pool_size).unwrap_or(usize::MAX);
+    (pool.div_ceil(workers) + 4).max(8)
+}
+
+/// How often housekeeping looks for tables whose planner statistics went stale.
+const ANALYZE_EVERY: Duration = Duration::from_secs(10);
+
+/// How long a background loop waits after a round that found nothing to do.
+const IDLE_REST: Duration = Duration::from_secs(1);
+/// The longest rest after a busy round (a round rests as long as it took).
+const BUSY_REST_MAX: Duration = Duration::from_secs(1);
+
 /// Runs `round` until `stop` is set; after a round that found nothing to do it waits a
-/// second, in short steps so shutdown is prompt.
+/// second, after a busy one as long as the round took (at most a second), in short steps
+/// so shutdown is prompt.
 fn spawn_loop(
     name: &str,
     stop: Arc<AtomicBool>,
@@ -614,13 +649,22 @@ fn spawn_loop(
         .name(name.to_owned())
         .spawn(move || {
             while !stop.load(Ordering::SeqCst) {
-                if !round() {
-                    for _ in 0..10 {
-                        if stop.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        std::thread::sleep(Duration::from_millis(100));
+                let started = std::time::Instant::now();
+                let rest = if round() {
+                    // Busy: rest as long as the round took, so that with a backlog (the
+                    // outbox after a burst of creates) a loop and the database work it
+                    // causes take at most half of one core, and requests keep the rest.
+                    started.elapsed().min(BUSY_REST_MAX)
+                } else {
+                    IDLE_REST
+                };
+                let until = std::time::Instant::now() + rest;
+                while !stop.load(Ordering::SeqCst) {
+                    let left = until.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        break;
                     }
+                    std::thread::sleep(left.min(Duration::from_millis(100)));
                 }
             }
         })

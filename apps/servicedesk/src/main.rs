@@ -4,6 +4,12 @@ use anyhow::{Result, anyhow};
 use clap::{Parser, Subcommand};
 use servicedesk::{Config, Workers, build, http_server, seed_demo};
 
+// glibc's malloc keeps what a burst freed (each argon2 hash is 19 MiB, and it raises its
+// own mmap threshold to that size after the first), so the server's resident memory only
+// grew; mimalloc returns freed pages to the system (docs/performance.md, "Memory").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Servicedesk: an IT service desk (incidents, SLAs, teams, roles) in one binary, on an
 /// embedded SQLite file by default or PostgreSQL with DATABASE_URL.
 #[derive(Debug, Parser)]

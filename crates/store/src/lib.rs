@@ -32,6 +32,7 @@ mod error;
 mod feed;
 mod incidents;
 mod listen;
+mod maintenance;
 mod notifications;
 mod outbox;
 mod reports;

@@ -165,19 +165,24 @@ pub(crate) fn list_rows(
         .filter(tickets::org_id.eq(org.to_string()))
         .filter(scopes)
         .into_boxed();
-    if !query.statuses.is_empty() {
-        q = q.filter(tickets::status.eq_any(query.statuses.clone()));
+    // One value is filtered as an equality, never a one-element `= ANY`: the planner then
+    // matches it to the `(org_id, kind, status, created_at, id)` index and reads the first
+    // page in order, even on a table filled faster than autovacuum analyzes it (measured
+    // on a fresh database after 20 s of creates: 0.2 ms instead of 14 ms, whose plan
+    // scanned the organization's incidents and sorted them).
+    match query.statuses.as_slice() {
+        [] => {}
+        [one] => q = q.filter(tickets::status.eq(one.clone())),
+        many => q = q.filter(tickets::status.eq_any(many.to_vec())),
     }
-    if !query.status_classes.is_empty() {
-        q = q.filter(
-            tickets::status_class.eq_any(
-                query
-                    .status_classes
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>(),
-            ),
-        );
+    match query.status_classes.as_slice() {
+        [] => {}
+        [one] => q = q.filter(tickets::status_class.eq(one.as_str())),
+        many => {
+            q = q.filter(
+                tickets::status_class.eq_any(many.iter().map(|c| c.as_str()).collect::<Vec<_>>()),
+            );
+        }
     }
     if !query.priorities.is_empty() {
         q = q.filter(
