@@ -37,3 +37,5 @@ phase "get, idle" "$work/get.lua" "$base/incidents/$id"
 echo "outbox backlog before the burst: $(backlog)"
 phase "create burst" "$work/post.lua" "$base/incidents"
 phase "get, right after the burst" "$work/get.lua" "$base/incidents/$id"
+b0=$(backlog); sleep "$d"; b1=$(backlog)
+echo "idle drain: $b0 -> $b1 in ${d} s ($(( (b0 - b1) / d )) events/s)"
