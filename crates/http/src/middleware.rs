@@ -61,11 +61,19 @@ pub async fn request_context(
     };
     if let Some(m) = &metrics {
         // The route's pattern (`/api/v1/incidents/{id}`), never the path: one series per
-        // route whatever ids or made-up paths clients send.
-        let route = res.request().match_pattern();
+        // route whatever ids or made-up paths clients send. A resource that served the
+        // request consumed the whole path; with some left, no route did (a default
+        // service), and asking actix for the pattern would walk every route again (about
+        // 25 µs for a 404 under /api/v1, against ~50 ns for a matched request).
+        let req = res.request();
+        let route = if req.match_info().unprocessed().is_empty() {
+            req.match_pattern()
+        } else {
+            None
+        };
         m.finished(
             route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
-            res.request().method(),
+            req.method(),
             res.status().as_u16(),
             started.elapsed(),
         );

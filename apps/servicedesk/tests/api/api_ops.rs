@@ -174,6 +174,8 @@ fn metrics_series_by_route_pattern_pass_promtool(backend: Backend) {
     app.request("GET", &format!("/{junk}"))
         .send()
         .status_is(404);
+    // A method the route does not serve: no route served it either.
+    app.request("DELETE", "/healthz").send().status_is(405);
     let socket = open_socket(&app, &admin.access);
 
     let r = app.request("GET", "/metrics").send();
@@ -194,6 +196,13 @@ fn metrics_series_by_route_pattern_pass_promtool(backend: Backend) {
             m,
             r#"servicedesk_http_request_duration_seconds_count{class="4xx",method="GET",route="unmatched"}"#
         ) >= 2.0,
+        "{m}"
+    );
+    assert!(
+        value(
+            m,
+            r#"servicedesk_http_request_duration_seconds_count{class="4xx",method="DELETE",route="unmatched"}"#
+        ) >= 1.0,
         "{m}"
     );
     assert!(
