@@ -8,6 +8,7 @@ mod demo;
 pub use demo::DEMO_PASSWORD;
 mod mailer;
 mod seed;
+pub mod telemetry;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -72,6 +73,8 @@ pub struct Built {
     /// Where live-feed items go (call it after the event is committed): `NOTIFY` to every
     /// server process on PostgreSQL, this process's hub (`state.feed`) on SQLite.
     pub feed: Arc<dyn LiveFeed>,
+    /// The workers' `/metrics` series (the rest is read when scraped).
+    pub telemetry: telemetry::Telemetry,
 }
 
 /// Seals every stored TOTP and webhook secret that only a retired sealing key opens again
@@ -324,6 +327,11 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
     let probe = store.clone();
     let auto_close = AutoCloser::new(incidents.clone(), store.clone(), store.clone(), clock)
         .with_kind(Arc::new(requests.clone()));
+    // `/metrics`: the request series (servicedesk-http), the workers' and the scrape-time
+    // ones (telemetry.rs).
+    let metrics = Arc::new(Metrics::new()?);
+    let telemetry =
+        telemetry::Telemetry::install(&metrics, store.clone(), hub.clone(), feed_clock.clone())?;
     let state = web::Data::new(AppState {
         incidents,
         requests,
@@ -345,7 +353,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         catalog,
         audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
         readiness: Arc::new(move || probe.database().conn().is_ok()),
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
         body_limit: config.body_limit,
         feed: hub,
@@ -388,6 +396,7 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         retention,
         first_admin,
         feed,
+        telemetry,
     })
 }
 
@@ -492,8 +501,9 @@ impl Workers {
                 }
             }
         });
+        let (outbox_telemetry, sla_telemetry) = (built.telemetry.clone(), built.telemetry.clone());
         let outbox = spawn_loop("outbox", stop.clone(), move || {
-            match dispatcher.run_once() {
+            match outbox_telemetry.outbox_round(|| dispatcher.run_once()) {
                 Ok(round) => round.delivered + round.retried + round.dead + round.lost > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "outbox dispatcher round failed");
@@ -512,7 +522,7 @@ impl Workers {
             }
         });
         let sla = spawn_loop("sla-monitor", stop.clone(), move || {
-            match monitor.sweep(200) {
+            match sla_telemetry.sla_sweep(|| monitor.sweep(200)) {
                 Ok(sweep) => sweep.checked > 0,
                 Err(e) => {
                     tracing::error!(error = %e, "SLA monitor sweep failed");

@@ -17,6 +17,7 @@ pub mod extract;
 pub mod fallback;
 pub mod feed;
 pub mod handlers;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod problem;
@@ -69,7 +70,8 @@ pub struct AppState {
     pub audit: servicedesk_core::identity::AuditTrail,
     /// True when the database answers.
     pub readiness: Arc<dyn Fn() -> bool + Send + Sync>,
-    /// Request counters.
+    /// The `/metrics` registry: request series here, workers' and scrape-time series added
+    /// by the app.
     pub metrics: Arc<Metrics>,
     /// Per-user request budget; `None` when off.
     pub rate_limit: Option<Arc<RateLimit>>,

@@ -193,6 +193,32 @@ pub type Conn = PooledConnection<Manager>;
 pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    waits: std::sync::Arc<Waits>,
+}
+
+/// Checkouts that found no idle connection, counted by [`Database::conn`] (for `/metrics`).
+#[derive(Debug, Default)]
+struct Waits {
+    count: std::sync::atomic::AtomicU64,
+    nanos: std::sync::atomic::AtomicU64,
+    timeouts: std::sync::atomic::AtomicU64,
+}
+
+/// The pool as `/metrics` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open (idle or in use).
+    pub connections: u32,
+    /// Connections open and idle.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
+    /// Checkouts since start that found no idle connection and had to wait.
+    pub waits: u64,
+    /// Time those checkouts spent waiting, in total.
+    pub wait_time: Duration,
+    /// Checkouts that gave up waiting (answered `Busy`, a 503).
+    pub timeouts: u64,
 }
 
 impl Database {
@@ -227,7 +253,11 @@ impl Database {
             .connection_timeout(Duration::from_secs(30))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            waits: std::sync::Arc::default(),
+        })
     }
 
     /// Which backend this is.
@@ -240,9 +270,43 @@ impl Database {
     /// # Errors
     /// `Unavailable` when none can be had in time.
     pub fn conn(&self) -> Result<Conn, StoreError> {
+        use std::sync::atomic::Ordering::Relaxed;
+        // An idle connection: no wait (one lock, nothing timed). Otherwise count and time
+        // the wait for `/metrics`.
+        if let Some(conn) = self.pool.try_get() {
+            return Ok(conn);
+        }
+        let started = std::time::Instant::now();
+        let got = self.pool.get();
+        let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.waits.count.fetch_add(1, Relaxed);
+        self.waits.nanos.fetch_add(waited, Relaxed);
+        if got.is_err() {
+            self.waits.timeouts.fetch_add(1, Relaxed);
+        }
         // No connection within the pool's timeout: every connection is busy or the server
         // is unreachable for now; either way a retry may succeed (503, not 500).
-        self.pool.get().map_err(|e| StoreError::Busy(e.to_string()))
+        got.map_err(|e| StoreError::Busy(e.to_string()))
+    }
+
+    /// An idle connection if there is one now, without waiting (for `/metrics`, which must
+    /// answer while the pool is exhausted).
+    pub fn try_conn(&self) -> Option<Conn> {
+        self.pool.try_get()
+    }
+
+    /// Connections open, idle and at most, and the waits for one since start.
+    pub fn pool_stats(&self) -> PoolStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let state = self.pool.state();
+        PoolStats {
+            connections: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+            waits: self.waits.count.load(Relaxed),
+            wait_time: Duration::from_nanos(self.waits.nanos.load(Relaxed)),
+            timeouts: self.waits.timeouts.load(Relaxed),
+        }
     }
 
     /// Applies the pending migrations that sort before `version` (e.g. `2026-12-02-000040`),

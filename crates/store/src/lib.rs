@@ -35,6 +35,7 @@ mod listen;
 mod maintenance;
 mod notifications;
 mod outbox;
+mod queues;
 mod reports;
 mod requests;
 mod rows;
@@ -51,8 +52,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use cache::CACHE_CHANNEL;
-pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager};
+pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager, PoolStats};
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
+pub use queues::{QUEUE_COUNT_CAP, QueueDepths};
 pub use secrets::Resealed;
 use servicedesk_core::ports::StoreError;
 

@@ -26,13 +26,26 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Prometheus metrics.
-#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format")))]
+/// Prometheus metrics (docs/operations.md lists the series).
+#[utoipa::path(tag = "ops", responses((status = 200, description = "Prometheus text format"), (status = 500, description = "the series could not be written out")))]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+    // Some series are read when scraped (queue depths ask the database): off the event loop.
+    let metrics = state.metrics.clone();
+    match web::block(move || metrics.render()).await {
+        Ok(Ok(text)) => HttpResponse::Ok()
+            .content_type(prometheus::TEXT_FORMAT)
+            .body(text),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "cannot render /metrics");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain")
+                .body("metrics unavailable")
+        }
+        Err(_) => HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("metrics unavailable"),
+    }
 }
 
 /// The OpenAPI 3 document.

@@ -18,6 +18,7 @@ mod conformance_managers;
 mod conformance_notifications;
 mod conformance_outbox_audit;
 mod conformance_pool;
+mod conformance_queues;
 mod conformance_reports;
 mod conformance_sla_admin;
 mod conformance_sla_monitor;

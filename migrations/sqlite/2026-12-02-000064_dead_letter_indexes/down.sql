@@ -1,0 +1,2 @@
+DROP INDEX deliveries_dead;
+DROP INDEX outbox_dead;
