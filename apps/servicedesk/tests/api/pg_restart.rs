@@ -548,6 +548,7 @@ fn postgres_restart_under_load_fails_fast_recovers_and_loses_nothing() {
     }
     let calls = calls.lock().unwrap().clone();
     let probes = probes.lock().unwrap().clone();
+    let pages = pages.lock().unwrap().clone();
     let acknowledged = acknowledged.lock().unwrap().clone();
 
     // Same process throughout.
@@ -587,9 +588,14 @@ fn postgres_restart_under_load_fails_fast_recovers_and_loses_nothing() {
             ));
         }
     }
+    // No request that was under way at any moment of the outage (sent before PostgreSQL
+    // restarted, answered after it went down) took longer than the bound.
+    let overlapping = |c: &&Call| c.sent < restarting && c.done() > down;
     let slowest = calls
         .iter()
-        .filter(|c| c.sent >= down && c.sent < restarting)
+        .chain(probes.iter())
+        .chain(pages.iter())
+        .filter(overlapping)
         .map(|c| c.took)
         .max()
         .unwrap_or_default();
@@ -616,14 +622,14 @@ fn postgres_restart_under_load_fails_fast_recovers_and_loses_nothing() {
     if ready_again.is_none() {
         problems.push("/readyz never said ready again".into());
     }
-    let slowest_probe = outage_probes
+    let slowest_probe = probes
         .iter()
+        .filter(overlapping)
         .map(|c| c.took)
         .max()
         .unwrap_or_default();
     // The console: its page before and after, and during the outage a 503 page that keeps
     // the session (no cookie cleared: an outage signs nobody out).
-    let pages = pages.lock().unwrap().clone();
     for c in &pages {
         let during = c.sent >= down && c.done() <= restarting;
         let fine = if during {
@@ -730,6 +736,9 @@ fn postgres_restart_under_load_fails_fast_recovers_and_loses_nothing() {
         .iter()
         .filter(|c| c.sent >= up && c.what == "create" && c.status == 201)
         .count();
+    if after == 0 {
+        problems.push("nothing was created after PostgreSQL came back".into());
+    }
     let failed_fast = outage.iter().filter(|c| c.status == 503).count();
     println!(
         "pg restart: {} acknowledged creates ({before} before the outage, {after} after), \
