@@ -43,6 +43,10 @@ pub struct Config {
     pub body_limit: usize,
     /// Database pool size.
     pub pool_size: u32,
+    /// Longest a request waits for a database connection before it answers 503 with
+    /// `Retry-After` (`SERVICEDESK_DB_TIMEOUT_MS`, default 5000); also libpq's
+    /// `connect_timeout` and twice the pool's longest pause between reconnect attempts.
+    pub db_timeout: std::time::Duration,
     /// Self-registration of requesters on.
     pub registration: bool,
     /// Where the embedded database and generated keys live.
@@ -188,6 +192,9 @@ impl Config {
                 servicedesk_http::DEFAULT_BODY_LIMIT,
             )?,
             pool_size: parse_env("SERVICEDESK_DB_POOL", 16)?,
+            db_timeout: std::time::Duration::from_millis(
+                parse_env("SERVICEDESK_DB_TIMEOUT_MS", 5_000u64)?.clamp(100, 600_000),
+            ),
             registration: parse_env("SERVICEDESK_REGISTRATION", true)?,
             data_dir,
             retry_base_delay: chrono::TimeDelta::milliseconds(parse_env(

@@ -85,13 +85,17 @@ pub fn spawn(
     let mut threads = Vec::with_capacity(workers + 1);
     for n in 0..workers {
         let (rx, shared, courier) = (rx.clone(), shared.clone(), courier.clone());
+        let stop = stop.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("courier-{n}"))
             .spawn(move || {
+                // While the database is away, a send in flight waits for it (a second at a
+                // time, until shutdown) and is settled when it is back.
+                let again = || pause(Duration::from_secs(1), &stop);
                 loop {
                     let job = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     let Ok((delivery, key)) = job else { break };
-                    if let Err(e) = courier.deliver(&delivery) {
+                    if let Err(e) = courier.deliver_riding_out(&delivery, &again) {
                         tracing::error!(error = %e, delivery = %delivery.id, "courier send failed");
                     }
                     shared.finish(&key);
@@ -178,4 +182,16 @@ fn coordinate(
                 .unwrap_or_else(PoisonError::into_inner);
         }
     }
+}
+
+/// Sleeps `total` in short steps; false (at once) when `stop` is set.
+fn pause(total: Duration, stop: &AtomicBool) -> bool {
+    let until = std::time::Instant::now() + total;
+    while std::time::Instant::now() < until {
+        if stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    !stop.load(Ordering::SeqCst)
 }

@@ -41,7 +41,7 @@ use servicedesk_http::AppState;
 use servicedesk_http::feed::FeedHub;
 use servicedesk_http::middleware::{Metrics, RateLimit, request_context};
 use servicedesk_mail::{MailFrom, MailNotifier, MailSettings, PublicBaseUrl, SmtpMailer};
-use servicedesk_store::{Backend, PgFeed, Store, spawn_feed_listener};
+use servicedesk_store::{Backend, PgFeed, PoolOptions, Store, spawn_feed_listener};
 use servicedesk_webhook::{HttpWebhookSender, WebhookSettings};
 
 pub use config::Config;
@@ -120,7 +120,14 @@ pub fn build(config: &Config) -> Result<Built> {
 /// As [`build`].
 pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built> {
     let store = Arc::new(
-        Store::open(&config.database_url, config.pool_size).map_err(|e| {
+        Store::open_with(
+            &config.database_url,
+            PoolOptions {
+                max_connections: config.pool_size,
+                checkout_timeout: config.db_timeout,
+            },
+        )
+        .map_err(|e| {
             anyhow::anyhow!(
                 "cannot open {}: {e}",
                 config::redact_url(&config.database_url)
@@ -352,7 +359,8 @@ pub fn build_with_clock(config: &Config, clock: Arc<dyn Clock>) -> Result<Built>
         sla,
         catalog,
         audit: servicedesk_core::identity::AuditTrail::new(store.clone(), store.clone()),
-        readiness: Arc::new(move || probe.database().conn().is_ok()),
+        // Ready when the database answers a query (a pooled connection alone may be dead).
+        readiness: Arc::new(move || probe.database().ping()),
         metrics,
         rate_limit: RateLimit::per_minute(config.rate_limit_per_minute).map(Arc::new),
         body_limit: config.body_limit,

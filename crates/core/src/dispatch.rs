@@ -2,13 +2,16 @@
 //! each to the event handlers, and settles it: delivered, retried with exponential backoff,
 //! or dead-lettered after too many attempts. At-least-once: a crash between delivery and
 //! settling delivers again after the lease expires, so handlers de-duplicate on event id.
+//! A round the store fails in the middle of (the database went away) keeps the rest of its
+//! batch, still under this dispatcher's lease, and starts the next round with it: work
+//! resumes as soon as the database is back, not when the lease runs out.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::TimeDelta;
 
 use crate::error::Result;
-use crate::ports::{Clock, DeliveryError, EventHandler, Outbox};
+use crate::ports::{Clock, DeliveryError, EventHandler, Outbox, OutboxMessage};
 
 /// Retry and batching settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +69,8 @@ pub struct Dispatcher {
     handlers: Vec<Arc<dyn EventHandler>>,
     clock: Arc<dyn Clock>,
     policy: RetryPolicy,
+    /// Claimed messages a failed round left unsettled, first in the next round.
+    interrupted: Arc<Mutex<Vec<OutboxMessage>>>,
 }
 
 impl Dispatcher {
@@ -81,6 +86,7 @@ impl Dispatcher {
             handlers,
             clock,
             policy,
+            interrupted: Arc::default(),
         }
     }
 
@@ -88,54 +94,87 @@ impl Dispatcher {
     ///
     /// # Errors
     /// `Internal` when the outbox cannot be read or written.
+    /// Messages a failed round left unsettled are handled first, in a round of their own
+    /// (handlers are idempotent per event, so one that already ran for them is harmless).
     pub fn run_once(&self) -> Result<Round> {
         let now = self.clock.now();
-        let claimed = self
-            .outbox
-            .claim(now, now + self.policy.lease, self.policy.batch)?;
+        let mut batch = self.take_interrupted(now);
+        if batch.is_empty() {
+            batch = self
+                .outbox
+                .claim(now, now + self.policy.lease, self.policy.batch)?;
+        }
         let mut round = Round::default();
-        for message in claimed {
-            let failure = self.handlers.iter().find_map(|h| {
-                h.handle(&message.event)
-                    .err()
-                    .map(|e| (h.name().to_owned(), e))
-            });
-            let at = self.clock.now();
-            match failure {
-                None => {
-                    if self
-                        .outbox
-                        .complete(message.event.id, message.lease_until, at)?
-                    {
-                        round.delivered += 1;
-                    } else {
-                        round.lost += 1;
-                    }
-                }
-                Some((handler, error)) => {
-                    let attempts = message.attempts + 1;
-                    let dead = matches!(error, DeliveryError::Permanent(_))
-                        || attempts >= self.policy.max_attempts;
-                    let text = format!("{handler}: {error}");
-                    let settled = self.outbox.fail(
-                        message.event.id,
-                        message.lease_until,
-                        &text,
-                        at,
-                        at + self.policy.delay(message.attempts),
-                        dead,
-                    )?;
-                    if !settled {
-                        round.lost += 1;
-                    } else if dead {
-                        round.dead += 1;
-                    } else {
-                        round.retried += 1;
-                    }
-                }
+        let mut rest = batch.into_iter();
+        while let Some(message) = rest.next() {
+            if let Err(e) = self.settle(&message, &mut round) {
+                let mut kept = self
+                    .interrupted
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                kept.push(message);
+                kept.extend(rest);
+                return Err(e);
             }
         }
         Ok(round)
+    }
+
+    /// The interrupted messages still under this dispatcher's lease at `now` (once a lease
+    /// has run out another dispatcher may hold the message: it is not ours to settle).
+    fn take_interrupted(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<OutboxMessage> {
+        let mut kept = self
+            .interrupted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        std::mem::take(&mut *kept)
+            .into_iter()
+            .filter(|m| m.lease_until > now)
+            .collect()
+    }
+
+    /// Hands one claimed message to the handlers and settles it, counting it in `round`.
+    fn settle(&self, message: &OutboxMessage, round: &mut Round) -> Result<()> {
+        let failure = self.handlers.iter().find_map(|h| {
+            h.handle(&message.event)
+                .err()
+                .map(|e| (h.name().to_owned(), e))
+        });
+        let at = self.clock.now();
+        match failure {
+            None => {
+                if self
+                    .outbox
+                    .complete(message.event.id, message.lease_until, at)?
+                {
+                    round.delivered += 1;
+                } else {
+                    round.lost += 1;
+                }
+            }
+            Some((handler, error)) => {
+                let attempts = message.attempts + 1;
+                let dead = matches!(error, DeliveryError::Permanent(_))
+                    || attempts >= self.policy.max_attempts;
+                let text = format!("{handler}: {error}");
+                let settled = self.outbox.fail(
+                    message.event.id,
+                    message.lease_until,
+                    &text,
+                    at,
+                    at + self.policy.delay(message.attempts),
+                    dead,
+                )?;
+                if !settled {
+                    round.lost += 1;
+                } else if dead {
+                    round.dead += 1;
+                } else {
+                    round.retried += 1;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -269,6 +308,64 @@ mod tests {
                 ..Round::default()
             }
         );
+    }
+
+    #[test]
+    fn a_round_the_store_fails_in_resumes_with_its_batch_before_claiming_more() {
+        let mut outbox = MockOutbox::new();
+        // One claim only: the second round takes the interrupted messages instead.
+        outbox
+            .expect_claim()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![message(1, 0), message(2, 0), message(3, 0)]));
+        let calls = std::sync::atomic::AtomicU32::new(0);
+        // 1 settles; the database goes away at 2; it is back for the next round.
+        outbox
+            .expect_complete()
+            .times(4)
+            .returning(move |id, _, _| {
+                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if n == 1 {
+                    assert_eq!(id.0.as_u128(), 2);
+                    Err(crate::ports::StoreError::Busy(
+                        "server closed the connection".into(),
+                    ))
+                } else {
+                    Ok(true)
+                }
+            });
+        let dispatcher = dispatcher(outbox, |_| Ok(()));
+        assert!(dispatcher.run_once().is_err());
+        assert_eq!(
+            dispatcher.run_once().unwrap(),
+            Round {
+                delivered: 2,
+                ..Round::default()
+            }
+        );
+    }
+
+    #[test]
+    fn an_interrupted_message_whose_lease_ran_out_is_left_to_the_next_claim() {
+        let mut outbox = MockOutbox::new();
+        let claims = std::sync::atomic::AtomicU32::new(0);
+        outbox.expect_claim().times(2).returning(move |_, _, _| {
+            // First claim: a lease already over at the dispatcher's (fixed) clock.
+            if claims.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                let mut m = message(1, 0);
+                m.lease_until = "2026-03-02T08:59:00Z".parse().unwrap();
+                Ok(vec![m])
+            } else {
+                Ok(Vec::new())
+            }
+        });
+        outbox
+            .expect_complete()
+            .times(1)
+            .returning(|_, _, _| Err(crate::ports::StoreError::Busy("down".into())));
+        let dispatcher = dispatcher(outbox, |_| Ok(()));
+        assert!(dispatcher.run_once().is_err());
+        assert_eq!(dispatcher.run_once().unwrap(), Round::default());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Connections: one enum over both backends, a pool, and the embedded migrations.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -50,11 +52,64 @@ impl Backend {
     }
 }
 
+/// How the pool hands out connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// Longest a caller waits for a connection: every connection busy, or the server
+    /// unreachable. Past it the call answers [`StoreError::Busy`] (503 with `Retry-After`).
+    /// It also bounds how long opening one PostgreSQL connection may take (libpq's
+    /// `connect_timeout`, whole seconds, at least 2) and how long the pool waits between
+    /// two attempts to reconnect (half of it), so it sets how soon service resumes after
+    /// the server comes back.
+    pub checkout_timeout: Duration,
+}
+
+impl PoolOptions {
+    /// The default wait for a connection.
+    pub const DEFAULT_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+    /// Up to `max_connections`, with the default timeout.
+    pub fn sized(max_connections: u32) -> Self {
+        Self {
+            max_connections,
+            checkout_timeout: Self::DEFAULT_CHECKOUT_TIMEOUT,
+        }
+    }
+}
+
+/// The slices a wait for a connection is cut into; a wait ends after the first slice that
+/// finds the server unreachable (the last attempt to open a connection failed and the pool
+/// holds none that could come back). Long enough for a reconnect already under way to
+/// land, short enough that requests during an outage fail at once instead of each waiting
+/// the full checkout timeout.
+const WAIT_SLICE: Duration = Duration::from_millis(250);
+
+/// What the pool knows about the server's health, shared by the manager (which opens and
+/// drops connections) and [`Database::conn`] (which hands them out).
+#[derive(Debug, Default)]
+struct Health {
+    /// The last attempt to open a connection failed, and none has succeeded since.
+    unreachable: AtomicBool,
+    /// How many connections were found broken so far. A pooled connection last checked
+    /// before the latest break is tested once on its next checkout: when the server
+    /// restarted, every connection idle beside the broken one is dead too, and each would
+    /// otherwise fail one more request.
+    breaks: AtomicU64,
+}
+
+/// The breaks count when a pooled connection was last known good (r2d2 keeps it with the
+/// connection).
+#[derive(Debug, Clone, Copy)]
+struct CheckedAt(u64);
+
 /// Opens connections for the pool with the settings each backend needs.
 #[derive(Debug)]
 pub struct Manager {
     backend: Backend,
     target: String,
+    health: Arc<Health>,
 }
 
 /// Why a connection could not be opened (with the driver's own message, not a generic one).
@@ -73,6 +128,38 @@ impl ManageConnection for Manager {
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConn, ConnectError> {
+        let opened = self.open();
+        self.health
+            .unreachable
+            .store(opened.is_err(), Ordering::Relaxed);
+        opened
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(ConnectError::Setup)
+    }
+
+    /// Called when a connection goes back to the pool. The pool does not test connections
+    /// on checkout (see [`Database::connect`]); a connection is replaced instead when
+    /// diesel marks it broken: left inside a transaction, or (PostgreSQL) a query found
+    /// the server gone (libpq's transaction status turns unknown, which diesel records as
+    /// a broken transaction manager). A break also has the connections idle beside it
+    /// tested once on their next checkout ([`Database::conn`]).
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        let broken = conn.is_broken();
+        if broken {
+            self.health.breaks.fetch_add(1, Ordering::Relaxed);
+        }
+        broken
+    }
+}
+
+impl Manager {
+    /// Opens one connection with the session settings.
+    fn open(&self) -> Result<DbConn, ConnectError> {
         match self.backend {
             Backend::Postgres => {
                 let mut conn = PgConnection::establish(&self.target)?;
@@ -100,22 +187,24 @@ impl ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnectError> {
-        diesel::sql_query("SELECT 1")
-            .execute(conn)
-            .map(|_| ())
-            .map_err(ConnectError::Setup)
+/// `url` with libpq's `connect_timeout` (whole seconds) added, unless it names one: without
+/// it, opening a connection to a host that does not answer waits for the kernel's TCP
+/// timeout (minutes).
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    let query = url.split_once('?').map(|(_, q)| q);
+    if query.is_some_and(|q| q.split('&').any(|p| p.starts_with("connect_timeout="))) {
+        return url.to_owned();
     }
-
-    /// Called when a connection goes back to the pool. The pool does not test connections
-    /// on checkout (see [`Database::connect`]); a connection is replaced instead when
-    /// diesel marks it broken: left inside a transaction, or (PostgreSQL) a query found
-    /// the server gone (libpq's transaction status turns unknown, which diesel records as
-    /// a broken transaction manager).
-    fn has_broken(&self, conn: &mut DbConn) -> bool {
-        conn.is_broken()
-    }
+    // libpq treats values under 2 as 2; round up so a wait is never cut shorter.
+    let secs = timeout.as_millis().div_ceil(1000).max(2);
+    let sep = match query {
+        None => "?",
+        Some("") => "",
+        Some(_) => "&",
+    };
+    format!("{url}{sep}connect_timeout={secs}")
 }
 
 /// How many times a write transaction is tried while SQLite answers "database is locked".
@@ -185,6 +274,12 @@ pub(crate) fn is_busy(e: &DieselError) -> bool {
     }
 }
 
+/// `SELECT 1` on `conn`; false when it fails (a connection the server dropped is then
+/// marked broken, and the pool drops it when it comes back).
+fn select_one(conn: &mut Conn) -> bool {
+    diesel::sql_query("SELECT 1").execute(&mut **conn).is_ok()
+}
+
 /// A pooled connection.
 pub type Conn = PooledConnection<Manager>;
 
@@ -194,6 +289,8 @@ pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
     waits: std::sync::Arc<Waits>,
+    health: Arc<Health>,
+    checkout_timeout: Duration,
 }
 
 /// Checkouts that found no idle connection, counted by [`Database::conn`] (for `/metrics`).
@@ -222,12 +319,21 @@ pub struct PoolStats {
 }
 
 impl Database {
-    /// Connects to `url` (see [`Backend::of`]) with a pool of up to `max_connections`.
-    /// A SQLite file is created, with its folder, when missing.
+    /// Connects to `url` (see [`Backend::of`]) with a pool of up to `max_connections` and
+    /// the default checkout timeout ([`PoolOptions::sized`]).
     ///
     /// # Errors
     /// `Unavailable` with the driver's message when the database cannot be reached.
     pub fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, PoolOptions::sized(max_connections))
+    }
+
+    /// Connects to `url` (see [`Backend::of`]) with the pool `options`. A SQLite file is
+    /// created, with its folder, when missing.
+    ///
+    /// # Errors
+    /// `Unavailable` with the driver's message when the database cannot be reached.
+    pub fn connect_with(url: &str, options: PoolOptions) -> Result<Self, StoreError> {
         let (backend, target) = Backend::of(url);
         if backend == Backend::Sqlite
             && let Some(dir) = Path::new(&target)
@@ -238,25 +344,39 @@ impl Database {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let manager = Manager { backend, target };
+        let checkout_timeout = options.checkout_timeout.max(Duration::from_millis(1));
+        let target = match backend {
+            Backend::Postgres => with_connect_timeout(&target, checkout_timeout),
+            Backend::Sqlite => target,
+        };
+        let health = Arc::new(Health::default());
+        let manager = Manager {
+            backend,
+            target,
+            health: health.clone(),
+        };
         // Open one connection first so a bad URL fails with the driver's own message.
         manager
             .connect()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         // No `SELECT 1` round trip before every checkout (r2d2's default): it doubles the
         // statements of the many one-query reads. A connection that died is replaced when
-        // a query on it fails instead (`has_broken`): that one call answers `Unavailable`
-        // (503, retry), and the next checkout gets a fresh connection.
+        // a query on it fails instead (`has_broken`): that one call answers `Busy` (503,
+        // retry), and the next checkout gets a tested or a fresh connection (`conn`).
+        // While the server is down r2d2 keeps trying to reconnect, pausing at most half
+        // the timeout between attempts.
         let pool = r2d2::Pool::builder()
-            .max_size(max_connections.max(1))
+            .max_size(options.max_connections.max(1))
             .test_on_check_out(false)
-            .connection_timeout(Duration::from_secs(30))
+            .connection_timeout(checkout_timeout)
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Self {
             pool,
             backend,
             waits: std::sync::Arc::default(),
+            health,
+            checkout_timeout,
         })
     }
 
@@ -265,28 +385,74 @@ impl Database {
         self.backend
     }
 
-    /// A connection from the pool.
+    /// A connection from the pool, waiting at most the checkout timeout for one, or only
+    /// about a quarter of a second while the server is known to be unreachable (the last
+    /// attempt to connect failed and the pool holds no connection at all). After a
+    /// connection was found broken, each pooled connection is tested (`SELECT 1`) once on
+    /// its next checkout, and a dead one is dropped for the next: a server restart costs
+    /// one failed request, not one per pooled connection.
     ///
     /// # Errors
-    /// `Unavailable` when none can be had in time.
+    /// `Busy` when none can be had in time: every connection is busy or the server is
+    /// unreachable for now; either way a retry may succeed (503, not 500).
     pub fn conn(&self) -> Result<Conn, StoreError> {
+        let start = Instant::now();
+        let mut conn = self.get(start)?;
+        // Each failed test drops one connection, so a pool's worth of tests is enough.
+        for _ in 0..=self.pool.max_size() {
+            let breaks = self.health.breaks.load(Ordering::Relaxed);
+            let checked = Conn::extensions(&conn).get::<CheckedAt>().map(|c| c.0);
+            if checked.unwrap_or(0) >= breaks {
+                return Ok(conn);
+            }
+            if select_one(&mut conn) {
+                Conn::extensions_mut(&mut conn).insert(CheckedAt(breaks));
+                return Ok(conn);
+            }
+            // Broken now: going back, the pool drops it.
+            drop(conn);
+            conn = self.get(start)?;
+        }
+        Err(StoreError::Busy("no pooled connection answered".to_owned()))
+    }
+
+    /// A connection as r2d2 hands it out: an idle one at once (one lock, nothing timed),
+    /// else by [`Self::wait_for`], counted and timed for `/metrics`.
+    fn get(&self, start: Instant) -> Result<Conn, StoreError> {
         use std::sync::atomic::Ordering::Relaxed;
-        // An idle connection: no wait (one lock, nothing timed). Otherwise count and time
-        // the wait for `/metrics`.
         if let Some(conn) = self.pool.try_get() {
             return Ok(conn);
         }
-        let started = std::time::Instant::now();
-        let got = self.pool.get();
-        let waited = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        let waited_from = Instant::now();
+        let got = self.wait_for(start);
+        let waited = u64::try_from(waited_from.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.waits.count.fetch_add(1, Relaxed);
         self.waits.nanos.fetch_add(waited, Relaxed);
         if got.is_err() {
             self.waits.timeouts.fetch_add(1, Relaxed);
         }
-        // No connection within the pool's timeout: every connection is busy or the server
-        // is unreachable for now; either way a retry may succeed (503, not 500).
-        got.map_err(|e| StoreError::Busy(e.to_string()))
+        got
+    }
+
+    /// A connection as r2d2 hands it out, by the deadline `start` + the checkout timeout.
+    /// The wait is cut into short slices, and ends after the first one that finds the
+    /// server unreachable with no connection in the pool: nothing will come free then
+    /// until the server is back, and the callers should hear so at once.
+    fn wait_for(&self, start: Instant) -> Result<Conn, StoreError> {
+        loop {
+            let left = self.checkout_timeout.saturating_sub(start.elapsed());
+            let slice = left.min(WAIT_SLICE);
+            match self.pool.get_timeout(slice) {
+                Ok(conn) => return Ok(conn),
+                Err(e) => {
+                    let unreachable = self.health.unreachable.load(Ordering::Relaxed)
+                        && self.pool.state().connections == 0;
+                    if slice >= left || unreachable {
+                        return Err(StoreError::Busy(e.to_string()));
+                    }
+                }
+            }
+        }
     }
 
     /// An idle connection if there is one now, without waiting (for `/metrics`, which must
@@ -306,6 +472,16 @@ impl Database {
             waits: self.waits.count.load(Relaxed),
             wait_time: Duration::from_nanos(self.waits.nanos.load(Relaxed)),
             timeouts: self.waits.timeouts.load(Relaxed),
+        }
+    }
+
+    /// True when the database answers `SELECT 1` on a pooled connection (readiness
+    /// probes), waiting for the connection as [`Database::conn`] does. A dead pooled
+    /// connection found on the way is dropped.
+    pub fn ping(&self) -> bool {
+        match self.conn() {
+            Ok(mut conn) => select_one(&mut conn),
+            Err(_) => false,
         }
     }
 
@@ -362,4 +538,41 @@ impl Database {
 /// compare alike).
 fn version_digits(name: &str) -> String {
     name.chars().filter(char::is_ascii_digit).take(14).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::with_connect_timeout;
+
+    #[test]
+    fn a_postgres_url_gets_a_connect_timeout_unless_it_names_one() {
+        let five = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db", five),
+            "postgres://u@h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?sslmode=disable", five),
+            "postgres://u@h/db?sslmode=disable&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?", five),
+            "postgres://u@h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=30", five),
+            "postgres://u@h/db?connect_timeout=30"
+        );
+        // Whole seconds, rounded up, and never under libpq's floor of 2.
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db", Duration::from_millis(2500)),
+            "postgres://u@h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db", Duration::from_millis(300)),
+            "postgres://u@h/db?connect_timeout=2"
+        );
+    }
 }

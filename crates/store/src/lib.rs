@@ -52,7 +52,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use cache::CACHE_CHANNEL;
-pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager, PoolStats};
+pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager, PoolOptions, PoolStats};
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
 pub use queues::{QUEUE_COUNT_CAP, QueueDepths};
 pub use secrets::Resealed;
@@ -74,7 +74,15 @@ impl Store {
     /// `Unavailable` with the driver's message when the database cannot be reached or a
     /// migration fails.
     pub fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        let store = Self::connect(url, max_connections)?;
+        Self::open_with(url, PoolOptions::sized(max_connections))
+    }
+
+    /// [`Store::open`] with the pool's size and checkout timeout in `pool`.
+    ///
+    /// # Errors
+    /// As [`Store::open`].
+    pub fn open_with(url: &str, pool: PoolOptions) -> Result<Self, StoreError> {
+        let store = Self::connect_with(url, pool)?;
         store.db.migrate()?;
         Ok(store)
     }
@@ -84,8 +92,16 @@ impl Store {
     /// # Errors
     /// `Unavailable` when the database cannot be reached.
     pub fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, PoolOptions::sized(max_connections))
+    }
+
+    /// [`Store::connect`] with the pool `options`.
+    ///
+    /// # Errors
+    /// As [`Store::connect`].
+    pub fn connect_with(url: &str, pool: PoolOptions) -> Result<Self, StoreError> {
         Ok(Self {
-            db: Database::connect(url, max_connections)?,
+            db: Database::connect_with(url, pool)?,
             fault_after_audit: Arc::default(),
             caches: Arc::default(),
         })

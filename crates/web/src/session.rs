@@ -132,7 +132,11 @@ pub(crate) fn cleared(console: &Console) -> [Cookie<'static>; 2] {
     ]
 }
 
-async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> Visitor {
+async fn resolve(
+    console: &Console,
+    req: &HttpRequest,
+    jar: &mut CookieJar,
+) -> Result<Visitor, WebError> {
     let access = req
         .cookie(&named(console, ACCESS))
         .map(|c| c.value().to_owned());
@@ -141,13 +145,17 @@ async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> V
         .map(|c| c.value().to_owned());
     if let Some(token) = access {
         let auth = console.auth.clone();
-        if let Ok(Ok((actor, claims))) = web::block(move || auth.authenticate(&token)).await {
-            let csrf = session_csrf(console, &claims);
-            return Visitor::Member(Box::new(SignedIn {
-                actor,
-                claims,
-                csrf,
-            }));
+        match web::block(move || auth.authenticate(&token)).await {
+            Ok(Ok((actor, claims))) => {
+                let csrf = session_csrf(console, &claims);
+                return Ok(Visitor::Member(Box::new(SignedIn {
+                    actor,
+                    claims,
+                    csrf,
+                })));
+            }
+            Ok(Err(e @ servicedesk_core::Error::Unavailable { .. })) => return Err(e.into()),
+            _ => {}
         }
     }
     if let Some(token) = refresh {
@@ -162,12 +170,14 @@ async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> V
             Ok(Ok((pair, actor, claims))) => {
                 jar.0.extend(session_cookies(console, &pair));
                 let csrf = session_csrf(console, &claims);
-                return Visitor::Member(Box::new(SignedIn {
+                return Ok(Visitor::Member(Box::new(SignedIn {
                     actor,
                     claims,
                     csrf,
-                }));
+                })));
             }
+            // The database cannot tell now: keep the cookies, answer 503.
+            Ok(Err(e @ servicedesk_core::Error::Unavailable { .. })) => return Err(e.into()),
             _ => jar.0.extend(cleared(console)),
         }
     }
@@ -179,9 +189,9 @@ async fn resolve(console: &Console, req: &HttpRequest, jar: &mut CookieJar) -> V
             seed
         }
     };
-    Visitor::Anonymous {
+    Ok(Visitor::Anonymous {
         csrf: mac(console, "anonymous", &seed),
-    }
+    })
 }
 
 /// Resolves the visitor of every console request (renewing the session's cookies when
@@ -196,25 +206,30 @@ pub(crate) async fn session_middleware(
         ));
     };
     let mut jar = CookieJar::default();
+    // A session the database cannot check now (it is unreachable) answers 503 and keeps
+    // its cookies: an outage must not sign everyone out.
     let visitor = resolve(&console, req.request(), &mut jar).await;
     // Per person once signed in (however many tabs or devices), per client before.
-    let refused = console.settings.rate_limit.as_ref().and_then(|check| {
-        let key = match &visitor {
-            Visitor::Member(s) => format!("user:{}", s.actor.user_id()),
-            Visitor::Anonymous { .. } => {
-                format!("ip:{}", (console.settings.client_ip)(req.request()))
-            }
-        };
-        check(key).err()
-    });
+    let refused = match &visitor {
+        Ok(visitor) => console.settings.rate_limit.as_ref().and_then(|check| {
+            let key = match visitor {
+                Visitor::Member(s) => format!("user:{}", s.actor.user_id()),
+                Visitor::Anonymous { .. } => {
+                    format!("ip:{}", (console.settings.client_ip)(req.request()))
+                }
+            };
+            check(key).err().map(WebError::RateLimited)
+        }),
+        Err(_) => None,
+    };
     // A refused request still gets the renewed cookies below: the refresh token it
     // rotated is the browser's only valid one now.
-    let mut res = match refused {
-        Some(secs) => {
-            let page = actix_web::ResponseError::error_response(&WebError::RateLimited(secs));
+    let mut res = match (visitor, refused) {
+        (Err(refusal), _) | (Ok(_), Some(refusal)) => {
+            let page = actix_web::ResponseError::error_response(&refusal);
             req.into_response(page).map_into_right_body()
         }
-        None => {
+        (Ok(visitor), None) => {
             req.extensions_mut().insert(visitor);
             next.call(req).await?.map_into_left_body()
         }

@@ -26,4 +26,5 @@ mod api_sla;
 mod api_stream;
 mod api_tickets;
 mod api_user_sessions;
+mod pg_restart;
 mod serve_processes;

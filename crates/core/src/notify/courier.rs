@@ -117,11 +117,31 @@ impl Courier {
     /// # Errors
     /// `Internal` when the queue cannot be read or written.
     pub fn deliver(&self, delivery: &Delivery) -> Result<Settled> {
+        self.deliver_riding_out(delivery, &|| false)
+    }
+
+    /// [`Courier::deliver`] riding out a database outage: when a store call answers
+    /// `Busy` (the database is busy or unreachable for now), `again` is called — it
+    /// waits, say a second — and the call is made again for as long as `again` returns
+    /// true. A delivery in flight when the database went away is then settled as soon as
+    /// the database is back (sent once), instead of lying under its lease until another
+    /// claim sends it again. A settlement that comes after the lease ran out writes
+    /// nothing ([`Settled::Lost`]), as always.
+    ///
+    /// # Errors
+    /// As [`Courier::deliver`], when `again` gave up.
+    pub fn deliver_riding_out(
+        &self,
+        delivery: &Delivery,
+        again: &dyn Fn() -> bool,
+    ) -> Result<Settled> {
         // Each send gets a full lease of its own: a batch of slow targets can outlast the
         // claim's lease, and a delivery whose lease passed to another courier is not ours
         // to send any more.
         let until = self.clock.now() + self.policy.lease;
-        if !self.queue.hold(delivery.id, delivery.lease_until, until)? {
+        if !riding_out(again, || {
+            self.queue.hold(delivery.id, delivery.lease_until, until)
+        })? {
             return Ok(Settled::Lost);
         }
         let outcome = match &delivery.payload {
@@ -129,12 +149,12 @@ impl Courier {
             DeliveryPayload::Webhook {
                 webhook_id,
                 message,
-            } => self.post(delivery.org_id, *webhook_id, message),
+            } => self.post(delivery.org_id, *webhook_id, message, again),
         };
         let at = self.clock.now();
         Ok(match outcome {
             Ok(()) => {
-                if self.queue.delivered(delivery.id, until, at)? {
+                if riding_out(again, || self.queue.delivered(delivery.id, until, at))? {
                     Settled::Delivered
                 } else {
                     Settled::Lost
@@ -144,14 +164,16 @@ impl Courier {
                 let attempts = delivery.attempts + 1;
                 let dead = matches!(error, DeliveryError::Permanent(_))
                     || attempts >= self.policy.max_attempts;
-                let settled = self.queue.failed(
-                    delivery.id,
-                    until,
-                    &error.to_string(),
-                    at,
-                    at + self.policy.delay(delivery.attempts),
-                    dead,
-                )?;
+                let settled = riding_out(again, || {
+                    self.queue.failed(
+                        delivery.id,
+                        until,
+                        &error.to_string(),
+                        at,
+                        at + self.policy.delay(delivery.attempts),
+                        dead,
+                    )
+                })?;
                 match (settled, dead) {
                     (false, _) => Settled::Lost,
                     (true, true) => Settled::Dead,
@@ -166,8 +188,9 @@ impl Courier {
         org: OrgId,
         id: WebhookId,
         message: &WebhookMessage,
+        again: &dyn Fn() -> bool,
     ) -> std::result::Result<(), DeliveryError> {
-        let hook = match self.webhooks.webhook(org, id) {
+        let hook = match riding_out(again, || self.webhooks.webhook(org, id)) {
             Ok(h) => h,
             Err(StoreError::NotFound(_)) => {
                 return Err(DeliveryError::Permanent("endpoint deleted".into()));
@@ -187,5 +210,19 @@ impl Courier {
             format: hook.format,
         };
         self.sender.send(&endpoint, message, self.clock.now())
+    }
+}
+
+/// `call`, made again after `again()` for as long as it answers `Busy` and `again()`
+/// returns true.
+fn riding_out<T>(
+    again: &dyn Fn() -> bool,
+    mut call: impl FnMut() -> std::result::Result<T, StoreError>,
+) -> std::result::Result<T, StoreError> {
+    loop {
+        match call() {
+            Err(StoreError::Busy(_)) if again() => {}
+            other => return other,
+        }
     }
 }

@@ -10,7 +10,7 @@ use servicedesk_lifecycle::incident::IncidentState;
 use crate::dispatch::{RetryPolicy, Round};
 use crate::events::{DomainEvent, EventPayload};
 use crate::ids::{DeliveryId, EventId, WebhookId};
-use crate::notify::{Courier, CourierPorts, NotificationRouter, RouterPorts};
+use crate::notify::{Courier, CourierPorts, NotificationRouter, RouterPorts, Settled};
 use crate::ports::{
     CryptoError, Delivery, DeliveryError, DeliveryPayload, FixedClock, Mail, MockDeliveryQueue,
     MockDirectory, MockIncidentStore, MockMailComposer, MockMailer, MockNotificationStore,
@@ -349,6 +349,89 @@ fn each_delivery_is_settled_by_its_own_outcome() {
             lost: 1,
         }
     );
+}
+
+#[test]
+fn a_delivery_in_flight_rides_out_a_database_outage_and_is_sent_once() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let live = hook(&["*"], true);
+    let claimed = delivery(1, 0, webhook_payload(live.id));
+    let mut queue = MockDeliveryQueue::new();
+    // The database is away for the lease check, the endpoint lookup and the settlement,
+    // once each; it answers the second time.
+    let holds = AtomicU32::new(0);
+    queue.expect_hold().times(2).returning(move |_, _, _| {
+        if holds.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err(StoreError::Busy("no connection to the server".into()))
+        } else {
+            Ok(true)
+        }
+    });
+    let settles = AtomicU32::new(0);
+    queue.expect_delivered().times(2).returning(move |_, _, _| {
+        if settles.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err(StoreError::Busy("timed out waiting for connection".into()))
+        } else {
+            Ok(true)
+        }
+    });
+    let mut webhooks = MockWebhookStore::new();
+    let lookups = AtomicU32::new(0);
+    let l = live.clone();
+    webhooks.expect_webhook().times(2).returning(move |_, _| {
+        if lookups.fetch_add(1, Ordering::SeqCst) == 0 {
+            Err(StoreError::Busy("server closed the connection".into()))
+        } else {
+            Ok(l.clone())
+        }
+    });
+    let mut sender = MockWebhookSender::new();
+    sender.expect_send().times(1).returning(|_, _, _| Ok(()));
+    let mut secrets = MockSecretBox::new();
+    secrets.expect_open().returning(|_| Ok("s3cret".into()));
+    let courier = Courier::new(
+        CourierPorts {
+            queue: Arc::new(queue),
+            webhooks: Arc::new(webhooks),
+            mailer: Arc::new(MockMailer::new()),
+            sender: Arc::new(sender),
+            secrets: Arc::new(secrets),
+            clock: Arc::new(FixedClock::new(t0())),
+        },
+        RetryPolicy::default(),
+    );
+    let waits = AtomicU32::new(0);
+    let again = || {
+        waits.fetch_add(1, Ordering::SeqCst);
+        true
+    };
+    assert_eq!(
+        courier.deliver_riding_out(&claimed, &again).unwrap(),
+        Settled::Delivered
+    );
+    assert_eq!(waits.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn without_riding_out_a_database_outage_ends_the_delivery_with_an_error() {
+    let claimed = delivery(1, 0, webhook_payload(hook(&["*"], true).id));
+    let mut queue = MockDeliveryQueue::new();
+    queue
+        .expect_hold()
+        .times(1)
+        .returning(|_, _, _| Err(StoreError::Busy("down".into())));
+    let courier = Courier::new(
+        CourierPorts {
+            queue: Arc::new(queue),
+            webhooks: Arc::new(MockWebhookStore::new()),
+            mailer: Arc::new(MockMailer::new()),
+            sender: Arc::new(MockWebhookSender::new()),
+            secrets: Arc::new(MockSecretBox::new()),
+            clock: Arc::new(FixedClock::new(t0())),
+        },
+        RetryPolicy::default(),
+    );
+    assert!(courier.deliver(&claimed).is_err());
 }
 
 /// A comment event on the fixture incident (assigned to AGENT) and the store holding it.

@@ -249,6 +249,7 @@ impl TestApp {
             cors_origins: options.cors_origins.clone(),
             body_limit: options.body_limit,
             pool_size: 4,
+            db_timeout: Duration::from_secs(5),
             registration: options.registration,
             data_dir: dir.path().join("data"),
             retry_base_delay: chrono::TimeDelta::milliseconds(options.retry_base_ms),
