@@ -158,7 +158,10 @@ fn coordinate(
                         if !room {
                             // One claim brought more for this target than it may take:
                             // back to the queue, unsent and uncounted.
-                            if let Err(e) = courier.release(&delivery) {
+                            // While the database is away the release waits for it, as
+                            // a send's settlement does.
+                            let again = || pause(Duration::from_secs(1), stop);
+                            if let Err(e) = courier.release_riding_out(&delivery, &again) {
                                 tracing::error!(error = %e, "courier release failed");
                             }
                             continue;

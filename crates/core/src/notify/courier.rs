@@ -105,7 +105,20 @@ impl Courier {
     /// # Errors
     /// `Internal` when the queue cannot be written.
     pub fn release(&self, delivery: &Delivery) -> Result<()> {
-        self.queue.release(delivery.id, delivery.lease_until)?;
+        self.release_riding_out(delivery, &|| false)
+    }
+
+    /// [`Courier::release`] riding out a database outage as
+    /// [`Courier::deliver_riding_out`] does: a release that failed because the database
+    /// went away would leave the delivery under its lease (two minutes) before anyone
+    /// sends it.
+    ///
+    /// # Errors
+    /// As [`Courier::release`], when `again` gave up.
+    pub fn release_riding_out(&self, delivery: &Delivery, again: &dyn Fn() -> bool) -> Result<()> {
+        riding_out(again, || {
+            self.queue.release(delivery.id, delivery.lease_until)
+        })?;
         Ok(())
     }
 
