@@ -59,40 +59,47 @@ pub(crate) fn user_in_org(conn: &mut DbConn, org: &str, user: &str) -> QueryResu
 }
 
 /// Inserts the membership unless it exists; `true` when it was inserted.
+///
+/// One statement that skips an existing row: a check followed by an insert lets two
+/// concurrent adds of the same membership on PostgreSQL both see "absent", and the later
+/// one then failed on the primary key instead of being the no-op it is.
 fn insert_membership(
     conn: &mut DbConn,
     org: &str,
     team: &str,
     user: &str,
 ) -> Result<bool, TxError> {
+    use diesel::sql_types::Text;
     if !user_in_org(conn, org, user)? {
         return Err(TxError::Store(StoreError::NotFound("user")));
     }
-    let exists: bool = diesel::select(diesel::dsl::exists(
-        team_members::table
-            .filter(team_members::org_id.eq(org))
-            .filter(team_members::team_id.eq(team))
-            .filter(team_members::user_id.eq(user)),
-    ))
-    .get_result(conn)?;
-    if !exists {
-        diesel::insert_into(team_members::table)
-            .values((
-                team_members::org_id.eq(org),
-                team_members::team_id.eq(team),
-                team_members::user_id.eq(user),
-            ))
-            .execute(conn)
-            .map_err(|e| match e {
-                // The (org, team) foreign key: no such team in this organization.
-                diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::ForeignKeyViolation,
-                    _,
-                ) => TxError::Store(StoreError::NotFound("team")),
-                other => TxError::Diesel(other),
-            })?;
+    let inserted = match conn {
+        DbConn::Postgresql(c) => diesel::sql_query(
+            "INSERT INTO team_members (org_id, team_id, user_id) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<Text, _>(org)
+        .bind::<Text, _>(team)
+        .bind::<Text, _>(user)
+        .execute(c),
+        // OR IGNORE skips key conflicts only; a foreign key violation still fails.
+        DbConn::Sqlite(c) => diesel::sql_query(
+            "INSERT OR IGNORE INTO team_members (org_id, team_id, user_id) VALUES (?, ?, ?)",
+        )
+        .bind::<Text, _>(org)
+        .bind::<Text, _>(team)
+        .bind::<Text, _>(user)
+        .execute(c),
     }
-    Ok(!exists)
+    .map_err(|e| match e {
+        // The (org, team) foreign key: no such team in this organization.
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            _,
+        ) => TxError::Store(StoreError::NotFound("team")),
+        other => TxError::Diesel(other),
+    })?;
+    Ok(inserted == 1)
 }
 
 impl Store {

@@ -278,23 +278,11 @@ impl NotificationStore for Store {
             if exists == 0 {
                 return Err(StoreError::NotFound("user").into());
             }
+            // An upsert, not a delete and an insert: two saves of one user's choice at once
+            // on PostgreSQL both deleted nothing the other had not committed yet, and the
+            // later insert failed on the key.
             for p in preferences {
-                diesel::delete(
-                    notification_preferences::table
-                        .filter(notification_preferences::org_id.eq(&org_s))
-                        .filter(notification_preferences::user_id.eq(&user_s))
-                        .filter(notification_preferences::event_kind.eq(&p.event)),
-                )
-                .execute(conn)?;
-                diesel::insert_into(notification_preferences::table)
-                    .values((
-                        notification_preferences::org_id.eq(&org_s),
-                        notification_preferences::user_id.eq(&user_s),
-                        notification_preferences::event_kind.eq(&p.event),
-                        notification_preferences::email.eq(p.email),
-                        notification_preferences::in_app.eq(p.in_app),
-                    ))
-                    .execute(conn)?;
+                upsert_preference(conn, &org_s, &user_s, p)?;
             }
             Ok(())
         })
@@ -693,6 +681,40 @@ impl DeliveryQueue for Store {
                 .into_record()?)
         })
         .map_err(|e| e.into_store("delivery"))
+    }
+}
+
+/// Writes one event's channel choice, replacing the stored one.
+fn upsert_preference(
+    conn: &mut DbConn,
+    org: &str,
+    user: &str,
+    p: &Preference,
+) -> QueryResult<usize> {
+    use diesel::sql_types::Bool;
+    const SET: &str = "ON CONFLICT (org_id, user_id, event_kind) \
+                       DO UPDATE SET email = excluded.email, in_app = excluded.in_app";
+    match conn {
+        DbConn::Postgresql(c) => diesel::sql_query(format!(
+            "INSERT INTO notification_preferences (org_id, user_id, event_kind, email, in_app) \
+             VALUES ($1, $2, $3, $4, $5) {SET}"
+        ))
+        .bind::<Text, _>(org)
+        .bind::<Text, _>(user)
+        .bind::<Text, _>(&p.event)
+        .bind::<Bool, _>(p.email)
+        .bind::<Bool, _>(p.in_app)
+        .execute(c),
+        DbConn::Sqlite(c) => diesel::sql_query(format!(
+            "INSERT INTO notification_preferences (org_id, user_id, event_kind, email, in_app) \
+             VALUES (?, ?, ?, ?, ?) {SET}"
+        ))
+        .bind::<Text, _>(org)
+        .bind::<Text, _>(user)
+        .bind::<Text, _>(&p.event)
+        .bind::<Bool, _>(p.email)
+        .bind::<Bool, _>(p.in_app)
+        .execute(c),
     }
 }
 

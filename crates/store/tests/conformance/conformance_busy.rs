@@ -3,7 +3,9 @@
 //! fails at once with "database is locked" (a busy snapshot: another writer committed since
 //! its read) instead of waiting; these writes take the write lock first (`BEGIN
 //! IMMEDIATE`) and retry a busy answer, so none of them fails. PostgreSQL runs the same
-//! load as a check that the helper keeps plain transactions there.
+//! load as a check that the helper keeps plain transactions there, and that writes which
+//! insert unless present (a membership, a preference) stay no-ops or upserts when two
+//! threads write the same row at once: a check followed by an insert failed there on the key.
 
 #![allow(clippy::unwrap_used)]
 
@@ -107,7 +109,7 @@ fn read_then_write_transactions_never_fail_under_eight_writers(store: &Store) {
                             in_app: true,
                         };
                         store
-                            .set_preferences(fx.org, users[t], &[choice])
+                            .set_preferences(fx.org, users[(t + r) % THREADS], &[choice])
                             .unwrap_or_else(|e| panic!("set_preferences t{t} r{r}: {e}"));
                         let team = team(fx.org, &format!("team t{t} r{r}"), Some(fx.admin));
                         store
