@@ -105,19 +105,56 @@ impl Dispatcher {
                 .claim(now, now + self.policy.lease, self.policy.batch)?;
         }
         let mut round = Round::default();
+        // Handled messages are marked delivered together at the end of the round: one
+        // write for the batch instead of a transaction per message.
+        let mut handled = Vec::with_capacity(batch.len());
         let mut rest = batch.into_iter();
         while let Some(message) = rest.next() {
-            if let Err(e) = self.settle(&message, &mut round) {
-                let mut kept = self
-                    .interrupted
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                kept.push(message);
-                kept.extend(rest);
+            let Some(failure) = self.handle(&message) else {
+                handled.push(message);
+                continue;
+            };
+            if let Err(e) = self.record_failure(&message, failure, &mut round) {
+                handled.push(message);
+                handled.extend(rest);
+                self.keep(handled);
                 return Err(e);
             }
         }
+        if let Err(e) = self.complete(&handled, &mut round) {
+            self.keep(handled);
+            return Err(e);
+        }
         Ok(round)
+    }
+
+    /// Keeps claimed messages a failed round left unsettled for the next round.
+    fn keep(&self, messages: Vec<OutboxMessage>) {
+        self.interrupted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(messages);
+    }
+
+    /// Marks the handled messages delivered, one write per lease they were claimed under
+    /// (a batch has one; interrupted messages keep theirs), counting them in `round`.
+    fn complete(&self, handled: &[OutboxMessage], round: &mut Round) -> Result<()> {
+        let at = self.clock.now();
+        let mut leases: Vec<_> = handled.iter().map(|m| m.lease_until).collect();
+        leases.sort_unstable();
+        leases.dedup();
+        for lease in leases {
+            let ids: Vec<_> = handled
+                .iter()
+                .filter(|m| m.lease_until == lease)
+                .map(|m| m.event.id)
+                .collect();
+            let marked = self.outbox.complete_all(&ids, lease, at)?;
+            let total = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            round.delivered += marked.min(total);
+            round.lost += total.saturating_sub(marked);
+        }
+        Ok(())
     }
 
     /// The interrupted messages still under this dispatcher's lease at `now` (once a lease
@@ -133,46 +170,42 @@ impl Dispatcher {
             .collect()
     }
 
-    /// Hands one claimed message to the handlers and settles it, counting it in `round`.
-    fn settle(&self, message: &OutboxMessage, round: &mut Round) -> Result<()> {
-        let failure = self.handlers.iter().find_map(|h| {
+    /// Hands one claimed message to the handlers: the first failure, naming its handler.
+    fn handle(&self, message: &OutboxMessage) -> Option<(String, DeliveryError)> {
+        self.handlers.iter().find_map(|h| {
             h.handle(&message.event)
                 .err()
                 .map(|e| (h.name().to_owned(), e))
-        });
+        })
+    }
+
+    /// Settles a message a handler failed: retried with backoff, or dead-lettered;
+    /// counted in `round`.
+    fn record_failure(
+        &self,
+        message: &OutboxMessage,
+        (handler, error): (String, DeliveryError),
+        round: &mut Round,
+    ) -> Result<()> {
         let at = self.clock.now();
-        match failure {
-            None => {
-                if self
-                    .outbox
-                    .complete(message.event.id, message.lease_until, at)?
-                {
-                    round.delivered += 1;
-                } else {
-                    round.lost += 1;
-                }
-            }
-            Some((handler, error)) => {
-                let attempts = message.attempts + 1;
-                let dead = matches!(error, DeliveryError::Permanent(_))
-                    || attempts >= self.policy.max_attempts;
-                let text = format!("{handler}: {error}");
-                let settled = self.outbox.fail(
-                    message.event.id,
-                    message.lease_until,
-                    &text,
-                    at,
-                    at + self.policy.delay(message.attempts),
-                    dead,
-                )?;
-                if !settled {
-                    round.lost += 1;
-                } else if dead {
-                    round.dead += 1;
-                } else {
-                    round.retried += 1;
-                }
-            }
+        let attempts = message.attempts + 1;
+        let dead =
+            matches!(error, DeliveryError::Permanent(_)) || attempts >= self.policy.max_attempts;
+        let text = format!("{handler}: {error}");
+        let settled = self.outbox.fail(
+            message.event.id,
+            message.lease_until,
+            &text,
+            at,
+            at + self.policy.delay(message.attempts),
+            dead,
+        )?;
+        if !settled {
+            round.lost += 1;
+        } else if dead {
+            round.dead += 1;
+        } else {
+            round.retried += 1;
         }
         Ok(())
     }
@@ -235,10 +268,12 @@ mod tests {
             ])
         });
         outbox
-            .expect_complete()
-            .withf(|id, lease, _| id.0.as_u128() == 1 && *lease == message(1, 0).lease_until)
+            .expect_complete_all()
+            .withf(|ids, lease, _| {
+                ids.iter().map(|i| i.0.as_u128()).eq([1]) && *lease == message(1, 0).lease_until
+            })
             .times(1)
-            .returning(|_, _, _| Ok(true));
+            .returning(|_, _, _| Ok(1));
         // Transient failure, first attempt: retried 5 s later.
         outbox
             .expect_fail()
@@ -288,9 +323,9 @@ mod tests {
             .returning(|_, _, _| Ok(vec![message(1, 0), message(2, 0)]));
         // The store refuses both settlements: another dispatcher re-claimed them.
         outbox
-            .expect_complete()
+            .expect_complete_all()
             .times(1)
-            .returning(|_, _, _| Ok(false));
+            .returning(|_, _, _| Ok(0));
         outbox
             .expect_fail()
             .times(1)
@@ -319,19 +354,19 @@ mod tests {
             .times(1)
             .returning(|_, _, _| Ok(vec![message(1, 0), message(2, 0), message(3, 0)]));
         let calls = std::sync::atomic::AtomicU32::new(0);
-        // 1 settles; the database goes away at 2; it is back for the next round.
+        // The database goes away while the round marks its batch delivered; it is back for
+        // the next round, which marks the same three.
         outbox
-            .expect_complete()
-            .times(4)
-            .returning(move |id, _, _| {
-                let n = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if n == 1 {
-                    assert_eq!(id.0.as_u128(), 2);
+            .expect_complete_all()
+            .times(2)
+            .returning(move |ids, _, _| {
+                assert!(ids.iter().map(|i| i.0.as_u128()).eq([1, 2, 3]));
+                if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
                     Err(crate::ports::StoreError::Busy(
                         "server closed the connection".into(),
                     ))
                 } else {
-                    Ok(true)
+                    Ok(3)
                 }
             });
         let dispatcher = dispatcher(outbox, |_| Ok(()));
@@ -339,7 +374,50 @@ mod tests {
         assert_eq!(
             dispatcher.run_once().unwrap(),
             Round {
+                delivered: 3,
+                ..Round::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_failure_the_store_cannot_record_keeps_the_whole_batch_for_the_next_round() {
+        let mut outbox = MockOutbox::new();
+        outbox
+            .expect_claim()
+            .times(1)
+            .returning(|_, _, _| Ok(vec![message(1, 0), message(2, 0), message(3, 0)]));
+        let fails = std::sync::atomic::AtomicU32::new(0);
+        outbox
+            .expect_fail()
+            .times(2)
+            .returning(move |id, _, _, _, _, _| {
+                assert_eq!(id.0.as_u128(), 2);
+                if fails.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                    Err(crate::ports::StoreError::Busy("down".into()))
+                } else {
+                    Ok(true)
+                }
+            });
+        // Nothing is marked in the failed round; the next marks 1 and 3 together.
+        outbox
+            .expect_complete_all()
+            .times(1)
+            .withf(|ids, _, _| ids.iter().map(|i| i.0.as_u128()).eq([1, 3]))
+            .returning(|_, _, _| Ok(2));
+        let dispatcher = dispatcher(outbox, |n| {
+            if n == 2 {
+                Err(DeliveryError::Retry("smtp down".into()))
+            } else {
+                Ok(())
+            }
+        });
+        assert!(dispatcher.run_once().is_err());
+        assert_eq!(
+            dispatcher.run_once().unwrap(),
+            Round {
                 delivered: 2,
+                retried: 1,
                 ..Round::default()
             }
         );
@@ -360,7 +438,7 @@ mod tests {
             }
         });
         outbox
-            .expect_complete()
+            .expect_complete_all()
             .times(1)
             .returning(|_, _, _| Err(crate::ports::StoreError::Busy("down".into())));
         let dispatcher = dispatcher(outbox, |_| Ok(()));

@@ -86,13 +86,13 @@ impl AuditRow {
 pub(crate) fn append(conn: &mut DbConn, record: &AuditRecord) -> QueryResult<()> {
     let org = record.org_id.to_string();
     let seq = crate::counters::next(conn, &org, "audit")?;
-    let prev_hash = audit_events::table
+    let prev_hash = crate::db::native!(&mut *conn, |c| audit_events::table
         .filter(audit_events::org_id.eq(&org))
         .filter(audit_events::seq.eq(seq - 1))
         .select(audit_events::hash)
-        .first::<String>(conn)
-        .optional()?
-        .unwrap_or_else(|| GENESIS.to_owned());
+        .first::<String>(c)
+        .optional())?
+    .unwrap_or_else(|| GENESIS.to_owned());
     let mut row = AuditRow {
         org_id: org,
         seq,
@@ -106,9 +106,9 @@ pub(crate) fn append(conn: &mut DbConn, record: &AuditRecord) -> QueryResult<()>
         hash: String::new(),
     };
     row.hash = row.expected_hash();
-    diesel::insert_into(audit_events::table)
+    crate::db::native!(conn, |c| diesel::insert_into(audit_events::table)
         .values(&row)
-        .execute(conn)?;
+        .execute(c))?;
     Ok(())
 }
 

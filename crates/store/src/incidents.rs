@@ -97,11 +97,12 @@ macro_rules! incident_rows {
 }
 
 fn find_incident(conn: &mut DbConn, org: OrgId, id: IncidentId) -> Result<Incident, StoreError> {
-    let (t, d) = incident_rows!()
-        .filter(tickets::org_id.eq(org.to_string()))
-        .filter(tickets::id.eq(id.to_string()))
-        .first::<(TicketRow, IncidentDetailsRow)>(conn)
-        .map_err(map("incident"))?;
+    let (org, id) = (org.to_string(), id.to_string());
+    let (t, d) = crate::db::native!(conn, |c| incident_rows!()
+        .filter(tickets::org_id.eq(&org))
+        .filter(tickets::id.eq(&id))
+        .first::<(TicketRow, IncidentDetailsRow)>(c))
+    .map_err(map("incident"))?;
     t.into_incident(d)
 }
 
@@ -117,23 +118,26 @@ impl Store {
         let org_s = org.to_string();
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
-            // The organization's counter row serializes its creators until commit (that is
-            // what keeps numbers gapless), so it is taken as late as the rows that need the
-            // number allow: after the outbox rows, which do not.
             persist_events(conn, write)?;
-            let number = counters::next(conn, &org_s, "incident")?;
             let mut row = TicketRow::from_ticket(incident)?;
-            row.number = number;
+            row.number = counters::provisional_number(&row.id);
             row.version = 1;
-            diesel::insert_into(tickets::table)
-                .values(&row)
-                .execute(conn)?;
             let details = IncidentDetailsRow::from_incident(incident);
-            diesel::insert_into(incident_details::table)
-                .values(&details)
-                .execute(conn)?;
+            crate::db::native!(&mut *conn, |c| {
+                diesel::insert_into(tickets::table)
+                    .values(&row)
+                    .execute(c)?;
+                diesel::insert_into(incident_details::table)
+                    .values(&details)
+                    .execute(c)
+            })?;
             remember_key(conn, &org_s, key, "incident", &row.id, row.created_at)?;
+            // The organization's counter rows serialize its creators until commit (that is
+            // what keeps numbers gapless and the audit chain linear), so they are taken
+            // last, when every other row is written: the audit sequence with the audit
+            // record, then the number, in one statement on PostgreSQL.
             persist_records(self, conn, write)?;
+            row.number = counters::number_ticket(conn, &org_s, "incident", &row.id)?;
             Ok((row, details))
         });
         match result {
@@ -651,14 +655,14 @@ fn with_details(
         return Ok(Vec::new());
     }
     let mut details: std::collections::HashMap<String, IncidentDetailsRow> =
-        incident_details::table
+        crate::db::native!(conn, |c| incident_details::table
             .filter(incident_details::org_id.eq(org.to_string()))
             .filter(incident_details::ticket_id.eq_any(rows.iter().map(|r| r.id.clone())))
-            .load::<IncidentDetailsRow>(conn)
-            .map_err(map("incident"))?
-            .into_iter()
-            .map(|d| (d.ticket_id.clone(), d))
-            .collect();
+            .load::<IncidentDetailsRow>(c))
+        .map_err(map("incident"))?
+        .into_iter()
+        .map(|d| (d.ticket_id.clone(), d))
+        .collect();
     rows.into_iter()
         .map(|t| {
             let d = details

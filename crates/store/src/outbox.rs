@@ -43,6 +43,9 @@ pub(crate) const SECRET_KINDS: [&str; 2] = [
     "user.password_reset_requested",
 ];
 
+/// Messages [`Outbox::complete_all`] marks per statement.
+const COMPLETE_CHUNK: usize = 500;
+
 /// What a delivered secret-bearing payload becomes.
 pub(crate) const REDACTED: &str = "{\"redacted\":true}";
 
@@ -97,7 +100,7 @@ impl Outbox for Store {
         let id = id.to_string();
         let mut conn = self.db.conn()?;
         crate::db::write_tx(&mut conn, |conn| {
-            let changed = diesel::update(
+            let changed = crate::db::native!(&mut *conn, |c| diesel::update(
                 outbox::table
                     .filter(outbox::id.eq(&id))
                     .filter(outbox::lease_until.eq(db(lease_until)))
@@ -108,13 +111,58 @@ impl Outbox for Store {
                 outbox::delivered_at.eq(db(at)),
                 outbox::lease_until.eq(None::<NaiveDateTime>),
             ))
-            .execute(conn)?;
+            .execute(c))?;
             if changed == 0 {
                 return lost_or_missing(conn, &id);
             }
             // Mails that carry a single-use token keep it only until they are delivered.
             redact_secret(conn, &id)?;
             Ok(true)
+        })
+        .map_err(|e| e.into_store("outbox message"))
+    }
+
+    fn complete_all(
+        &self,
+        ids: &[EventId],
+        lease_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        let mut conn = self.db.conn()?;
+        crate::db::write_tx(&mut conn, |conn| {
+            let mut done = Vec::with_capacity(ids.len());
+            // Bounded chunks: SQLite takes at most 32,766 parameters a statement.
+            for chunk in ids.chunks(COMPLETE_CHUNK) {
+                let marked: Vec<String> = crate::db::native!(&mut *conn, |c| diesel::update(
+                    outbox::table
+                        .filter(outbox::id.eq_any(chunk))
+                        .filter(outbox::lease_until.eq(db(lease_until)))
+                        .filter(outbox::delivered_at.is_null())
+                        .filter(outbox::dead_at.is_null()),
+                )
+                .set((
+                    outbox::delivered_at.eq(db(at)),
+                    outbox::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .returning(outbox::id)
+                .get_results(c))?;
+                done.extend(marked);
+            }
+            // Only the messages this call marked: another claimer's are not ours to scrub.
+            for chunk in done.chunks(COMPLETE_CHUNK) {
+                crate::db::native!(&mut *conn, |c| diesel::update(
+                    outbox::table
+                        .filter(outbox::id.eq_any(chunk))
+                        .filter(outbox::kind.eq_any(SECRET_KINDS)),
+                )
+                .set(outbox::payload.eq(REDACTED))
+                .execute(c))?;
+            }
+            Ok(u32::try_from(done.len()).unwrap_or(u32::MAX))
         })
         .map_err(|e| e.into_store("outbox message"))
     }
@@ -177,12 +225,12 @@ fn lost_or_missing(conn: &mut crate::db::DbConn, id: &str) -> Result<bool, crate
 
 /// Replaces the payload of a token-bearing account mail.
 fn redact_secret(conn: &mut crate::db::DbConn, id: &str) -> Result<(), crate::error::TxError> {
-    diesel::update(
+    crate::db::native!(conn, |c| diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
             .filter(outbox::kind.eq_any(SECRET_KINDS)),
     )
     .set(outbox::payload.eq(REDACTED))
-    .execute(conn)?;
+    .execute(c))?;
     Ok(())
 }

@@ -452,12 +452,13 @@ fn exists_in_org(conn: &mut DbConn, org: &str, id: TicketId) -> Result<bool, TxE
 
 impl TicketStore for Store {
     fn ticket(&self, org: OrgId, id: TicketId) -> Result<AnyTicket, StoreError> {
-        tickets::table
-            .filter(tickets::org_id.eq(org.to_string()))
-            .filter(tickets::id.eq(id.to_string()))
-            .first::<TicketRow>(&mut *self.db.conn()?)
-            .map_err(map("ticket"))?
-            .into_any()
+        let (org, id) = (org.to_string(), id.to_string());
+        crate::db::native!(&mut *self.db.conn()?, |c| tickets::table
+            .filter(tickets::org_id.eq(&org))
+            .filter(tickets::id.eq(&id))
+            .first::<TicketRow>(c))
+        .map_err(map("ticket"))?
+        .into_any()
     }
 
     fn ticket_by_ref(&self, org: OrgId, r: TicketRef) -> Result<AnyTicket, StoreError> {

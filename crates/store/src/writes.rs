@@ -51,14 +51,16 @@ pub(crate) fn persist_records(
     write: &WriteSet,
 ) -> Result<(), TxError> {
     for c in &write.comments {
-        diesel::insert_into(comments::table)
-            .values(CommentRow::from_comment(c))
-            .execute(conn)?;
+        let row = CommentRow::from_comment(c);
+        crate::db::native!(&mut *conn, |c| diesel::insert_into(comments::table)
+            .values(&row)
+            .execute(c))?;
     }
     for h in &write.history {
-        diesel::insert_into(ticket_history::table)
-            .values(HistoryRow::from_entry(h))
-            .execute(conn)?;
+        let row = HistoryRow::from_entry(h);
+        crate::db::native!(&mut *conn, |c| diesel::insert_into(ticket_history::table)
+            .values(&row)
+            .execute(c))?;
     }
     for a in &write.audit {
         crate::audit::append(conn, a)?;
@@ -76,16 +78,17 @@ pub(crate) fn enqueue(conn: &mut DbConn, event: &DomainEvent) -> Result<(), TxEr
     let payload = serde_json::to_string(event).map_err(|e| {
         TxError::Store(StoreError::Unavailable(format!("cannot encode event: {e}")))
     })?;
-    diesel::insert_into(outbox::table)
-        .values(NewOutboxRow {
-            id: event.id.to_string(),
-            org_id: event.org_id.to_string(),
-            kind: event.kind().to_owned(),
-            payload,
-            created_at: db(event.occurred_at),
-            available_at: db(event.occurred_at),
-            attempts: 0,
-        })
-        .execute(conn)?;
+    let row = NewOutboxRow {
+        id: event.id.to_string(),
+        org_id: event.org_id.to_string(),
+        kind: event.kind().to_owned(),
+        payload,
+        created_at: db(event.occurred_at),
+        available_at: db(event.occurred_at),
+        attempts: 0,
+    };
+    crate::db::native!(conn, |c| diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(c))?;
     Ok(())
 }

@@ -13,6 +13,7 @@ mod directory;
 mod feed;
 mod ids;
 mod incident_store;
+pub mod inline;
 mod notifications;
 mod outbox;
 mod security;

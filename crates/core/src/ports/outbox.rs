@@ -52,6 +52,20 @@ pub trait Outbox: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// [`Outbox::complete`] for many messages claimed under the same `lease_until`, in one
+    /// write: marks delivered at `at` those of `ids` still held under it and answers how
+    /// many that was; the others (their lease passed to another claimer, or settled
+    /// already, or unknown) are left as they are.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store fails: then nothing is written.
+    fn complete_all(
+        &self,
+        ids: &[EventId],
+        lease_until: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<u32, StoreError>;
+
     /// Records a failed attempt made at `at` if the message is still held under
     /// `lease_until`; the message comes back at `retry_at`, or goes to the dead-letter list
     /// when `dead` is true (a dead account mail loses its token-bearing payload).

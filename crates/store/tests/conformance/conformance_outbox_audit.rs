@@ -20,6 +20,7 @@ conformance!(
     outbox_claims_are_exclusive_across_threads,
     outbox_mail_tokens_are_scrubbed_once_delivered,
     outbox_settling_needs_the_claimers_lease,
+    outbox_complete_all_marks_only_what_the_lease_still_holds,
     outbox_dead_lettered_mail_tokens_are_scrubbed,
     audit_entries_form_a_chain_per_org,
     audit_altered_row_is_named,
@@ -620,6 +621,73 @@ fn outbox_settling_needs_the_claimers_lease(store: &Store) {
     assert!(!store.complete(id, a.lease_until, far(101)).unwrap());
     assert!(store.complete(id, c.lease_until, far(101)).unwrap());
     assert!(store.claim(far(1_000), far(1_001), 10).unwrap().is_empty());
+}
+
+fn outbox_complete_all_marks_only_what_the_lease_still_holds(store: &Store) {
+    use diesel::RunQueryDsl;
+    let fx = org_fixture(store, "A");
+    // Three incidents' events, and a password mail whose token must go once delivered.
+    let mut events = Vec::new();
+    for title in ["one", "two", "three"] {
+        let inc = incident(&fx, fx.requester, title);
+        let mut w = create_write(&inc, fx.requester);
+        if title == "three" {
+            w.events.push(event(
+                fx.org,
+                Some(fx.requester),
+                inc.created_at,
+                EventPayload::PasswordResetRequested {
+                    user_id: fx.requester,
+                    email: "r@example.org".into(),
+                    name: "R".into(),
+                    token: "BATCH-TOKEN-9".into(),
+                },
+            ));
+        }
+        store.create(fx.org, &inc, &w, None).unwrap();
+        events.extend(w.events.iter().map(|e| e.id));
+    }
+    assert_eq!(events.len(), 4);
+    let a = store.claim(far(0), far(5), 10).unwrap();
+    assert_eq!(ids(&a), events.iter().copied().collect());
+    // Past A's lease, B re-claims everything, completes one and fails another.
+    let b = store.claim(far(6), far(60), 10).unwrap();
+    assert_eq!(b.len(), 4);
+    assert!(store.complete(events[0], far(60), far(7)).unwrap());
+    assert!(
+        store
+            .fail(events[1], far(60), "smtp: 451", far(7), far(100), false)
+            .unwrap()
+    );
+    // A's late batch marks nothing: none of the four is held under its lease.
+    assert_eq!(store.complete_all(&events, far(5), far(8)).unwrap(), 0);
+    // B's batch marks the two it still holds, not the settled or retried ones, nor an
+    // unknown id.
+    let unknown = EventId(uuid::Uuid::now_v7());
+    let mut batch = events.clone();
+    batch.push(unknown);
+    assert_eq!(store.complete_all(&batch, far(60), far(9)).unwrap(), 2);
+    assert_eq!(
+        store.complete_all(&batch, far(60), far(10)).unwrap(),
+        0,
+        "marked twice"
+    );
+    assert_eq!(store.complete_all(&[], far(60), far(10)).unwrap(), 0);
+    // Only the retried one comes back, at its retry time; the delivered mail lost its token.
+    let again = store.claim(far(100), far(110), 10).unwrap();
+    assert_eq!(ids(&again), set([events[1]]));
+    let mut conn = store.database().conn().unwrap();
+    let payloads: Vec<String> = diesel::sql_query("SELECT payload FROM outbox")
+        .load::<PayloadRow>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.payload)
+        .collect();
+    assert!(
+        !payloads.iter().any(|p| p.contains("BATCH-TOKEN-9")),
+        "{payloads:?}"
+    );
+    assert_eq!(payloads.len(), 4);
 }
 
 fn outbox_dead_lettered_mail_tokens_are_scrubbed(store: &Store) {
