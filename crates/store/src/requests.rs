@@ -250,9 +250,11 @@ impl Store {
         let org_s = org.to_string();
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
+            // As late as the number's rows allow (see the incident's create).
             persist_events(conn, write)?;
+            let number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
             let mut row = TicketRow::from_ticket(request)?;
-            row.number = counters::provisional_number(&row.id);
+            row.number = number;
             row.version = 1;
             diesel::insert_into(tickets::table)
                 .values(&row)
@@ -269,9 +271,7 @@ impl Store {
                 &row.id,
                 row.created_at,
             )?;
-            // The counter rows last (see the incident's create).
             persist_records(self, conn, write)?;
-            counters::number_ticket(conn, &org_s, TicketKind::Request.counter(), &row.id)?;
             Ok(())
         });
         match result {
