@@ -97,29 +97,12 @@ impl Outbox for Store {
         lease_until: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let id = id.to_string();
-        let mut conn = self.db.conn()?;
-        crate::db::write_tx(&mut conn, |conn| {
-            let changed = crate::db::native!(&mut *conn, |c| diesel::update(
-                outbox::table
-                    .filter(outbox::id.eq(&id))
-                    .filter(outbox::lease_until.eq(db(lease_until)))
-                    .filter(outbox::delivered_at.is_null())
-                    .filter(outbox::dead_at.is_null()),
-            )
-            .set((
-                outbox::delivered_at.eq(db(at)),
-                outbox::lease_until.eq(None::<NaiveDateTime>),
-            ))
-            .execute(c))?;
-            if changed == 0 {
-                return lost_or_missing(conn, &id);
-            }
-            // Mails that carry a single-use token keep it only until they are delivered.
-            redact_secret(conn, &id)?;
-            Ok(true)
-        })
-        .map_err(|e| e.into_store("outbox message"))
+        // One message is a batch of one: the same lease check, mark and scrub.
+        if self.complete_all(&[id], lease_until, at)? == 1 {
+            return Ok(true);
+        }
+        lost_or_missing(&mut *self.db.conn()?, &id.to_string())
+            .map_err(|e| e.into_store("outbox message"))
     }
 
     fn complete_all(
