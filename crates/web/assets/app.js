@@ -96,11 +96,13 @@ async function refreshTicket(frame) {
   const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
   if (!res.ok) return;
   const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-  // Only what others changed is swapped in; a form being typed into stays as it is.
-  for (const sel of ["#ticket-status", ".ticket-side", "#comments .thread", "#actions-h"]) {
+  // Only what others changed is swapped in, never a form: a selection being made or a
+  // comment being typed stays as it is, and so does the version it will be sent with.
+  for (const sel of ["#ticket-status", "#ticket-details", "#ticket-approvals", "#ticket-links", "#ticket-history", "#comments .thread"]) {
     const now = $(sel, doc);
     const here = $(sel);
-    if (now && here && sel !== "#actions-h") here.replaceWith(now);
+    if (now && here) here.replaceWith(now);
+    else if (now && sel.startsWith("#ticket-") && $(".ticket-side")) $(".ticket-side").insertBefore(now, $("#ticket-history"));
   }
   // The buttons keep the version this page was loaded with: acting on a ticket someone
   // else changed meanwhile gets its current state and a conflict message, never an

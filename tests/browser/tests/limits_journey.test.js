@@ -40,10 +40,16 @@ test("the request budget is per person, and a stale page does not overwrite", as
   const tab2 = await actx.newPage();
   await tab1.goto(`/tickets/${inc.reference}`);
   await tab2.goto(`/tickets/${inc.reference}`);
+  await tab2.waitForSelector("body[data-live-connected=yes]");
+  // Tab 2 has chosen the team but not sent it when tab 1's change arrives over the live
+  // feed: the refresh shows the news and leaves the half-made choice and its version alone.
+  await tab2.getByLabel("Team").selectOption({ label: "Service desk" });
   await tab1.getByLabel("Person").selectOption("me");
   await tab1.getByRole("button", { name: "Assign" }).click();
   await tab1.waitForURL(new RegExp(`/tickets/${inc.reference}$`));
-  await tab2.getByLabel("Team").selectOption({ label: "Service desk" });
+  await tab2.locator("#live-note", { hasText: "Reload the page" }).waitFor();
+  assert.match(await tab2.locator("#ticket-details").innerText(), /Ada Agent/, "the details show the news");
+  assert.equal(await tab2.getByLabel("Team").inputValue(), team.id, "the choice being made stays");
   const [stale] = await Promise.all([
     tab2.waitForResponse((r) => r.request().method() === "POST"),
     tab2.getByRole("button", { name: "Assign" }).click(),
