@@ -27,6 +27,7 @@ conformance!(
     audit_every_field_is_covered_by_the_hash,
     audit_deleted_row_is_detected,
     audit_altered_hash_is_detected,
+    audit_hash_is_the_documented_one_on_every_backend,
 );
 
 fn ids(msgs: &[servicedesk_core::ports::OutboxMessage]) -> HashSet<EventId> {
@@ -743,5 +744,76 @@ fn outbox_dead_lettered_mail_tokens_are_scrubbed(store: &Store) {
     assert!(
         after.iter().any(|p| p.contains("incident")),
         "other dead events keep their payload"
+    );
+}
+
+/// The chain's hash, computed here from its definition (SHA-256 over each field's UTF-8,
+/// prefixed with its length as 8 big-endian bytes): PostgreSQL computes it in the database
+/// and SQLite in the process, and both must give exactly this.
+fn documented_hash(prev: &str, e: &servicedesk_core::ports::AuditEntry) -> String {
+    use sha2::{Digest, Sha256};
+    let r = &e.record;
+    let mut h = Sha256::new();
+    for part in [
+        prev.to_owned(),
+        r.org_id.to_string(),
+        e.seq.to_string(),
+        r.actor_id.map(|a| a.to_string()).unwrap_or_default(),
+        r.action.clone(),
+        r.target_kind.clone(),
+        r.target_id.clone(),
+        r.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        r.detail.to_string(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    format!("{:x}", h.finalize())
+}
+
+fn audit_hash_is_the_documented_one_on_every_backend(store: &Store) {
+    let fx = org_fixture(store, "A");
+    let inc = incident(&fx, fx.requester, "Hashed");
+    let wc = create_write(&inc, fx.requester);
+    store.create(fx.org, &inc, &wc, None).unwrap();
+    let current = store.get(fx.org, inc.id).unwrap();
+    // What a careless second definition would get wrong: characters outside ASCII (bytes,
+    // not characters, are counted), no actor, a time with nanoseconds and one on a whole
+    // second, an empty field, quotes and backslashes in the detail.
+    let odd = chrono::DateTime::parse_from_rfc3339("2026-02-28T23:59:59.123456789Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let whole = chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let mut first = audit(fx.org, None, "sla.warning", "incident", "Zürich ☕ 東京", odd);
+    first.detail = serde_json::json!({ "note": "say \"hi\" \\ bye", "emoji": "🛠️", "n": -1.5 });
+    let mut second = audit(fx.org, Some(fx.agent), "incident.update", "", "", whole);
+    second.detail = serde_json::json!({});
+    let mut next = current.clone();
+    next.updated_at = mins(5);
+    let w = WriteSet {
+        audit: vec![first, second],
+        ..WriteSet::default()
+    };
+    store.update(fx.org, &next, current.version, &w).unwrap();
+
+    let entries = all_audit(store, fx.org);
+    assert_eq!(entries.len(), 3);
+    assert_chain(&entries);
+    let mut prev = ZERO_HASH.to_owned();
+    for e in &entries {
+        assert_eq!(e.hash, documented_hash(&prev, e), "entry {}", e.seq);
+        prev = e.hash.clone();
+    }
+    assert_eq!(
+        entries[1].record.at.timestamp_subsec_nanos(),
+        123_456_000,
+        "the time is kept to the microsecond it was hashed with"
+    );
+    assert_eq!(entries[1].record.target_id, "Zürich ☕ 東京");
+    assert_eq!(
+        store.verify(fx.org).unwrap(),
+        AuditCheck::Intact { entries: 3 }
     );
 }

@@ -1,0 +1,2 @@
+DROP FUNCTION servicedesk_audit_append(TEXT, TEXT, TEXT, TEXT, TEXT, TIMESTAMP, TEXT, TEXT);
+DROP FUNCTION servicedesk_hash_part(TEXT);
