@@ -21,7 +21,7 @@ use crate::rows::{CommentRow, HistoryRow, IncidentDetailsRow, TaskRow, TicketRow
 use crate::schema::{comments, idempotency_keys, incident_details, tasks, ticket_history, tickets};
 use crate::tickets::{list_rows, retry_key_race, write_versioned};
 use crate::time::db;
-use crate::writes::{persist, persist_events, persist_records};
+use crate::writes::{defer_foreign_keys, persist, persist_audit, persist_children, persist_events};
 
 #[derive(Insertable)]
 #[diesel(table_name = idempotency_keys)]
@@ -119,25 +119,26 @@ impl Store {
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
             // The organization's counter row serializes its creators until commit (that is
-            // what keeps numbers gapless), so it is taken as late as the rows that need the
-            // number allow: after the outbox rows, which do not. (Taking it last instead,
-            // with the row inserted under a provisional number, measured no faster: the
+            // what keeps numbers gapless), so only the ticket row, which needs the number,
+            // and the audit record come after it; the detail and history rows go first,
+            // their keys to the ticket checked at commit. (Taking the number after the
+            // ticket row, inserted under a provisional number, measured no faster: the
             // second write of the row touches every index of `tickets` again.)
             persist_events(conn, write)?;
             let mut row = TicketRow::from_ticket(incident)?;
+            remember_key(conn, &org_s, key, "incident", &row.id, row.created_at)?;
+            defer_foreign_keys(conn)?;
+            let details = IncidentDetailsRow::from_incident(incident);
+            crate::db::native!(&mut *conn, |c| diesel::insert_into(incident_details::table)
+                .values(&details)
+                .execute(c))?;
+            persist_children(conn, write)?;
             row.number = counters::next(conn, &org_s, "incident")?;
             row.version = 1;
-            let details = IncidentDetailsRow::from_incident(incident);
-            crate::db::native!(&mut *conn, |c| {
-                diesel::insert_into(tickets::table)
-                    .values(&row)
-                    .execute(c)?;
-                diesel::insert_into(incident_details::table)
-                    .values(&details)
-                    .execute(c)
-            })?;
-            remember_key(conn, &org_s, key, "incident", &row.id, row.created_at)?;
-            persist_records(self, conn, write)?;
+            crate::db::native!(&mut *conn, |c| diesel::insert_into(tickets::table)
+                .values(&row)
+                .execute(c))?;
+            persist_audit(self, conn, write)?;
             Ok((row, details))
         });
         match result {

@@ -22,7 +22,7 @@ use crate::rows::{TaskRow, TicketRow, parse};
 use crate::schema::{approvals, request_details, tasks, tickets};
 use crate::tickets::{retry_key_race, write_versioned};
 use crate::time::{db, db_opt, utc};
-use crate::writes::{persist, persist_events, persist_records};
+use crate::writes::{defer_foreign_keys, persist, persist_audit, persist_children, persist_events};
 
 #[derive(Debug, Clone, Queryable, Insertable, AsChangeset)]
 #[diesel(table_name = request_details, treat_none_as_null = true)]
@@ -250,19 +250,10 @@ impl Store {
         let org_s = org.to_string();
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
-            // As late as the number's rows allow (see the incident's create).
+            // As little as possible after the number (see the incident's create); the
+            // approvals and tasks stay after the ticket row (tasks take their own numbers).
             persist_events(conn, write)?;
-            let number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
             let mut row = TicketRow::from_ticket(request)?;
-            row.number = number;
-            row.version = 1;
-            diesel::insert_into(tickets::table)
-                .values(&row)
-                .execute(conn)?;
-            diesel::insert_into(request_details::table)
-                .values(DetailsRow::of(request)?)
-                .execute(conn)?;
-            apply(conn, &org_s, changes)?;
             remember_key(
                 conn,
                 &org_s,
@@ -271,7 +262,18 @@ impl Store {
                 &row.id,
                 row.created_at,
             )?;
-            persist_records(self, conn, write)?;
+            defer_foreign_keys(conn)?;
+            diesel::insert_into(request_details::table)
+                .values(DetailsRow::of(request)?)
+                .execute(conn)?;
+            persist_children(conn, write)?;
+            row.number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
+            row.version = 1;
+            diesel::insert_into(tickets::table)
+                .values(&row)
+                .execute(conn)?;
+            apply(conn, &org_s, changes)?;
+            persist_audit(self, conn, write)?;
             Ok(())
         });
         match result {

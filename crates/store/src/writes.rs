@@ -50,6 +50,14 @@ pub(crate) fn persist_records(
     conn: &mut DbConn,
     write: &WriteSet,
 ) -> Result<(), TxError> {
+    persist_children(conn, write)?;
+    persist_audit(store, conn, write)
+}
+
+/// The comments and history rows of `write`. A create inserts them before its ticket row,
+/// so before it takes the organization's number: their foreign keys to `tickets` are
+/// checked at commit (see [`defer_foreign_keys`]).
+pub(crate) fn persist_children(conn: &mut DbConn, write: &WriteSet) -> Result<(), TxError> {
     for c in &write.comments {
         let row = CommentRow::from_comment(c);
         crate::db::native!(&mut *conn, |c| diesel::insert_into(comments::table)
@@ -62,6 +70,16 @@ pub(crate) fn persist_records(
             .values(&row)
             .execute(c))?;
     }
+    Ok(())
+}
+
+/// The audit records of `write`, last: appending takes the organization's audit counter
+/// row, held until commit.
+pub(crate) fn persist_audit(
+    store: &Store,
+    conn: &mut DbConn,
+    write: &WriteSet,
+) -> Result<(), TxError> {
     for a in &write.audit {
         crate::audit::append(conn, a)?;
     }
@@ -69,6 +87,19 @@ pub(crate) fn persist_records(
         return Err(TxError::Store(StoreError::Unavailable(
             "injected fault after the audit insert".into(),
         )));
+    }
+    Ok(())
+}
+
+/// Lets the current transaction insert a ticket's detail, comment and history rows before
+/// the ticket row itself, the foreign keys checked at commit. A ticket's number is taken
+/// right before its row is inserted, and the number's counter row serializes the
+/// organization's creators until commit, so whatever can be written before it is.
+/// PostgreSQL declares those keys `DEFERRABLE INITIALLY DEFERRED` (migration 000068);
+/// SQLite defers its foreign keys for one transaction with a pragma.
+pub(crate) fn defer_foreign_keys(conn: &mut DbConn) -> Result<(), TxError> {
+    if let DbConn::Sqlite(c) = conn {
+        diesel::sql_query("PRAGMA defer_foreign_keys = ON").execute(c)?;
     }
     Ok(())
 }

@@ -786,7 +786,14 @@ fn audit_hash_is_the_documented_one_on_every_backend(store: &Store) {
     let whole = chrono::DateTime::parse_from_rfc3339("2027-01-01T00:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let mut first = audit(fx.org, None, "sla.warning", "incident", "Zürich ☕ 東京", odd);
+    let mut first = audit(
+        fx.org,
+        None,
+        "sla.warning",
+        "incident",
+        "Zürich ☕ 東京",
+        odd,
+    );
     first.detail = serde_json::json!({ "note": "say \"hi\" \\ bye", "emoji": "🛠️", "n": -1.5 });
     let mut second = audit(fx.org, Some(fx.agent), "incident.update", "", "", whole);
     second.detail = serde_json::json!({});

@@ -1,0 +1,4 @@
+ALTER TABLE comments ALTER CONSTRAINT comments_org_id_incident_id_fkey NOT DEFERRABLE;
+ALTER TABLE ticket_history ALTER CONSTRAINT ticket_history_org_id_incident_id_fkey NOT DEFERRABLE;
+ALTER TABLE request_details ALTER CONSTRAINT request_details_org_id_ticket_id_fkey NOT DEFERRABLE;
+ALTER TABLE incident_details ALTER CONSTRAINT incident_details_org_id_ticket_id_fkey NOT DEFERRABLE;
