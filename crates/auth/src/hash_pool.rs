@@ -3,6 +3,9 @@
 //! hashes hold their memory (argon2's `m_cost`) at once and no other thread ever allocates
 //! it. Up to `queue` callers wait, each at most `max_wait` for its hash to start; past that,
 //! or with the queue full, the caller hears [`HashFailure::Busy`] (503 with `Retry-After`).
+//! The workers share their working memory ([`HashMemory`]): a hash takes a free array or
+//! makes one, so the process holds one array per hash that ever ran at the same time as
+//! another, never one per thread.
 
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,6 +14,7 @@ use std::time::{Duration, Instant};
 use servicedesk_core::ports::{CryptoError, HashFailure, PasswordHasher};
 
 use crate::Argon2Hasher;
+use crate::password::HashMemory;
 
 /// How long a caller waits for its hash to start by default.
 pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(2);
@@ -40,6 +44,8 @@ pub struct HashPool {
     workers: usize,
     m_cost_kib: u32,
     max_wait: Duration,
+    /// Working memory no hash is using now.
+    spare: Arc<Mutex<Vec<HashMemory>>>,
 }
 
 impl std::fmt::Debug for HashPool {
@@ -68,11 +74,12 @@ impl HashPool {
         let m_cost_kib = hasher.m_cost_kib();
         let (jobs, rx) = mpsc::sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
+        let spare = Arc::new(Mutex::new(Vec::new()));
         for i in 0..workers {
-            let (rx, hasher) = (rx.clone(), hasher.clone());
+            let (rx, hasher, spare) = (rx.clone(), hasher.clone(), spare.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || work(&rx, &hasher))
+                .spawn(move || work(&rx, &hasher, &spare))
                 .map_err(|e| CryptoError(format!("cannot start a hashing thread: {e}")))?;
         }
         Ok(Self {
@@ -80,6 +87,7 @@ impl HashPool {
             workers,
             m_cost_kib,
             max_wait,
+            spare,
         })
     }
 
@@ -102,6 +110,12 @@ impl HashPool {
     #[must_use]
     pub fn m_cost_kib(&self) -> u32 {
         self.m_cost_kib
+    }
+
+    /// Bytes of working memory the workers keep between hashes.
+    #[must_use]
+    pub fn kept_bytes(&self) -> usize {
+        lock(&self.spare).iter().map(HashMemory::bytes).sum()
     }
 
     fn busy(&self) -> HashFailure {
@@ -132,10 +146,14 @@ impl HashPool {
     }
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher) {
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher, spare: &Mutex<Vec<HashMemory>>) {
     loop {
         let job = {
-            let rx = rx.lock().unwrap_or_else(PoisonError::into_inner);
+            let rx = lock(rx);
             match rx.recv() {
                 Ok(job) => job,
                 // The pool was dropped.
@@ -145,10 +163,13 @@ fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher) {
         let done = if Instant::now() > job.start_by {
             Done::Late
         } else {
-            match &job.work {
-                Work::Hash(pw) => Done::Hashed(hasher.hash(pw)),
-                Work::Verify(pw, hash) => Done::Verified(hasher.verify(pw, hash)),
-            }
+            let mut memory = lock(spare).pop().unwrap_or_default();
+            let done = match &job.work {
+                Work::Hash(pw) => Done::Hashed(hasher.hash_in(pw, &mut memory)),
+                Work::Verify(pw, hash) => Done::Verified(hasher.verify_in(pw, hash, &mut memory)),
+            };
+            lock(spare).push(memory);
+            done
         };
         // The caller may have gone; nothing to do then.
         let _ = job.reply.send(done);
@@ -193,6 +214,34 @@ mod tests {
         assert!(pool.try_verify("pw", &hash).unwrap());
         assert!(!pool.try_verify("nope", &hash).unwrap());
         assert!(pool.verify("pw", &hash));
+    }
+
+    #[test]
+    fn hashes_one_after_another_share_one_working_array() {
+        let hasher = Argon2Hasher::new(1024, 1, 1).unwrap();
+        let pool = HashPool::new(hasher, 2, 4, DEFAULT_MAX_WAIT).unwrap();
+        assert_eq!(pool.kept_bytes(), 0);
+        for _ in 0..6 {
+            let hash = pool.try_hash("pw").unwrap();
+            assert!(pool.try_verify("pw", &hash).unwrap());
+        }
+        // Twelve hashes on two threads, never two at once: one array of m_cost KiB.
+        assert_eq!(pool.kept_bytes(), 1024 * 1024);
+    }
+
+    #[test]
+    fn a_stored_hash_costlier_than_the_configured_one_leaves_nothing_behind() {
+        let costly = Argon2Hasher::new(4096, 1, 1).unwrap().hash("pw").unwrap();
+        let pool = HashPool::new(
+            Argon2Hasher::new(1024, 1, 1).unwrap(),
+            1,
+            4,
+            DEFAULT_MAX_WAIT,
+        )
+        .unwrap();
+        assert!(pool.try_verify("pw", &costly).unwrap());
+        assert!(!pool.try_verify("nope", &costly).unwrap());
+        assert!(pool.kept_bytes() <= 1024 * 1024, "{}", pool.kept_bytes());
     }
 
     #[test]

@@ -21,7 +21,7 @@ mod totp;
 
 pub use hash_pool::{DEFAULT_MAX_WAIT, HashPool};
 pub use jwt::{ACCESS_TTL_SECS, JwtIssuer, MFA_TTL_SECS, MIN_SECRET_LEN};
-pub use password::Argon2Hasher;
+pub use password::{Argon2Hasher, HashMemory};
 pub use secret_box::{AeadSecretBox, KEY_LEN, SEALED_PREFIX};
 pub use tokens::{RECOVERY_ALPHABET, RandomTokens};
 pub use totp::{DEFAULT_ISSUER, TotpService};

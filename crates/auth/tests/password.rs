@@ -69,3 +69,45 @@ fn default_params_hash_and_verify() {
     );
     assert!(hasher.verify("pw", &hash));
 }
+
+/// The reference for both directions: the argon2 crate's own PHC hasher and verifier.
+fn reference(m: u32, t: u32, p: u32, algorithm: argon2::Algorithm) -> argon2::Argon2<'static> {
+    let params = argon2::Params::new(m, t, p, None).unwrap();
+    argon2::Argon2::new(algorithm, argon2::Version::V0x13, params)
+}
+
+#[test]
+fn hashes_in_reused_memory_are_the_reference_implementations_hashes() {
+    use argon2::password_hash::phc::PasswordHash;
+    use argon2::{PasswordHasher as _, PasswordVerifier as _};
+    use servicedesk_auth::HashMemory;
+
+    let ours = Argon2Hasher::new(256, 2, 1).unwrap();
+    let mut memory = HashMemory::default();
+    for password in ["pw", "", "ünïcödé – 密码", &"long".repeat(300)] {
+        // Ours, verified by the reference.
+        let hash = ours.hash_in(password, &mut memory).unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=256,t=2,p=1$"), "{hash}");
+        let parsed = PasswordHash::new(&hash).unwrap();
+        let r = reference(256, 2, 1, argon2::Algorithm::Argon2id);
+        assert!(r.verify_password(password.as_bytes(), &parsed).is_ok());
+        assert!(r.verify_password(b"other", &parsed).is_err());
+        // The reference's, with other costs and algorithms, verified by ours in the same memory.
+        for (m, t, p, alg) in [
+            (256, 2, 1, argon2::Algorithm::Argon2id),
+            (64, 1, 1, argon2::Algorithm::Argon2id),
+            (512, 3, 2, argon2::Algorithm::Argon2id),
+            (128, 1, 1, argon2::Algorithm::Argon2i),
+            (128, 1, 1, argon2::Algorithm::Argon2d),
+        ] {
+            let theirs = reference(m, t, p, alg)
+                .hash_password(password.as_bytes())
+                .unwrap()
+                .to_string();
+            assert!(ours.verify_in(password, &theirs, &mut memory), "{theirs}");
+            assert!(!ours.verify_in("other", &theirs, &mut memory), "{theirs}");
+        }
+    }
+    // Kept at most the configured cost: 256 KiB, whatever the stored hashes asked for.
+    assert_eq!(memory.bytes(), 256 * 1024);
+}
