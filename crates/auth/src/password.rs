@@ -52,7 +52,9 @@ impl HashMemory {
     ) -> T {
         if count > keep {
             let mut temporary = vec![Block::default(); count];
-            return f(&mut temporary);
+            let out = f(&mut temporary);
+            temporary.fill(Block::default());
+            return out;
         }
         if self.0.len() < count {
             self.0.resize(count, Block::default());
