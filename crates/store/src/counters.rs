@@ -11,22 +11,28 @@ use crate::schema::counters;
 
 /// The next value of counter `kind` of `org`, starting at 1.
 pub(crate) fn next(conn: &mut DbConn, org: &str, kind: &str) -> QueryResult<i64> {
-    match bump(conn, org, kind) {
+    advance(conn, org, kind, 1)
+}
+
+/// Takes the next `by` values of counter `kind` of `org` at once: answers the last of
+/// them (the first is `last - by + 1`).
+pub(crate) fn advance(conn: &mut DbConn, org: &str, kind: &str, by: i64) -> QueryResult<i64> {
+    match bump(conn, org, kind, by) {
         Err(diesel::result::Error::NotFound) => {
             create(conn, org, kind)?;
-            bump(conn, org, kind)
+            bump(conn, org, kind, by)
         }
         other => other,
     }
 }
 
-fn bump(conn: &mut DbConn, org: &str, kind: &str) -> QueryResult<i64> {
+fn bump(conn: &mut DbConn, org: &str, kind: &str, by: i64) -> QueryResult<i64> {
     diesel::update(
         counters::table
             .filter(counters::org_id.eq(org))
             .filter(counters::kind.eq(kind)),
     )
-    .set(counters::value.eq(counters::value + 1))
+    .set(counters::value.eq(counters::value + by))
     .returning(counters::value)
     .get_result(conn)
 }

@@ -356,6 +356,8 @@ pub struct Database {
     waits: std::sync::Arc<Waits>,
     health: Arc<Health>,
     checkout_timeout: Duration,
+    /// PostgreSQL only: creators queue here instead of on their counter row (`gate`).
+    gates: Option<Arc<crate::gate::Gates>>,
 }
 
 /// Checkouts that found no idle connection, counted by [`Database::conn`] (for `/metrics`).
@@ -445,7 +447,26 @@ impl Database {
             waits: std::sync::Arc::default(),
             health,
             checkout_timeout,
+            gates: (backend == Backend::Postgres)
+                .then(|| Arc::new(crate::gate::Gates::new(checkout_timeout))),
         })
+    }
+
+    /// Waits for this process's turn at counter `kind` of `org` before the counter row is
+    /// taken; the pass is held until the transaction ends. SQLite has one writer at a time
+    /// already and gets no gate.
+    ///
+    /// # Errors
+    /// `Busy` when the turn does not come within the checkout timeout.
+    pub(crate) fn gate(
+        &self,
+        org: &str,
+        kind: &str,
+    ) -> Result<Option<crate::gate::Pass<'_>>, StoreError> {
+        self.gates
+            .as_deref()
+            .map(|g| g.enter(org, kind))
+            .transpose()
     }
 
     /// Which backend this is.

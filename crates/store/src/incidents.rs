@@ -14,6 +14,7 @@ use servicedesk_lifecycle::task::TaskState;
 
 use crate::Store;
 use crate::counters;
+use crate::create_batch::PendingCreate;
 use crate::cursor::Cursor;
 use crate::db::DbConn;
 use crate::error::{TxError, map, stale_or_missing};
@@ -107,7 +108,9 @@ fn find_incident(conn: &mut DbConn, org: OrgId, id: IncidentId) -> Result<Incide
 }
 
 impl Store {
-    fn create_once(
+    /// One create in its own transaction (a create with an idempotency key, any create on
+    /// SQLite, and each create of a batch that could not be written together).
+    pub(crate) fn create_once(
         &self,
         org: OrgId,
         incident: &Incident,
@@ -116,6 +119,7 @@ impl Store {
     ) -> Result<Created<Incident>, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
+        let mut pass = None;
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
             // The organization's counter row serializes its creators until commit (that is
@@ -133,6 +137,9 @@ impl Store {
                 .values(&details)
                 .execute(c))?;
             persist_children(conn, write)?;
+            if pass.is_none() {
+                pass = self.db.gate(&org_s, "incident")?;
+            }
             row.number = counters::next(conn, &org_s, "incident")?;
             row.version = 1;
             crate::db::native!(&mut *conn, |c| diesel::insert_into(tickets::table)
@@ -141,6 +148,7 @@ impl Store {
             persist_audit(self, conn, write)?;
             Ok((row, details))
         });
+        drop(pass);
         match result {
             Ok((row, details)) => Ok(Created {
                 value: row.into_incident(details)?,
@@ -168,6 +176,18 @@ impl IncidentStore for Store {
     ) -> Result<Created<Incident>, StoreError> {
         if incident.org_id != org {
             return Err(StoreError::NotFound("organization"));
+        }
+        if key.is_none()
+            && let Some(creates) = &self.creates
+        {
+            let pending = PendingCreate {
+                org,
+                incident: incident.clone(),
+                write: write.clone(),
+            };
+            return creates.submit(&org.to_string(), pending, |batch| {
+                self.create_incidents(batch)
+            });
         }
         retry_key_race(|| self.create_once(org, incident, write, key.as_ref()))
     }

@@ -23,13 +23,16 @@ mod attempts;
 mod audit;
 mod cache;
 mod catalog;
+mod combine;
 mod counters;
+mod create_batch;
 mod cursor;
 mod db;
 mod delegations;
 mod directory;
 mod error;
 mod feed;
+mod gate;
 mod incidents;
 mod listen;
 mod maintenance;
@@ -56,7 +59,8 @@ pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager, PoolOptions
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
 pub use queues::{QUEUE_COUNT_CAP, QueueDepths};
 pub use secrets::Resealed;
-use servicedesk_core::ports::StoreError;
+use servicedesk_core::entities::Incident;
+use servicedesk_core::ports::{Created, StoreError};
 
 /// The store: a pool to one database and the port implementations over it.
 #[derive(Clone, Debug)]
@@ -64,6 +68,9 @@ pub struct Store {
     db: Database,
     fault_after_audit: Arc<AtomicBool>,
     caches: Arc<cache::Caches>,
+    /// PostgreSQL: this process's incident creates without an idempotency key, queued per
+    /// organization and written in batches (`create_batch`).
+    creates: Option<Arc<combine::Combiner<create_batch::PendingCreate, Created<Incident>>>>,
 }
 
 impl Store {
@@ -100,11 +107,25 @@ impl Store {
     /// # Errors
     /// As [`Store::connect`].
     pub fn connect_with(url: &str, pool: PoolOptions) -> Result<Self, StoreError> {
+        let db = Database::connect_with(url, pool)?;
+        let creates = (db.backend() == Backend::Postgres).then(|| {
+            Arc::new(combine::Combiner::new(
+                create_batch::MAX_BATCH,
+                pool.checkout_timeout,
+            ))
+        });
         Ok(Self {
-            db: Database::connect_with(url, pool)?,
+            db,
             fault_after_audit: Arc::default(),
             caches: Arc::default(),
+            creates,
         })
+    }
+
+    /// Incident creates written in batches so far (PostgreSQL): the batches, and the
+    /// creates they held. `None` on SQLite, which writes each create alone.
+    pub fn create_batches(&self) -> Option<(u64, u64)> {
+        self.creates.as_ref().map(|c| c.runs())
     }
 
     /// The underlying pool.

@@ -248,6 +248,7 @@ impl Store {
     ) -> Result<Created<ServiceRequest>, StoreError> {
         let mut conn = self.db.conn()?;
         let org_s = org.to_string();
+        let mut pass = None;
         let result = crate::db::write_tx(&mut conn, |conn| {
             refuse_replay(conn, &org_s, key)?;
             // As little as possible after the number (see the incident's create); the
@@ -267,6 +268,9 @@ impl Store {
                 .values(DetailsRow::of(request)?)
                 .execute(conn)?;
             persist_children(conn, write)?;
+            if pass.is_none() {
+                pass = self.db.gate(&org_s, TicketKind::Request.counter())?;
+            }
             row.number = counters::next(conn, &org_s, TicketKind::Request.counter())?;
             row.version = 1;
             diesel::insert_into(tickets::table)
@@ -276,6 +280,7 @@ impl Store {
             persist_audit(self, conn, write)?;
             Ok(())
         });
+        drop(pass);
         match result {
             Ok(()) => Ok(Created {
                 value: find(&mut conn, org, request.id)?,

@@ -12,9 +12,10 @@ use crate::rows::{CommentRow, HistoryRow};
 use crate::schema::{comments, outbox, ticket_history};
 use crate::time::db;
 
+/// An outbox row as inserted.
 #[derive(Insertable)]
 #[diesel(table_name = outbox)]
-struct NewOutboxRow {
+pub(crate) struct NewOutboxRow {
     id: String,
     org_id: String,
     kind: String,
@@ -106,10 +107,19 @@ pub(crate) fn defer_foreign_keys(conn: &mut DbConn) -> Result<(), TxError> {
 
 /// Puts one event in the outbox.
 pub(crate) fn enqueue(conn: &mut DbConn, event: &DomainEvent) -> Result<(), TxError> {
+    let row = outbox_row(event)?;
+    crate::db::native!(conn, |c| diesel::insert_into(outbox::table)
+        .values(&row)
+        .execute(c))?;
+    Ok(())
+}
+
+/// The outbox row of `event`, its payload the event encoded.
+pub(crate) fn outbox_row(event: &DomainEvent) -> Result<NewOutboxRow, TxError> {
     let payload = serde_json::to_string(event).map_err(|e| {
         TxError::Store(StoreError::Unavailable(format!("cannot encode event: {e}")))
     })?;
-    let row = NewOutboxRow {
+    Ok(NewOutboxRow {
         id: event.id.to_string(),
         org_id: event.org_id.to_string(),
         kind: event.kind().to_owned(),
@@ -117,9 +127,5 @@ pub(crate) fn enqueue(conn: &mut DbConn, event: &DomainEvent) -> Result<(), TxEr
         created_at: db(event.occurred_at),
         available_at: db(event.occurred_at),
         attempts: 0,
-    };
-    crate::db::native!(conn, |c| diesel::insert_into(outbox::table)
-        .values(&row)
-        .execute(c))?;
-    Ok(())
+    })
 }

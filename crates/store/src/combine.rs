@@ -1,0 +1,316 @@
+//! Combining concurrent writes of one organization into one transaction (flat combining).
+//! The creators of an organization queue on its number's counter row until each commit, so
+//! one organization's create rate is bounded by one transaction's round trips and its
+//! commit. Here the creators of this process queue their items instead; the first becomes
+//! the leader, takes everything queued (up to a batch), runs it as one transaction and
+//! hands each creator its own result; when its own item is done it passes the lead to the
+//! creator at the front of the queue, if any. The batch runner decides what one failing item
+//! does to the others (the incident create runs them one by one then), so combining
+//! changes how many transactions there are, never what a caller sees.
+
+use std::collections::VecDeque;
+use std::hash::{Hash, Hasher};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+use servicedesk_core::ports::StoreError;
+
+/// Stripes: two organizations share a queue only when their hashes meet, which for a
+/// handful of busy organizations is rare and costs only their parallelism.
+const STRIPES: usize = 256;
+
+/// The queues of one kind of write.
+pub(crate) struct Combiner<T, V> {
+    stripes: Box<[Mutex<Queue<T, V>>]>,
+    /// Most items in one batch.
+    max_batch: usize,
+    /// Longest a queued item waits to be taken into a batch: past it the caller gets
+    /// `Busy` (503, retry) and its item is withdrawn, never run.
+    wait: Duration,
+    /// Batches run, and items in them.
+    runs: AtomicU64,
+    items: AtomicU64,
+}
+
+struct Queue<T, V> {
+    waiting: VecDeque<Arc<Slot<T, V>>>,
+    /// Whether some caller is leading this queue now.
+    led: bool,
+}
+
+struct Slot<T, V> {
+    state: Mutex<State<T, V>>,
+    ready: Condvar,
+}
+
+struct State<T, V> {
+    item: Option<T>,
+    result: Option<Result<V, StoreError>>,
+    /// Set by the leader that hands over the lead to this slot's caller.
+    lead: bool,
+}
+
+impl<T, V> std::fmt::Debug for Combiner<T, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Combiner")
+            .field("stripes", &self.stripes.len())
+            .field("max_batch", &self.max_batch)
+            .field("wait", &self.wait)
+            .finish()
+    }
+}
+
+impl<T, V> Combiner<T, V> {
+    /// Queues that run at most `max_batch` items together and give up on an item not taken
+    /// within `wait`.
+    pub(crate) fn new(max_batch: usize, wait: Duration) -> Self {
+        Self {
+            stripes: (0..STRIPES)
+                .map(|_| {
+                    Mutex::new(Queue {
+                        waiting: VecDeque::new(),
+                        led: false,
+                    })
+                })
+                .collect(),
+            max_batch: max_batch.max(1),
+            wait,
+            runs: AtomicU64::new(0),
+            items: AtomicU64::new(0),
+        }
+    }
+
+    /// Batches run so far, and the items they held.
+    pub(crate) fn runs(&self) -> (u64, u64) {
+        (
+            self.runs.load(Ordering::Relaxed),
+            self.items.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Runs `item` in a batch with the other items queued under `key`, through `run`, which
+    /// answers one result per item in order (a missing result answers `Unavailable`).
+    pub(crate) fn submit(
+        &self,
+        key: &str,
+        item: T,
+        run: impl Fn(Vec<T>) -> Vec<Result<V, StoreError>>,
+    ) -> Result<V, StoreError> {
+        let queue = &self.stripes[stripe_of(key)];
+        let slot = Arc::new(Slot {
+            state: Mutex::new(State {
+                item: Some(item),
+                result: None,
+                lead: false,
+            }),
+            ready: Condvar::new(),
+        });
+        let leads = {
+            let mut q = queue.lock();
+            q.waiting.push_back(slot.clone());
+            !std::mem::replace(&mut q.led, true)
+        };
+        if !leads && let Some(result) = self.follow(queue, &slot) {
+            return result;
+        }
+        self.lead(queue, &slot, &run)
+    }
+
+    /// Waits for the result, or for the lead (`None`).
+    fn follow(
+        &self,
+        queue: &Mutex<Queue<T, V>>,
+        slot: &Arc<Slot<T, V>>,
+    ) -> Option<Result<V, StoreError>> {
+        let deadline = Instant::now() + self.wait;
+        let mut state = slot.state.lock();
+        loop {
+            if let Some(r) = state.result.take() {
+                return Some(r);
+            }
+            if state.lead {
+                return None;
+            }
+            if state.item.is_none() {
+                // Taken into a running batch: its result comes when the batch ends.
+                slot.ready.wait(&mut state);
+                continue;
+            }
+            if slot.ready.wait_until(&mut state, deadline).timed_out()
+                && state.item.is_some()
+                && !state.lead
+            {
+                // Still queued: withdraw it (queue before slot, the leader's order).
+                drop(state);
+                let mut q = queue.lock();
+                state = slot.state.lock();
+                if state.item.is_some() && !state.lead {
+                    q.waiting.retain(|s| !Arc::ptr_eq(s, slot));
+                    return Some(Err(StoreError::Busy(format!(
+                        "the write waited {:?} in its organization's queue",
+                        self.wait
+                    ))));
+                }
+            }
+        }
+    }
+
+    /// Runs batches until `own` has its result, then passes the lead on.
+    fn lead(
+        &self,
+        queue: &Mutex<Queue<T, V>>,
+        own: &Arc<Slot<T, V>>,
+        run: &impl Fn(Vec<T>) -> Vec<Result<V, StoreError>>,
+    ) -> Result<V, StoreError> {
+        let handover = Handover { queue };
+        loop {
+            let batch: Vec<(Arc<Slot<T, V>>, T)> = {
+                let mut q = queue.lock();
+                let n = q.waiting.len().min(self.max_batch);
+                q.waiting
+                    .drain(..n)
+                    .filter_map(|s| {
+                        let item = s.state.lock().item.take();
+                        item.map(|i| (s, i))
+                    })
+                    .collect()
+            };
+            let (slots, items): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+            let count = items.len();
+            if count > 0 {
+                self.runs.fetch_add(1, Ordering::Relaxed);
+                self.items
+                    .fetch_add(u64::try_from(count).unwrap_or(u64::MAX), Ordering::Relaxed);
+            }
+            let mut results = catch_unwind(AssertUnwindSafe(|| run(items)))
+                .unwrap_or_default()
+                .into_iter();
+            for s in slots {
+                let r = results.next().unwrap_or_else(|| {
+                    Err(StoreError::Unavailable(
+                        "the batch ended without this write's result".to_owned(),
+                    ))
+                });
+                s.state.lock().result = Some(r);
+                s.ready.notify_one();
+            }
+            if let Some(r) = own.state.lock().result.take() {
+                drop(handover);
+                return r;
+            }
+            if count == 0 {
+                // Own item neither queued nor answered cannot happen; answer rather than spin.
+                drop(handover);
+                return Err(StoreError::Unavailable(
+                    "the write left its queue".to_owned(),
+                ));
+            }
+        }
+    }
+}
+
+/// Passes the lead to the front of the queue, or marks the queue unled, when the leader is
+/// done, also when its batch panicked.
+struct Handover<'a, T, V> {
+    queue: &'a Mutex<Queue<T, V>>,
+}
+
+impl<T, V> Drop for Handover<'_, T, V> {
+    fn drop(&mut self) {
+        let mut q = self.queue.lock();
+        match q.waiting.front() {
+            Some(next) => {
+                next.state.lock().lead = true;
+                next.ready.notify_one();
+            }
+            None => q.led = false,
+        }
+    }
+}
+
+fn stripe_of(key: &str) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    // The remainder is below STRIPES, so it fits a usize on every target.
+    usize::try_from(h.finish() % STRIPES as u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn every_caller_gets_its_own_result_and_batches_form_under_contention() {
+        let combiner = Arc::new(Combiner::<u32, u32>::new(8, Duration::from_secs(10)));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let biggest = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..16u32)
+            .map(|t| {
+                let (combiner, runs, biggest) = (combiner.clone(), runs.clone(), biggest.clone());
+                std::thread::spawn(move || {
+                    (0..50u32)
+                        .map(|i| {
+                            let item = t * 1000 + i;
+                            let got = combiner.submit("org", item, |items| {
+                                runs.fetch_add(1, Ordering::SeqCst);
+                                biggest.fetch_max(items.len(), Ordering::SeqCst);
+                                assert!(items.len() <= 8);
+                                std::thread::sleep(Duration::from_micros(200));
+                                items.into_iter().map(|i| Ok(i * 2)).collect()
+                            });
+                            assert_eq!(got, Ok(item * 2));
+                        })
+                        .count()
+                })
+            })
+            .collect();
+        let done: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(done, 800);
+        let runs = runs.load(Ordering::SeqCst);
+        assert!(runs < 800, "no batch had more than one item ({runs} runs)");
+        assert_eq!(combiner.runs(), (runs as u64, 800));
+        assert!(biggest.load(Ordering::SeqCst) > 1);
+    }
+
+    #[test]
+    fn a_missing_or_panicking_batch_answers_unavailable_and_the_queue_goes_on() {
+        let combiner = Combiner::<u32, u32>::new(4, Duration::from_secs(1));
+        let short = combiner.submit("org", 1, |_| Vec::new());
+        assert!(
+            matches!(short, Err(StoreError::Unavailable(_))),
+            "{short:?}"
+        );
+        let panicked = combiner.submit("org", 2, |_| panic!("batch failed"));
+        assert!(matches!(panicked, Err(StoreError::Unavailable(_))));
+        assert_eq!(combiner.submit("org", 3, |i| vec![Ok(i[0])]), Ok(3));
+    }
+
+    #[test]
+    fn an_item_not_taken_in_time_is_withdrawn_and_never_runs() {
+        let combiner = Arc::new(Combiner::<u32, u32>::new(1, Duration::from_millis(100)));
+        let ran = Arc::new(Mutex::new(Vec::new()));
+        let (c, r) = (combiner.clone(), ran.clone());
+        // The leader's batch (one item) takes longer than the follower may wait.
+        let leader = std::thread::spawn(move || {
+            c.submit("org", 1, |items| {
+                r.lock().extend(items.iter().copied());
+                std::thread::sleep(Duration::from_millis(400));
+                items.into_iter().map(Ok).collect()
+            })
+        });
+        std::thread::sleep(Duration::from_millis(50));
+        let follower = combiner.submit("org", 2, |items| {
+            ran.lock().extend(items.iter().copied());
+            items.into_iter().map(Ok).collect()
+        });
+        assert!(matches!(follower, Err(StoreError::Busy(_))), "{follower:?}");
+        assert_eq!(leader.join().unwrap(), Ok(1));
+        assert_eq!(*ran.lock(), vec![1]);
+        // The queue is free again.
+        assert_eq!(combiner.submit("org", 3, |i| vec![Ok(i[0])]), Ok(3));
+    }
+}
