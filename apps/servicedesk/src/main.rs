@@ -7,6 +7,7 @@ use servicedesk::{Config, Workers, build, http_server, seed_demo};
 // glibc's malloc keeps what a burst freed (each argon2 hash is 19 MiB, and it raises its
 // own mmap threshold to that size after the first), so the server's resident memory only
 // grew; mimalloc returns freed pages to the system (docs/performance.md, "Memory").
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

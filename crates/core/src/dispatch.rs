@@ -104,6 +104,20 @@ impl Dispatcher {
                 .outbox
                 .claim(now, now + self.policy.lease, self.policy.batch)?;
         }
+        // The events stay here while the messages go to be settled.
+        let events: Vec<_> = batch.iter().map(|m| m.event.clone()).collect();
+        for h in &self.handlers {
+            h.prepare(&events);
+        }
+        let result = self.settle_round(batch);
+        for h in &self.handlers {
+            h.finish(&events);
+        }
+        result
+    }
+
+    /// Hands each message of `batch` to the handlers and settles it.
+    fn settle_round(&self, batch: Vec<OutboxMessage>) -> Result<Round> {
         let mut round = Round::default();
         // Handled messages are marked delivered together at the end of the round: one
         // write for the batch instead of a transaction per message.
@@ -242,6 +256,8 @@ mod tests {
     ) -> Dispatcher {
         let mut handler = MockEventHandler::new();
         handler.expect_name().return_const("test".to_owned());
+        handler.expect_prepare().return_const(());
+        handler.expect_finish().return_const(());
         handler
             .expect_handle()
             .returning(move |e| outcome(e.id.0.as_u128()));

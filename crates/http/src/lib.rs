@@ -33,7 +33,6 @@ use servicedesk_core::notify::Notifications;
 use servicedesk_core::ports::Clock;
 use servicedesk_core::sla_settings::SlaSettings;
 use servicedesk_core::usecases::Incidents;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::feed::FeedHub;
@@ -105,10 +104,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(ops::readyz)
         .service(ops::metrics)
         .service(ops::openapi_json)
+        .service(ops::docs_openapi_json)
         .service(ops::docs_redirect)
+        // The interactive docs fetch the one rendered document; given the document itself,
+        // the UI would keep its own copy per HTTP worker.
         .service(
             SwaggerUi::new("/api/docs/{_:.*}")
-                .url("/api/docs/openapi.json", openapi::ApiDoc::openapi()),
+                .config(utoipa_swagger_ui::Config::from("/api/docs/openapi.json")),
         )
         .service(
             web::scope("/api/v1")

@@ -78,6 +78,14 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The document as compact JSON, rendered on first use and kept: about 300 KB, where the
+/// document's own structure takes several MiB of heap (it was built, and kept, once per
+/// HTTP worker for the interactive docs).
+pub fn document_json() -> &'static str {
+    static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| serde_json::to_string(&ApiDoc::openapi()).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -461,6 +461,22 @@ impl TicketStore for Store {
         .into_any()
     }
 
+    fn tickets(&self, org: OrgId, ids: &[TicketId]) -> Result<Vec<AnyTicket>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let org = org.to_string();
+        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        crate::db::native!(&mut *self.db.conn()?, |c| tickets::table
+            .filter(tickets::org_id.eq(&org))
+            .filter(tickets::id.eq_any(&ids))
+            .load::<TicketRow>(c))
+        .map_err(map("ticket"))?
+        .into_iter()
+        .map(TicketRow::into_any)
+        .collect()
+    }
+
     fn ticket_by_ref(&self, org: OrgId, r: TicketRef) -> Result<AnyTicket, StoreError> {
         tickets::table
             .filter(tickets::org_id.eq(org.to_string()))

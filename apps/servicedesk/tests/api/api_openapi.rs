@@ -338,6 +338,20 @@ fn docs_page_is_served_with_embedded_assets(backend: Backend) {
         external.is_empty(),
         "/api/docs loads assets from the network; they must be embedded in the binary: {offending:#?}"
     );
+    // The page reads the document the server renders once, at the URL its initializer
+    // names, and that is the same document as `/api/openapi.json`.
+    let init = app
+        .request("GET", "/api/docs/swagger-initializer.js")
+        .send();
+    init.status_is(200);
+    assert!(
+        init.text.contains("/api/docs/openapi.json"),
+        "the initializer names the document: {}",
+        &init.text[..init.text.len().min(400)]
+    );
+    let served = app.request("GET", "/api/docs/openapi.json").send();
+    served.status_is(200);
+    assert_eq!(served.body, fetch_document(&app));
     // The page's own security policy must let its scripts run.
     if html.contains("<script") {
         let csp = r.header("content-security-policy").unwrap_or_default();

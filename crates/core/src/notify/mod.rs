@@ -19,6 +19,7 @@ mod courier;
 mod feed;
 mod manage;
 mod notice;
+mod prefetch;
 mod recipients;
 mod retention;
 mod router;

@@ -9,10 +9,11 @@ use crate::events::{DomainEvent, EventPayload};
 use crate::feed::FeedTicket;
 use crate::ids::{DeliveryId, IncidentId, NotificationId, UserId};
 use crate::notify::notice::notice_for;
+use crate::notify::prefetch::{Prefetched, tickets_by_org};
 use crate::notify::recipients::recipients;
 use crate::ports::{
     Clock, DeliveryError, DeliveryPayload, Directory, EventHandler, IdGenerator, InAppNotification,
-    IncidentStore, MailComposer, NewDelivery, NotificationStore, Routed, StoreError,
+    IncidentStore, MailComposer, NewDelivery, NotificationStore, Routed, StoreError, Webhook,
     WebhookMessage, WebhookStore,
 };
 use crate::tickets::{AnyTicket, TicketStore};
@@ -31,6 +32,17 @@ pub struct NotificationRouter {
     composer: Arc<dyn MailComposer>,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
+    /// The round's tickets and webhook endpoints, read at once per organization.
+    ahead: Arc<Prefetched<Ahead>>,
+}
+
+/// What the router read ahead for one event.
+#[derive(Debug)]
+struct Ahead {
+    /// The ticket (`None`: it is gone).
+    ticket: Option<AnyTicket>,
+    /// The organization's webhook endpoints.
+    hooks: Arc<Vec<Webhook>>,
 }
 
 /// The ports the router reads and writes.
@@ -65,6 +77,7 @@ impl NotificationRouter {
             composer: ports.composer,
             clock: ports.clock,
             ids: ports.ids,
+            ahead: Arc::default(),
         }
     }
 
@@ -80,10 +93,18 @@ impl NotificationRouter {
         let Some(incident_id) = event.incident_id() else {
             return Ok(Routed::default());
         };
-        let incident = match self.tickets.ticket(event.org_id, incident_id) {
-            Ok(i) => i,
-            Err(StoreError::NotFound(_)) => return Ok(Routed::default()),
-            Err(e) => return Err(e.into()),
+        let ahead = self.ahead.take(event.id);
+        let (incident, hooks) = match ahead {
+            Some(Ahead {
+                ticket: Some(t),
+                hooks,
+            }) => (t, Some(hooks)),
+            Some(Ahead { ticket: None, .. }) => return Ok(Routed::default()),
+            None => match self.tickets.ticket(event.org_id, incident_id) {
+                Ok(i) => (i, None),
+                Err(StoreError::NotFound(_)) => return Ok(Routed::default()),
+                Err(e) => return Err(e.into()),
+            },
         };
         let mut routed = Routed {
             at: self.clock.now(),
@@ -98,7 +119,7 @@ impl NotificationRouter {
                 self.route_to_user(event, &incident, user, comment.as_deref(), &mut routed)?;
             }
         }
-        self.route_to_webhooks(event, &incident, &mut routed)?;
+        self.route_to_webhooks(event, &incident, hooks, &mut routed)?;
         Ok(routed)
     }
 
@@ -224,15 +245,15 @@ impl NotificationRouter {
         &self,
         event: &DomainEvent,
         incident: &AnyTicket,
+        ahead: Option<Arc<Vec<Webhook>>>,
         routed: &mut Routed,
     ) -> Result<(), StoreError> {
         let kind = event.kind();
-        let hooks: Vec<_> = self
-            .webhooks
-            .webhooks(event.org_id)?
-            .into_iter()
-            .filter(|h| h.wants(kind))
-            .collect();
+        let all = match ahead {
+            Some(hooks) => hooks,
+            None => Arc::new(self.webhooks.webhooks(event.org_id)?),
+        };
+        let hooks: Vec<_> = all.iter().filter(|h| h.wants(kind)).collect();
         if hooks.is_empty() {
             return Ok(());
         }
@@ -307,5 +328,32 @@ impl EventHandler for NotificationRouter {
             .save_routed(event.org_id, &routed)
             .map(|_| ())
             .map_err(|e| DeliveryError::Retry(e.to_string()))
+    }
+
+    fn prepare(&self, events: &[DomainEvent]) {
+        for (org, ids) in tickets_by_org(events) {
+            let (Ok(found), Ok(hooks)) =
+                (self.tickets.tickets(org, &ids), self.webhooks.webhooks(org))
+            else {
+                continue;
+            };
+            let hooks = Arc::new(hooks);
+            for e in events.iter().filter(|e| e.org_id == org) {
+                if let Some(id) = e.incident_id() {
+                    let ticket = found.iter().find(|t| t.id == id).cloned();
+                    self.ahead.put(
+                        e.id,
+                        Ahead {
+                            ticket,
+                            hooks: hooks.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(&self, events: &[DomainEvent]) {
+        self.ahead.forget(events);
     }
 }

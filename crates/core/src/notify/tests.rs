@@ -76,6 +76,21 @@ fn router_as(
     store: MockNotificationStore,
     roles: &'static [&'static str],
 ) -> NotificationRouter {
+    let mut webhooks = MockWebhookStore::new();
+    webhooks
+        .expect_webhooks()
+        .returning(move |_| Ok(hooks.clone()));
+    router_with(incidents, prefs, webhooks, store, roles)
+}
+
+/// [`router_as`] over the given webhook store.
+fn router_with(
+    incidents: MockIncidentStore,
+    prefs: Vec<Preference>,
+    webhooks: MockWebhookStore,
+    store: MockNotificationStore,
+    roles: &'static [&'static str],
+) -> NotificationRouter {
     let mut directory = MockDirectory::new();
     directory
         .expect_team()
@@ -90,10 +105,6 @@ fn router_as(
     store
         .expect_preferences()
         .returning(move |_, _| Ok(prefs.clone()));
-    let mut webhooks = MockWebhookStore::new();
-    webhooks
-        .expect_webhooks()
-        .returning(move |_| Ok(hooks.clone()));
     let mut composer = MockMailComposer::new();
     composer.expect_compose().returning(|_, _, _| Ok(mail()));
     composer
@@ -153,6 +164,48 @@ fn preferences_choose_the_channels_and_webhooks_their_events() {
         }
         DeliveryPayload::Email { .. } => panic!("the preference turned mail off"),
     }
+}
+
+#[test]
+fn a_round_reads_its_ticket_and_webhooks_once_and_routes_as_without() {
+    let mut incidents = MockIncidentStore::new();
+    incidents
+        .expect_get()
+        .times(1)
+        .returning(|_, _| Ok(incident(IncidentState::Open)));
+    let wanted = hook(&["incident.assigned"], true);
+    let mut webhooks = MockWebhookStore::new();
+    let hooks = vec![wanted.clone()];
+    webhooks
+        .expect_webhooks()
+        .times(1)
+        .returning(move |_| Ok(hooks.clone()));
+    let handler = router_with(
+        incidents,
+        vec![],
+        webhooks,
+        MockNotificationStore::new(),
+        &["agent"],
+    );
+    let first = assigned();
+    let second = DomainEvent {
+        id: EventId(uuid::Uuid::from_u128(100)),
+        ..assigned()
+    };
+    let round = [first.clone(), second.clone()];
+    crate::ports::EventHandler::prepare(&handler, &round);
+    for event in &round {
+        let routed = handler.route(event).unwrap();
+        // The assignee in app and by mail, and the subscribed webhook.
+        assert_eq!(routed.notifications.len(), 1);
+        assert_eq!(routed.notifications[0].event_id, event.id);
+        assert_eq!(routed.deliveries.len(), 2);
+        assert!(routed.deliveries.iter().any(|d| matches!(
+            &d.payload,
+            DeliveryPayload::Webhook { webhook_id, .. } if *webhook_id == wanted.id
+        )));
+    }
+    crate::ports::EventHandler::finish(&handler, &round);
 }
 
 #[test]

@@ -54,6 +54,14 @@ pub trait EventHandler: Send + Sync {
     /// # Errors
     /// [`DeliveryError`]: the dispatcher retries or dead-letters accordingly.
     fn handle(&self, event: &DomainEvent) -> Result<(), DeliveryError>;
+
+    /// A round's events, before they are handed over one by one: a handler that reads the
+    /// same kind of row for each event may read them all at once here. Failing to is not
+    /// an error (`handle` reads what it needs then).
+    fn prepare(&self, _events: &[DomainEvent]) {}
+
+    /// The same events after the round: drop whatever `prepare` kept that was not used.
+    fn finish(&self, _events: &[DomainEvent]) {}
 }
 
 /// What a ticket notification says, before it is rendered for a channel.

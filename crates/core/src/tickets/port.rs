@@ -22,6 +22,24 @@ pub trait TicketStore: Send + Sync {
     /// `NotFound` when it does not exist in `org`.
     fn ticket(&self, org: OrgId, id: TicketId) -> Result<AnyTicket, StoreError>;
 
+    /// The tickets of `ids` that exist in `org`, soft-deleted or not, in no particular
+    /// order; an id that does not exist is left out. The outbox workers read a round's
+    /// tickets with it; the default asks [`TicketStore::ticket`] for each.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    fn tickets(&self, org: OrgId, ids: &[TicketId]) -> Result<Vec<AnyTicket>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.ticket(org, *id) {
+                Ok(t) => found.push(t),
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+
     /// The ticket with reference `r` (`REQ-7`), soft-deleted or not.
     ///
     /// # Errors

@@ -1,10 +1,8 @@
 //! Health, readiness, metrics (PLT-5) and the API description (PLT-3).
 
 use actix_web::{HttpResponse, get, web};
-use utoipa::OpenApi;
 
 use crate::AppState;
-use crate::openapi::ApiDoc;
 
 /// Liveness: the process serves requests.
 #[utoipa::path(tag = "ops", responses((status = 200, description = "alive")))]
@@ -51,7 +49,24 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 /// The OpenAPI 3 document.
 #[get("/api/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    document()
+}
+
+/// The same document where the interactive docs read it.
+#[get("/api/docs/openapi.json")]
+pub async fn docs_openapi_json() -> HttpResponse {
+    document()
+}
+
+fn document() -> HttpResponse {
+    match crate::openapi::document_json() {
+        "" => HttpResponse::InternalServerError()
+            .content_type("text/plain")
+            .body("the API document cannot be rendered"),
+        json => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json),
+    }
 }
 
 /// The interactive API documentation lives at `/api/docs/`.
