@@ -3,10 +3,12 @@
 //! hashes hold their memory (argon2's `m_cost`) at once and no other thread ever allocates
 //! it. Up to `queue` callers wait, each at most `max_wait` for its hash to start; past that,
 //! or with the queue full, the caller hears [`HashFailure::Busy`] (503 with `Retry-After`).
-//! The workers share their working memory ([`HashMemory`]): a hash takes a free array or
-//! makes one, so the process holds one array per hash that ever ran at the same time as
-//! another, never one per thread.
+//! The workers share their working memory ([`HashMemory`]) while hashes keep coming: a
+//! hash takes a free array or makes one, so a burst holds one array per hash running at
+//! once, never one per thread. When the last waiting hash is done the arrays are freed, so
+//! a burst of sign-ins gives its memory back instead of the process keeping it for good.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -44,8 +46,10 @@ pub struct HashPool {
     workers: usize,
     m_cost_kib: u32,
     max_wait: Duration,
-    /// Working memory no hash is using now.
+    /// Working memory no hash is using now (only while other hashes wait or run).
     spare: Arc<Mutex<Vec<HashMemory>>>,
+    /// Hashes queued or running.
+    pending: Arc<AtomicUsize>,
 }
 
 impl std::fmt::Debug for HashPool {
@@ -75,11 +79,13 @@ impl HashPool {
         let (jobs, rx) = mpsc::sync_channel::<Job>(queue);
         let rx = Arc::new(Mutex::new(rx));
         let spare = Arc::new(Mutex::new(Vec::new()));
+        let pending = Arc::new(AtomicUsize::new(0));
         for i in 0..workers {
-            let (rx, hasher, spare) = (rx.clone(), hasher.clone(), spare.clone());
+            let (rx, hasher) = (rx.clone(), hasher.clone());
+            let (spare, pending) = (spare.clone(), pending.clone());
             std::thread::Builder::new()
                 .name(format!("argon2-{i}"))
-                .spawn(move || work(&rx, &hasher, &spare))
+                .spawn(move || work(&rx, &hasher, &spare, &pending))
                 .map_err(|e| CryptoError(format!("cannot start a hashing thread: {e}")))?;
         }
         Ok(Self {
@@ -88,6 +94,7 @@ impl HashPool {
             m_cost_kib,
             max_wait,
             spare,
+            pending,
         })
     }
 
@@ -112,7 +119,7 @@ impl HashPool {
         self.m_cost_kib
     }
 
-    /// Bytes of working memory the workers keep between hashes.
+    /// Bytes of working memory kept for hashes still to come (none once all are done).
     #[must_use]
     pub fn kept_bytes(&self) -> usize {
         lock(&self.spare).iter().map(HashMemory::bytes).sum()
@@ -131,7 +138,12 @@ impl HashPool {
             start_by: Instant::now() + self.max_wait,
             reply,
         };
-        match self.jobs.try_send(job) {
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        let sent = self.jobs.try_send(job);
+        if sent.is_err() {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+        }
+        match sent {
             Ok(()) => {}
             Err(TrySendError::Full(_)) => return Err(self.busy()),
             Err(TrySendError::Disconnected(_)) => {
@@ -150,7 +162,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher, spare: &Mutex<Vec<HashMemory>>) {
+fn work(
+    rx: &Mutex<Receiver<Job>>,
+    hasher: &Argon2Hasher,
+    spare: &Mutex<Vec<HashMemory>>,
+    pending: &AtomicUsize,
+) {
     loop {
         let job = {
             let rx = lock(rx);
@@ -171,6 +188,12 @@ fn work(rx: &Mutex<Receiver<Job>>, hasher: &Argon2Hasher, spare: &Mutex<Vec<Hash
             lock(spare).push(memory);
             done
         };
+        // The last hash of a burst frees every array, before its caller hears the answer.
+        let mut kept = lock(spare);
+        if pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+            kept.clear();
+        }
+        drop(kept);
         // The caller may have gone; nothing to do then.
         let _ = job.reply.send(done);
     }
@@ -217,16 +240,32 @@ mod tests {
     }
 
     #[test]
-    fn hashes_one_after_another_share_one_working_array() {
+    fn a_burst_gives_its_working_memory_back_when_it_ends() {
         let hasher = Argon2Hasher::new(1024, 1, 1).unwrap();
-        let pool = HashPool::new(hasher, 2, 4, DEFAULT_MAX_WAIT).unwrap();
+        let pool = Arc::new(HashPool::new(hasher, 2, 16, Duration::from_secs(30)).unwrap());
         assert_eq!(pool.kept_bytes(), 0);
-        for _ in 0..6 {
+        // One after another: each hash is the last of its burst.
+        for _ in 0..3 {
             let hash = pool.try_hash("pw").unwrap();
+            assert_eq!(pool.kept_bytes(), 0);
             assert!(pool.try_verify("pw", &hash).unwrap());
+            assert_eq!(pool.kept_bytes(), 0);
         }
-        // Twelve hashes on two threads, never two at once: one array of m_cost KiB.
-        assert_eq!(pool.kept_bytes(), 1024 * 1024);
+        // Eight at once on two workers: arrays are shared while the burst lasts, at most
+        // one per worker, and all freed when it ends.
+        let most = Arc::new(AtomicUsize::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                let (pool, most) = (pool.clone(), most.clone());
+                s.spawn(move || {
+                    let hash = pool.try_hash("pw").unwrap();
+                    most.fetch_max(pool.kept_bytes(), Ordering::SeqCst);
+                    assert!(pool.try_verify("pw", &hash).unwrap());
+                });
+            }
+        });
+        assert!(most.load(Ordering::SeqCst) <= 2 * 1024 * 1024);
+        assert_eq!(pool.kept_bytes(), 0);
     }
 
     #[test]
@@ -241,7 +280,7 @@ mod tests {
         .unwrap();
         assert!(pool.try_verify("pw", &costly).unwrap());
         assert!(!pool.try_verify("nope", &costly).unwrap());
-        assert!(pool.kept_bytes() <= 1024 * 1024, "{}", pool.kept_bytes());
+        assert_eq!(pool.kept_bytes(), 0);
     }
 
     #[test]
