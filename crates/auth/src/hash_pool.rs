@@ -5,8 +5,8 @@
 //! or with the queue full, the caller hears [`HashFailure::Busy`] (503 with `Retry-After`).
 //! The workers share their working memory ([`HashMemory`]) while hashes keep coming: a
 //! hash takes a free array or makes one, so a burst holds one array per hash running at
-//! once, never one per thread. A second after the last hash of a burst the arrays are
-//! freed, so a burst of sign-ins gives its memory back instead of the process keeping it
+//! once, never one per thread. About a second after the last hash of a burst the arrays
+//! are freed, so a burst of sign-ins gives its memory back instead of the process keeping it
 //! for good (freeing after every hash instead makes each hash of a sequence allocate anew
 //! while the allocator has yet to return the one before: measured worse).
 
@@ -203,6 +203,9 @@ fn work(
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         };
+        // Counted down however the job ends (a hash that panicked included), so an idle
+        // pool is always seen as idle.
+        let _done = Pending(pending);
         let done = if Instant::now() > job.start_by {
             Done::Late
         } else {
@@ -214,9 +217,18 @@ fn work(
             lock(spare).push(memory);
             done
         };
-        pending.fetch_sub(1, Ordering::SeqCst);
+
         // The caller may have gone; nothing to do then.
         let _ = job.reply.send(done);
+    }
+}
+
+/// One job's share of the pending count, given back when dropped.
+struct Pending<'a>(&'a AtomicUsize);
+
+impl Drop for Pending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -1,14 +1,15 @@
 //! Combining concurrent writes of one organization into one transaction (flat combining).
 //! The creators of an organization queue on its number's counter row until each commit, so
 //! one organization's create rate is bounded by one transaction's round trips and its
-//! commit. Here the creators of this process queue their items instead; the first becomes
-//! the leader, takes everything queued (up to a batch), runs it as one transaction and
-//! hands each creator its own result; when its own item is done it passes the lead to the
-//! creator at the front of the queue, if any. The batch runner decides what one failing item
-//! does to the others (the incident create runs them one by one then), so combining
-//! changes how many transactions there are, never what a caller sees.
+//! commit. Here the creators of this process queue their items instead, one queue per
+//! organization; the first becomes the leader, takes everything queued (up to a batch),
+//! runs it as one transaction and hands each creator its own result; when its own item is
+//! done it passes the lead to the creator at the front of the queue, if any. The batch
+//! runner decides what one failing item does to the others (the incident create runs them
+//! one by one then), so combining changes how many transactions there are, never what a
+//! caller sees.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -18,13 +19,13 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 use servicedesk_core::ports::StoreError;
 
-/// Stripes: two organizations share a queue only when their hashes meet, which for a
-/// handful of busy organizations is rare and costs only their parallelism.
-const STRIPES: usize = 256;
+/// Stripes of the queue map: organizations in one stripe share only the short critical
+/// sections of queueing, never a queue or a leader.
+const STRIPES: usize = 64;
 
-/// The queues of one kind of write.
+/// The queues of one kind of write, one per key (organization) while it has callers.
 pub(crate) struct Combiner<T, V> {
-    stripes: Box<[Mutex<Queue<T, V>>]>,
+    stripes: Box<[Stripe<T, V>]>,
     /// Most items in one batch.
     max_batch: usize,
     /// Longest a queued item waits to be taken into a batch: past it the caller gets
@@ -35,10 +36,10 @@ pub(crate) struct Combiner<T, V> {
     items: AtomicU64,
 }
 
+type Stripe<T, V> = Mutex<HashMap<String, Queue<T, V>>>;
+
 struct Queue<T, V> {
     waiting: VecDeque<Arc<Slot<T, V>>>,
-    /// Whether some caller is leading this queue now.
-    led: bool,
 }
 
 struct Slot<T, V> {
@@ -68,14 +69,7 @@ impl<T, V> Combiner<T, V> {
     /// within `wait`.
     pub(crate) fn new(max_batch: usize, wait: Duration) -> Self {
         Self {
-            stripes: (0..STRIPES)
-                .map(|_| {
-                    Mutex::new(Queue {
-                        waiting: VecDeque::new(),
-                        led: false,
-                    })
-                })
-                .collect(),
+            stripes: (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
             max_batch: max_batch.max(1),
             wait,
             runs: AtomicU64::new(0),
@@ -91,15 +85,16 @@ impl<T, V> Combiner<T, V> {
         )
     }
 
-    /// Runs `item` in a batch with the other items queued under `key`, through `run`, which
-    /// answers one result per item in order (a missing result answers `Unavailable`).
+    /// Runs `item` in a batch with the other items queued under `key` (every item of a
+    /// batch has the same key), through `run`, which answers one result per item in order
+    /// (a missing result answers `Unavailable`).
     pub(crate) fn submit(
         &self,
         key: &str,
         item: T,
         run: impl Fn(Vec<T>) -> Vec<Result<V, StoreError>>,
     ) -> Result<V, StoreError> {
-        let queue = &self.stripes[stripe_of(key)];
+        let stripe = &self.stripes[stripe_of(key)];
         let slot = Arc::new(Slot {
             state: Mutex::new(State {
                 item: Some(item),
@@ -108,21 +103,31 @@ impl<T, V> Combiner<T, V> {
             }),
             ready: Condvar::new(),
         });
+        // A queue exists exactly while someone leads it: the first caller of an absent
+        // queue creates it and leads.
         let leads = {
-            let mut q = queue.lock();
-            q.waiting.push_back(slot.clone());
-            !std::mem::replace(&mut q.led, true)
+            let mut queues = stripe.lock();
+            let leads = !queues.contains_key(key);
+            queues
+                .entry(key.to_owned())
+                .or_insert_with(|| Queue {
+                    waiting: VecDeque::new(),
+                })
+                .waiting
+                .push_back(slot.clone());
+            leads
         };
-        if !leads && let Some(result) = self.follow(queue, &slot) {
+        if !leads && let Some(result) = self.follow(stripe, key, &slot) {
             return result;
         }
-        self.lead(queue, &slot, &run)
+        self.lead(stripe, key, &slot, &run)
     }
 
     /// Waits for the result, or for the lead (`None`).
     fn follow(
         &self,
-        queue: &Mutex<Queue<T, V>>,
+        stripe: &Stripe<T, V>,
+        key: &str,
         slot: &Arc<Slot<T, V>>,
     ) -> Option<Result<V, StoreError>> {
         let deadline = Instant::now() + self.wait;
@@ -143,12 +148,14 @@ impl<T, V> Combiner<T, V> {
                 && state.item.is_some()
                 && !state.lead
             {
-                // Still queued: withdraw it (queue before slot, the leader's order).
+                // Still queued: withdraw it (stripe before slot, the leader's order).
                 drop(state);
-                let mut q = queue.lock();
+                let mut queues = stripe.lock();
                 state = slot.state.lock();
                 if state.item.is_some() && !state.lead {
-                    q.waiting.retain(|s| !Arc::ptr_eq(s, slot));
+                    if let Some(q) = queues.get_mut(key) {
+                        q.waiting.retain(|s| !Arc::ptr_eq(s, slot));
+                    }
                     return Some(Err(StoreError::Busy(format!(
                         "the write waited {:?} in its organization's queue",
                         self.wait
@@ -161,22 +168,28 @@ impl<T, V> Combiner<T, V> {
     /// Runs batches until `own` has its result, then passes the lead on.
     fn lead(
         &self,
-        queue: &Mutex<Queue<T, V>>,
+        stripe: &Stripe<T, V>,
+        key: &str,
         own: &Arc<Slot<T, V>>,
         run: &impl Fn(Vec<T>) -> Vec<Result<V, StoreError>>,
     ) -> Result<V, StoreError> {
-        let handover = Handover { queue };
+        let handover = Handover { stripe, key };
         loop {
             let batch: Vec<(Arc<Slot<T, V>>, T)> = {
-                let mut q = queue.lock();
-                let n = q.waiting.len().min(self.max_batch);
-                q.waiting
-                    .drain(..n)
-                    .filter_map(|s| {
-                        let item = s.state.lock().item.take();
-                        item.map(|i| (s, i))
-                    })
-                    .collect()
+                let mut queues = stripe.lock();
+                match queues.get_mut(key) {
+                    Some(q) => {
+                        let n = q.waiting.len().min(self.max_batch);
+                        q.waiting
+                            .drain(..n)
+                            .filter_map(|s| {
+                                let item = s.state.lock().item.take();
+                                item.map(|i| (s, i))
+                            })
+                            .collect()
+                    }
+                    None => Vec::new(),
+                }
             };
             let (slots, items): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
             let count = items.len();
@@ -212,21 +225,27 @@ impl<T, V> Combiner<T, V> {
     }
 }
 
-/// Passes the lead to the front of the queue, or marks the queue unled, when the leader is
-/// done, also when its batch panicked.
+/// Passes the lead to the front of the queue, or removes the empty queue, when the leader
+/// is done, also when its batch panicked.
 struct Handover<'a, T, V> {
-    queue: &'a Mutex<Queue<T, V>>,
+    stripe: &'a Stripe<T, V>,
+    key: &'a str,
 }
 
 impl<T, V> Drop for Handover<'_, T, V> {
     fn drop(&mut self) {
-        let mut q = self.queue.lock();
-        match q.waiting.front() {
+        let mut queues = self.stripe.lock();
+        let next = queues
+            .get(self.key)
+            .and_then(|q| q.waiting.front().cloned());
+        match next {
             Some(next) => {
                 next.state.lock().lead = true;
                 next.ready.notify_one();
             }
-            None => q.led = false,
+            None => {
+                queues.remove(self.key);
+            }
         }
     }
 }
@@ -274,6 +293,29 @@ mod tests {
         assert!(runs < 800, "no batch had more than one item ({runs} runs)");
         assert_eq!(combiner.runs(), (runs as u64, 800));
         assert!(biggest.load(Ordering::SeqCst) > 1);
+    }
+
+    #[test]
+    fn each_key_has_its_own_leader_and_batches_never_mix_keys() {
+        let combiner = Arc::new(Combiner::<(u32, u32), u32>::new(8, Duration::from_secs(10)));
+        std::thread::scope(|s| {
+            for t in 0..8u32 {
+                let combiner = combiner.clone();
+                s.spawn(move || {
+                    for i in 0..40u32 {
+                        let key = format!("org-{}", t % 4);
+                        let got = combiner.submit(&key, (t % 4, i), |items| {
+                            let first = items[0].0;
+                            assert!(items.iter().all(|(k, _)| *k == first), "mixed keys");
+                            items.into_iter().map(|(_, i)| Ok(i)).collect()
+                        });
+                        assert_eq!(got, Ok(i));
+                    }
+                });
+            }
+        });
+        // Every queue is gone once its callers are.
+        assert!(combiner.stripes.iter().all(|s| s.lock().is_empty()));
     }
 
     #[test]

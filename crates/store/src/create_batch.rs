@@ -78,7 +78,7 @@ impl Store {
     fn create_group(&self, org: OrgId, group: &[&PendingCreate]) -> Vec<Answer> {
         if group.len() > 1 {
             match self.create_together(org, group) {
-                Ok(created) => return created.into_iter().map(Ok).collect(),
+                Ok(created) => return created,
                 Err(Unbatched::Failed(e)) => return group.iter().map(|_| Err(e.clone())).collect(),
                 Err(Unbatched::RolledBack) => {}
             }
@@ -93,7 +93,7 @@ impl Store {
         &self,
         org: OrgId,
         group: &[&PendingCreate],
-    ) -> Result<Vec<Created<Incident>>, Unbatched> {
+    ) -> Result<Vec<Answer>, Unbatched> {
         let mut conn = self.db.conn().map_err(Unbatched::Failed)?;
         let org_s = org.to_string();
         let mut body_done = false;
@@ -103,16 +103,17 @@ impl Store {
             Ok(written)
         });
         match result {
-            Ok(written) => written
+            // Committed: each caller gets its own row, or the error reading it back (its
+            // ticket is stored all the same, as on the single path).
+            Ok(written) => Ok(written
                 .into_iter()
                 .map(|(row, details)| {
-                    Ok(Created {
-                        value: row.into_incident(details)?,
+                    row.into_incident(details).map(|value| Created {
+                        value,
                         replayed: false,
                     })
                 })
-                .collect::<Result<_, StoreError>>()
-                .map_err(Unbatched::Failed),
+                .collect()),
             Err(e) if !lost_connection(&e) && (!body_done || refused_at_commit(&e)) => {
                 Err(Unbatched::RolledBack)
             }
