@@ -10,7 +10,6 @@
 //! caller sees.
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash, Hasher};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -94,7 +93,7 @@ impl<T, V> Combiner<T, V> {
         item: T,
         run: impl Fn(Vec<T>) -> Vec<Result<V, StoreError>>,
     ) -> Result<V, StoreError> {
-        let stripe = &self.stripes[stripe_of(key)];
+        let stripe = &self.stripes[crate::gate::stripe(key, STRIPES)];
         let slot = Arc::new(Slot {
             state: Mutex::new(State {
                 item: Some(item),
@@ -248,13 +247,6 @@ impl<T, V> Drop for Handover<'_, T, V> {
             }
         }
     }
-}
-
-fn stripe_of(key: &str) -> usize {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    // The remainder is below STRIPES, so it fits a usize on every target.
-    usize::try_from(h.finish() % STRIPES as u64).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -64,10 +64,16 @@ impl Gates {
 }
 
 fn stripe_of(org: &str, kind: &str) -> usize {
+    stripe((org, kind), STRIPES)
+}
+
+/// Which of `stripes` stripes `key` falls in (the gates' and the combining queues').
+pub(crate) fn stripe(key: impl Hash, stripes: usize) -> usize {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    (org, kind).hash(&mut h);
-    // The remainder is below STRIPES, so it fits a usize on every target.
-    usize::try_from(h.finish() % STRIPES as u64).unwrap_or(0)
+    key.hash(&mut h);
+    let n = u64::try_from(stripes.max(1)).unwrap_or(u64::MAX);
+    // The remainder is below `stripes`, so it fits a usize.
+    usize::try_from(h.finish() % n).unwrap_or(0)
 }
 
 #[cfg(test)]
