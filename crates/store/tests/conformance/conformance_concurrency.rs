@@ -30,36 +30,44 @@ conformance!(
 
 const THREADS: usize = 8;
 
-fn concurrent_creates_get_gapless_unique_numbers(store: &Store) {
-    const PER_THREAD: usize = 1_000;
-    let fx = org_fixture(store, "A");
+/// Runs `work(t)` on `THREADS` threads released together, and joins what they return in
+/// thread order.
+fn all_at_once<T: Send>(work: impl Fn(usize) -> Vec<T> + Sync) -> Vec<T> {
     let start = Barrier::new(THREADS);
-    let numbers: Vec<i64> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let workers: Vec<_> = (0..THREADS)
             .map(|t| {
-                let (fx, start) = (&fx, &start);
+                let (start, work) = (&start, &work);
                 s.spawn(move || {
                     start.wait();
-                    let empty = WriteSet::default();
-                    (0..PER_THREAD)
-                        .map(|n| {
-                            let mut inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
-                            // Keep each create small: no SLA, no write set.
-                            inc.sla = None;
-                            inc.next_sla_due_at = None;
-                            store
-                                .create(fx.org, &inc, &empty, None)
-                                .unwrap()
-                                .value
-                                .number
-                        })
-                        .collect::<Vec<_>>()
+                    work(t)
                 })
             })
             .collect();
         workers
             .into_iter()
             .flat_map(|w| w.join().unwrap())
+            .collect()
+    })
+}
+
+fn concurrent_creates_get_gapless_unique_numbers(store: &Store) {
+    const PER_THREAD: usize = 1_000;
+    let fx = org_fixture(store, "A");
+    let numbers: Vec<i64> = all_at_once(|t| {
+        let empty = WriteSet::default();
+        (0..PER_THREAD)
+            .map(|n| {
+                let mut inc = incident(&fx, fx.requester, &format!("t{t} n{n}"));
+                // Keep each create small: no SLA, no write set.
+                inc.sla = None;
+                inc.next_sla_due_at = None;
+                store
+                    .create(fx.org, &inc, &empty, None)
+                    .unwrap()
+                    .value
+                    .number
+            })
             .collect()
     });
     let total = (THREADS * PER_THREAD) as i64;
@@ -285,32 +293,19 @@ fn concurrent_creates_with_bad_ones_answer_each_as_alone(store: &Store) {
         )
         .unwrap_err();
     let before = store.create_batches();
-    let start = Barrier::new(THREADS);
     let outcomes: Vec<(bool, Incident, WriteSet, Result<Incident, StoreError>)> =
-        std::thread::scope(|s| {
-            let workers: Vec<_> = (0..THREADS)
-                .map(|t| {
-                    let (fx, start, fx_first) = (&fx, &start, first.id);
-                    s.spawn(move || {
-                        start.wait();
-                        (0..PER_THREAD)
-                            .map(|n| {
-                                let mut inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
-                                let bad = (t * PER_THREAD + n) % 7 == 3;
-                                if bad {
-                                    inc.id = fx_first;
-                                }
-                                let write = create_write(&inc, fx.requester);
-                                let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
-                                (bad, inc, write, got)
-                            })
-                            .collect::<Vec<_>>()
-                    })
+        all_at_once(|t| {
+            (0..PER_THREAD)
+                .map(|n| {
+                    let mut inc = incident(&fx, fx.requester, &format!("t{t} n{n}"));
+                    let bad = (t * PER_THREAD + n) % 7 == 3;
+                    if bad {
+                        inc.id = first.id;
+                    }
+                    let write = create_write(&inc, fx.requester);
+                    let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
+                    (bad, inc, write, got)
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap())
                 .collect()
         });
     let mut numbers = Vec::new();
