@@ -24,6 +24,8 @@ use servicedesk_core::ports::{
 };
 use uuid::Uuid;
 
+use crate::verified::{Signed, Verified};
+
 /// Seconds an access token lives (15 minutes).
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
 /// Seconds an MFA challenge token lives (5 minutes).
@@ -62,6 +64,7 @@ pub struct JwtIssuer {
     keys: HashMap<String, RingKey>,
     active_kid: String,
     validation: Validation,
+    verified: Verified,
 }
 
 impl fmt::Debug for JwtIssuer {
@@ -143,6 +146,7 @@ impl JwtIssuer {
             keys: ring,
             active_kid: active_kid.to_owned(),
             validation,
+            verified: Verified::default(),
         })
     }
 
@@ -190,6 +194,49 @@ fn new_jti(now: DateTime<Utc>) -> String {
 fn seconds(ts: i64) -> Result<DateTime<Utc>, CryptoError> {
     DateTime::from_timestamp(ts, 0)
         .ok_or_else(|| CryptoError(format!("timestamp {ts} out of range")))
+}
+
+impl JwtIssuer {
+    /// What a token says once its signature, algorithm, key, issuer and audience hold; its
+    /// times and purpose are not yet checked.
+    fn signed(&self, token: &str) -> Result<Signed, TokenError> {
+        // Pin the algorithm and find the key before touching the signature.
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        if header.alg != Algorithm::HS256 {
+            return Err(TokenError::Invalid);
+        }
+        let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
+        let key = self.keys.get(kid).ok_or(TokenError::Invalid)?;
+        let wire = jsonwebtoken::decode::<WireClaims>(token, &key.decoding, &self.validation)
+            .map_err(|_| TokenError::Invalid)?
+            .claims;
+        // Belt and braces: jsonwebtoken checked these already.
+        if wire.iss != self.issuer || wire.aud != self.audience || wire.iat > wire.exp {
+            return Err(TokenError::Invalid);
+        }
+        let purpose = purpose_from_typ(&wire.typ).ok_or(TokenError::Invalid)?;
+        let user_id = Uuid::parse_str(&wire.sub)
+            .map(UserId)
+            .map_err(|_| TokenError::Invalid)?;
+        let org_id = Uuid::parse_str(&wire.org)
+            .map(OrgId)
+            .map_err(|_| TokenError::Invalid)?;
+        let issued_at = seconds(wire.iat).map_err(|_| TokenError::Invalid)?;
+        let expires_at = seconds(wire.exp).map_err(|_| TokenError::Invalid)?;
+        Ok(Signed {
+            not_before: wire.nbf,
+            expires: wire.exp,
+            claims: Claims {
+                user_id,
+                org_id,
+                jti: wire.jti,
+                session_id: wire.sid,
+                purpose,
+                issued_at,
+                expires_at,
+            },
+        })
+    }
 }
 
 impl TokenIssuer for JwtIssuer {
@@ -246,50 +293,15 @@ impl TokenIssuer for JwtIssuer {
         purpose: TokenPurpose,
         now: DateTime<Utc>,
     ) -> Result<Claims, TokenError> {
-        // Pin the algorithm and find the key before touching the signature.
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::HS256 {
-            return Err(TokenError::Invalid);
+        // A token already seen valid skips the header, HMAC and claims decoding (a sixth
+        // of an authenticated read's CPU); its times and purpose are checked again below.
+        if let Some(signed) = self.verified.get(token) {
+            return signed.valid_at(purpose, now);
         }
-        let kid = header.kid.as_deref().ok_or(TokenError::Invalid)?;
-        let key = self.keys.get(kid).ok_or(TokenError::Invalid)?;
-        let wire = jsonwebtoken::decode::<WireClaims>(token, &key.decoding, &self.validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        // Belt and braces: jsonwebtoken checked these already.
-        if wire.iss != self.issuer || wire.aud != self.audience {
-            return Err(TokenError::Invalid);
-        }
-
-        let now_s = now.timestamp();
-        if wire.nbf > now_s || wire.iat > wire.exp {
-            return Err(TokenError::Invalid);
-        }
-        if now_s >= wire.exp {
-            return Err(TokenError::Expired);
-        }
-        let token_purpose = purpose_from_typ(&wire.typ).ok_or(TokenError::Invalid)?;
-        if token_purpose != purpose {
-            return Err(TokenError::WrongPurpose);
-        }
-
-        let user_id = Uuid::parse_str(&wire.sub)
-            .map(UserId)
-            .map_err(|_| TokenError::Invalid)?;
-        let org_id = Uuid::parse_str(&wire.org)
-            .map(OrgId)
-            .map_err(|_| TokenError::Invalid)?;
-        let issued_at = seconds(wire.iat).map_err(|_| TokenError::Invalid)?;
-        let expires_at = seconds(wire.exp).map_err(|_| TokenError::Invalid)?;
-        Ok(Claims {
-            user_id,
-            org_id,
-            jti: wire.jti,
-            session_id: wire.sid,
-            purpose: token_purpose,
-            issued_at,
-            expires_at,
-        })
+        let signed = self.signed(token)?;
+        let claims = signed.valid_at(purpose, now)?;
+        self.verified.insert(token, signed);
+        Ok(claims)
     }
 
     fn access_ttl_secs(&self) -> i64 {
@@ -347,5 +359,117 @@ mod tests {
         let (secs, _) = jti.get_timestamp().unwrap().to_unix();
         assert_eq!(secs, 1_700_000_000);
         assert_ne!(new_jti(now), new_jti(now));
+    }
+
+    fn one_key() -> JwtIssuer {
+        JwtIssuer::new("iss", "aud", vec![("a".into(), key(7))], "a").unwrap()
+    }
+
+    #[test]
+    fn a_token_seen_valid_is_checked_again_for_time_and_purpose() {
+        let jwt = one_key();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let t = jwt
+            .issue(
+                UserId(Uuid::now_v7()),
+                OrgId(Uuid::now_v7()),
+                TokenPurpose::Access,
+                Some("s"),
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::Access, now).unwrap(),
+            t.claims
+        );
+        assert_eq!(jwt.verified.len(), 1, "a valid token is kept");
+        // The answers below come from the kept entry, and are those of a first look.
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::Access, now).unwrap(),
+            t.claims
+        );
+        let at_expiry = now + chrono::Duration::seconds(ACCESS_TTL_SECS);
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::Access, at_expiry),
+            Err(TokenError::Expired)
+        );
+        let before = now - chrono::Duration::seconds(1);
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::Access, before),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::MfaChallenge, now),
+            Err(TokenError::WrongPurpose)
+        );
+        assert_eq!(jwt.verified.len(), 1);
+    }
+
+    #[test]
+    fn only_tokens_that_verified_are_kept_and_a_changed_one_is_refused() {
+        let jwt = one_key();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let t = jwt
+            .issue(
+                UserId(Uuid::now_v7()),
+                OrgId(Uuid::now_v7()),
+                TokenPurpose::Access,
+                None,
+                now,
+            )
+            .unwrap();
+        let later = now + chrono::Duration::seconds(ACCESS_TTL_SECS);
+        assert_eq!(
+            jwt.verify(&t.token, TokenPurpose::Access, later),
+            Err(TokenError::Expired)
+        );
+        assert_eq!(jwt.verified.len(), 0, "an expired token is not kept");
+        jwt.verify(&t.token, TokenPurpose::Access, now).unwrap();
+        // The kept token's signature with its last character changed, and one signed by
+        // another key with the same claims, are refused: a hit needs the exact bytes.
+        let mut forged = t.token.clone();
+        let last = forged.pop().unwrap();
+        forged.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(
+            jwt.verify(&forged, TokenPurpose::Access, now),
+            Err(TokenError::Invalid)
+        );
+        let other = JwtIssuer::new("iss", "aud", vec![("a".into(), key(8))], "a").unwrap();
+        let t2 = other
+            .issue(
+                t.claims.user_id,
+                t.claims.org_id,
+                TokenPurpose::Access,
+                None,
+                now,
+            )
+            .unwrap();
+        assert_eq!(
+            jwt.verify(&t2.token, TokenPurpose::Access, now),
+            Err(TokenError::Invalid)
+        );
+        assert_eq!(jwt.verified.len(), 1);
+    }
+
+    #[test]
+    fn the_kept_tokens_are_bounded() {
+        let jwt = one_key();
+        let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let org = OrgId(Uuid::now_v7());
+        let mut first = None;
+        for _ in 0..=crate::verified::KEPT + 10 {
+            let t = jwt
+                .issue(UserId(Uuid::now_v7()), org, TokenPurpose::Access, None, now)
+                .unwrap();
+            jwt.verify(&t.token, TokenPurpose::Access, now).unwrap();
+            first.get_or_insert(t);
+            assert!(jwt.verified.len() <= crate::verified::KEPT);
+        }
+        // Dropped from the map, the first token still verifies the long way.
+        let first = first.unwrap();
+        assert_eq!(
+            jwt.verify(&first.token, TokenPurpose::Access, now).unwrap(),
+            first.claims
+        );
     }
 }

@@ -18,6 +18,7 @@ mod password;
 mod secret_box;
 mod tokens;
 mod totp;
+mod verified;
 
 pub use hash_pool::{DEFAULT_MAX_WAIT, HashPool};
 pub use jwt::{ACCESS_TTL_SECS, JwtIssuer, MFA_TTL_SECS, MIN_SECRET_LEN};

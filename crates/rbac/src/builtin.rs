@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,20 @@ impl BuiltinRole {
 
     /// The role's grants, sorted by permission.
     pub fn grants(self) -> Vec<Grant> {
+        // Every authenticated request resolves its roles: the lists are built and sorted
+        // once per process, then copied (a grant is a few bytes and `Copy`).
+        static GRANTS: [OnceLock<Vec<Grant>>; 4] = [
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+            OnceLock::new(),
+        ];
+        GRANTS[self as usize]
+            .get_or_init(|| self.build_grants())
+            .clone()
+    }
+
+    fn build_grants(self) -> Vec<Grant> {
         let mut grants = match self {
             Self::Admin => admin(),
             Self::Manager => manager(),
