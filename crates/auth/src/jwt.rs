@@ -365,6 +365,11 @@ mod tests {
         JwtIssuer::new("iss", "aud", vec![("a".into(), key(7))], "a").unwrap()
     }
 
+    fn access(jwt: &JwtIssuer, user: UserId, org: OrgId, now: DateTime<Utc>) -> IssuedToken {
+        jwt.issue(user, org, TokenPurpose::Access, None, now)
+            .unwrap()
+    }
+
     #[test]
     fn a_token_seen_valid_is_checked_again_for_time_and_purpose() {
         let jwt = one_key();
@@ -409,15 +414,7 @@ mod tests {
     fn only_tokens_that_verified_are_kept_and_a_changed_one_is_refused() {
         let jwt = one_key();
         let now = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
-        let t = jwt
-            .issue(
-                UserId(Uuid::now_v7()),
-                OrgId(Uuid::now_v7()),
-                TokenPurpose::Access,
-                None,
-                now,
-            )
-            .unwrap();
+        let t = access(&jwt, UserId(Uuid::now_v7()), OrgId(Uuid::now_v7()), now);
         let later = now + chrono::Duration::seconds(ACCESS_TTL_SECS);
         assert_eq!(
             jwt.verify(&t.token, TokenPurpose::Access, later),
@@ -435,15 +432,7 @@ mod tests {
             Err(TokenError::Invalid)
         );
         let other = JwtIssuer::new("iss", "aud", vec![("a".into(), key(8))], "a").unwrap();
-        let t2 = other
-            .issue(
-                t.claims.user_id,
-                t.claims.org_id,
-                TokenPurpose::Access,
-                None,
-                now,
-            )
-            .unwrap();
+        let t2 = access(&other, t.claims.user_id, t.claims.org_id, now);
         assert_eq!(
             jwt.verify(&t2.token, TokenPurpose::Access, now),
             Err(TokenError::Invalid)
@@ -458,9 +447,7 @@ mod tests {
         let org = OrgId(Uuid::now_v7());
         let mut first = None;
         for _ in 0..=crate::verified::KEPT + 10 {
-            let t = jwt
-                .issue(UserId(Uuid::now_v7()), org, TokenPurpose::Access, None, now)
-                .unwrap();
+            let t = access(&jwt, UserId(Uuid::now_v7()), org, now);
             jwt.verify(&t.token, TokenPurpose::Access, now).unwrap();
             first.get_or_insert(t);
             assert!(jwt.verified.len() <= crate::verified::KEPT);
