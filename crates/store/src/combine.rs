@@ -1,13 +1,13 @@
-//! Combining concurrent writes of one organization into one transaction (flat combining).
-//! The creators of an organization queue on its number's counter row until each commit, so
-//! one organization's create rate is bounded by one transaction's round trips and its
-//! commit. Here the creators of this process queue their items instead, one queue per
-//! organization; the first becomes the leader, takes everything queued (up to a batch),
-//! runs it as one transaction and hands each creator its own result; when its own item is
-//! done it passes the lead to the creator at the front of the queue, if any. The batch
-//! runner decides what one failing item does to the others (the incident create runs them
-//! one by one then), so combining changes how many transactions there are, never what a
-//! caller sees.
+//! Combining concurrent writes into few transactions (flat combining). The creators of an
+//! organization queue on its number's counter row until each commit, so one organization's
+//! create rate is bounded by one transaction's round trips and its commit. Here the
+//! creators of this process queue their items instead, one queue per key; the first few
+//! callers become leaders (at most `leaders` at once), each takes everything queued (up to
+//! a batch), runs it as one transaction and hands each creator its own result; when its
+//! own item is done it passes the lead to the first creator still queued, if any. Two
+//! leaders let one batch be written while the other commits. The batch runner decides
+//! what one failing item does to the others (the incident create runs them one by one
+//! then), so combining changes how many transactions there are, never what a caller sees.
 
 use std::collections::{HashMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -27,6 +27,8 @@ pub(crate) struct Combiner<T, V> {
     stripes: Box<[Stripe<T, V>]>,
     /// Most items in one batch.
     max_batch: usize,
+    /// Most batches of one key running at once.
+    leaders: usize,
     /// Longest a queued item waits to be taken into a batch: past it the caller gets
     /// `Busy` (503, retry) and its item is withdrawn, never run.
     wait: Duration,
@@ -38,7 +40,10 @@ pub(crate) struct Combiner<T, V> {
 type Stripe<T, V> = Mutex<HashMap<String, Queue<T, V>>>;
 
 struct Queue<T, V> {
+    /// Items not yet taken into a batch, in arrival order.
     waiting: VecDeque<Arc<Slot<T, V>>>,
+    /// Callers leading now (or handed the lead and about to).
+    leading: usize,
 }
 
 struct Slot<T, V> {
@@ -58,18 +63,20 @@ impl<T, V> std::fmt::Debug for Combiner<T, V> {
         f.debug_struct("Combiner")
             .field("stripes", &self.stripes.len())
             .field("max_batch", &self.max_batch)
+            .field("leaders", &self.leaders)
             .field("wait", &self.wait)
             .finish()
     }
 }
 
 impl<T, V> Combiner<T, V> {
-    /// Queues that run at most `max_batch` items together and give up on an item not taken
-    /// within `wait`.
-    pub(crate) fn new(max_batch: usize, wait: Duration) -> Self {
+    /// Queues that run at most `max_batch` items together, at most `leaders` batches of a
+    /// key at once, and give up on an item not taken within `wait`.
+    pub(crate) fn new(max_batch: usize, leaders: usize, wait: Duration) -> Self {
         Self {
             stripes: (0..STRIPES).map(|_| Mutex::new(HashMap::new())).collect(),
             max_batch: max_batch.max(1),
+            leaders: leaders.max(1),
             wait,
             runs: AtomicU64::new(0),
             items: AtomicU64::new(0),
@@ -102,18 +109,21 @@ impl<T, V> Combiner<T, V> {
             }),
             ready: Condvar::new(),
         });
-        // A queue exists exactly while someone leads it: the first caller of an absent
-        // queue creates it and leads.
+        // A queue exists exactly while someone leads it: a caller leads when fewer than
+        // `leaders` do.
         let leads = {
             let mut queues = stripe.lock();
-            let leads = !queues.contains_key(key);
-            queues
-                .entry(key.to_owned())
-                .or_insert_with(|| Queue {
-                    waiting: VecDeque::new(),
-                })
-                .waiting
-                .push_back(slot.clone());
+            let queue = queues.entry(key.to_owned()).or_insert_with(|| Queue {
+                waiting: VecDeque::new(),
+                leading: 0,
+            });
+            queue.waiting.push_back(slot.clone());
+            let leads = queue.leading < self.leaders;
+            if leads {
+                queue.leading += 1;
+                // Marked, so that no leader hands it the lead a second time.
+                slot.state.lock().lead = true;
+            }
             leads
         };
         if !leads && let Some(result) = self.follow(stripe, key, &slot) {
@@ -132,11 +142,13 @@ impl<T, V> Combiner<T, V> {
         let deadline = Instant::now() + self.wait;
         let mut state = slot.state.lock();
         loop {
-            if let Some(r) = state.result.take() {
-                return Some(r);
-            }
+            // The lead first: a caller handed it must take it even when another leader's
+            // batch has answered its item meanwhile, or the lead would be lost.
             if state.lead {
                 return None;
+            }
+            if let Some(r) = state.result.take() {
+                return Some(r);
             }
             if state.item.is_none() {
                 // Taken into a running batch: its result comes when the batch ends.
@@ -164,7 +176,8 @@ impl<T, V> Combiner<T, V> {
         }
     }
 
-    /// Runs batches until `own` has its result, then passes the lead on.
+    /// Runs batches until `own` has its result, then passes the lead on. When another
+    /// leader took `own` into its batch, passes the lead on and waits for that batch.
     fn lead(
         &self,
         stripe: &Stripe<T, V>,
@@ -214,18 +227,24 @@ impl<T, V> Combiner<T, V> {
                 return r;
             }
             if count == 0 {
-                // Own item neither queued nor answered cannot happen; answer rather than spin.
-                drop(handover);
-                return Err(StoreError::Unavailable(
-                    "the write left its queue".to_owned(),
-                ));
+                break;
             }
+        }
+        // The queue is empty and `own` is not answered: another leader's batch holds it.
+        drop(handover);
+        let mut state = own.state.lock();
+        loop {
+            if let Some(r) = state.result.take() {
+                return r;
+            }
+            own.ready.wait(&mut state);
         }
     }
 }
 
-/// Passes the lead to the front of the queue, or removes the empty queue, when the leader
-/// is done, also when its batch panicked.
+/// Passes the lead to the first queued caller not yet handed it, or leaves one leader
+/// fewer (removing the queue with the last), when a leader is done, also when its batch
+/// panicked.
 struct Handover<'a, T, V> {
     stripe: &'a Stripe<T, V>,
     key: &'a str,
@@ -234,16 +253,29 @@ struct Handover<'a, T, V> {
 impl<T, V> Drop for Handover<'_, T, V> {
     fn drop(&mut self) {
         let mut queues = self.stripe.lock();
-        let next = queues
-            .get(self.key)
-            .and_then(|q| q.waiting.front().cloned());
+        let Some(queue) = queues.get_mut(self.key) else {
+            return;
+        };
+        // Stripe before slot, as everywhere.
+        let next = queue.waiting.iter().find(|s| {
+            let mut state = s.state.lock();
+            let free = !state.lead && state.item.is_some();
+            if free {
+                state.lead = true;
+            }
+            free
+        });
         match next {
             Some(next) => {
-                next.state.lock().lead = true;
                 next.ready.notify_one();
             }
             None => {
-                queues.remove(self.key);
+                queue.leading = queue.leading.saturating_sub(1);
+                if queue.leading == 0 && queue.waiting.is_empty() {
+                    // Nobody leads: nobody is queued either (a queued caller without the
+                    // lead would have been handed it above).
+                    queues.remove(self.key);
+                }
             }
         }
     }
@@ -256,7 +288,7 @@ mod tests {
 
     #[test]
     fn every_caller_gets_its_own_result_and_batches_form_under_contention() {
-        let combiner = Arc::new(Combiner::<u32, u32>::new(8, Duration::from_secs(10)));
+        let combiner = Arc::new(Combiner::<u32, u32>::new(8, 1, Duration::from_secs(10)));
         let runs = Arc::new(AtomicUsize::new(0));
         let biggest = Arc::new(AtomicUsize::new(0));
         let threads: Vec<_> = (0..16u32)
@@ -288,8 +320,66 @@ mod tests {
     }
 
     #[test]
+    fn two_leaders_run_batches_side_by_side_and_never_more() {
+        let combiner = Arc::new(Combiner::<u32, u32>::new(4, 2, Duration::from_secs(10)));
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let started = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        std::thread::scope(|s| {
+            for t in 0..12u32 {
+                let (combiner, running, most, started, seen) = (
+                    combiner.clone(),
+                    running.clone(),
+                    most.clone(),
+                    started.clone(),
+                    seen.clone(),
+                );
+                s.spawn(move || {
+                    for i in 0..30u32 {
+                        let item = t * 1000 + i;
+                        let got = combiner.submit("org", item, |items| {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            seen.lock().extend(items.iter().copied());
+                            // The first batches wait (a while at most) for a second one to
+                            // start: the callers queued meanwhile must be able to lead one.
+                            let until = Instant::now() + Duration::from_secs(2);
+                            let early = started.fetch_add(1, Ordering::SeqCst) < 100;
+                            while early
+                                && running.load(Ordering::SeqCst) < 2
+                                && Instant::now() < until
+                            {
+                                std::thread::sleep(Duration::from_micros(50));
+                            }
+                            std::thread::sleep(Duration::from_micros(300));
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            items.into_iter().map(|i| Ok(i + 1)).collect()
+                        });
+                        assert_eq!(got, Ok(item + 1));
+                    }
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2, "batches of one key at once");
+        // Every item ran exactly once.
+        let mut seen = seen.lock().clone();
+        seen.sort_unstable();
+        let mut want: Vec<u32> = (0..12u32)
+            .flat_map(|t| (0..30u32).map(move |i| t * 1000 + i))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(seen, want);
+        assert!(combiner.stripes.iter().all(|s| s.lock().is_empty()));
+    }
+
+    #[test]
     fn each_key_has_its_own_leader_and_batches_never_mix_keys() {
-        let combiner = Arc::new(Combiner::<(u32, u32), u32>::new(8, Duration::from_secs(10)));
+        let combiner = Arc::new(Combiner::<(u32, u32), u32>::new(
+            8,
+            2,
+            Duration::from_secs(10),
+        ));
         std::thread::scope(|s| {
             for t in 0..8u32 {
                 let combiner = combiner.clone();
@@ -312,7 +402,7 @@ mod tests {
 
     #[test]
     fn a_missing_or_panicking_batch_answers_unavailable_and_the_queue_goes_on() {
-        let combiner = Combiner::<u32, u32>::new(4, Duration::from_secs(1));
+        let combiner = Combiner::<u32, u32>::new(4, 2, Duration::from_secs(1));
         let short = combiner.submit("org", 1, |_| Vec::new());
         assert!(
             matches!(short, Err(StoreError::Unavailable(_))),
@@ -325,7 +415,7 @@ mod tests {
 
     #[test]
     fn an_item_not_taken_in_time_is_withdrawn_and_never_runs() {
-        let combiner = Arc::new(Combiner::<u32, u32>::new(1, Duration::from_millis(100)));
+        let combiner = Arc::new(Combiner::<u32, u32>::new(1, 1, Duration::from_millis(100)));
         let ran = Arc::new(Mutex::new(Vec::new()));
         let (c, r) = (combiner.clone(), ran.clone());
         // The leader's batch (one item) takes longer than the follower may wait.

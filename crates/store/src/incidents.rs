@@ -14,7 +14,7 @@ use servicedesk_lifecycle::task::TaskState;
 
 use crate::Store;
 use crate::counters;
-use crate::create_batch::PendingCreate;
+use crate::create_batch::{self, PendingCreate};
 use crate::cursor::Cursor;
 use crate::db::DbConn;
 use crate::error::{TxError, map, stale_or_missing};
@@ -185,7 +185,7 @@ impl IncidentStore for Store {
                 incident: incident.clone(),
                 write: write.clone(),
             };
-            return creates.submit(&org.to_string(), pending, |batch| {
+            return creates.submit(create_batch::QUEUE, pending, |batch| {
                 self.create_incidents(batch)
             });
         }

@@ -68,8 +68,8 @@ pub struct Store {
     db: Database,
     fault_after_audit: Arc<AtomicBool>,
     caches: Arc<cache::Caches>,
-    /// PostgreSQL: this process's incident creates without an idempotency key, queued per
-    /// organization and written in batches (`create_batch`).
+    /// PostgreSQL: this process's incident creates without an idempotency key, queued in
+    /// one queue whatever their organization and written in batches (`create_batch`).
     creates: Option<Arc<combine::Combiner<create_batch::PendingCreate, Created<Incident>>>>,
 }
 
@@ -111,6 +111,7 @@ impl Store {
         let creates = (db.backend() == Backend::Postgres).then(|| {
             Arc::new(combine::Combiner::new(
                 create_batch::MAX_BATCH,
+                create_batch::LEADERS,
                 pool.checkout_timeout,
             ))
         });

@@ -2,7 +2,7 @@
 //! transaction.
 
 use diesel::prelude::*;
-use servicedesk_core::events::DomainEvent;
+use servicedesk_core::events::{AuditRecord, DomainEvent};
 use servicedesk_core::ports::{StoreError, WriteSet};
 
 use crate::Store;
@@ -81,9 +81,17 @@ pub(crate) fn persist_audit(
     conn: &mut DbConn,
     write: &WriteSet,
 ) -> Result<(), TxError> {
-    for a in &write.audit {
-        crate::audit::append(conn, a)?;
-    }
+    let records: Vec<_> = write.audit.iter().collect();
+    persist_audits(store, conn, &records)
+}
+
+/// Appends the audit records of several writes of one transaction, in order.
+pub(crate) fn persist_audits(
+    store: &Store,
+    conn: &mut DbConn,
+    records: &[&AuditRecord],
+) -> Result<(), TxError> {
+    crate::audit::append_all(conn, records)?;
     if store.fault_after_audit() {
         return Err(TxError::Store(StoreError::Unavailable(
             "injected fault after the audit insert".into(),

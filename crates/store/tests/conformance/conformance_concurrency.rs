@@ -3,7 +3,8 @@
 //! concurrent updates of the same version, an intact audit chain after concurrent writes,
 //! gapless task numbers, one incident for concurrent creates with the same idempotency
 //! key, and concurrent creates some of which the database refuses (on PostgreSQL they are
-//! written in batches: each caller still gets exactly its own answer). On SQLite this relies on `busy_timeout` and immediate write locks.
+//! written in batches, several organizations in one: each caller still gets exactly its
+//! own answer, and each organization its own gapless numbers and chain). On SQLite this relies on `busy_timeout` and immediate write locks.
 
 #![allow(clippy::unwrap_used)]
 
@@ -26,6 +27,7 @@ conformance!(
     concurrent_task_creates_get_gapless_numbers,
     concurrent_creates_with_one_idempotency_key_make_one_incident,
     concurrent_creates_with_bad_ones_answer_each_as_alone,
+    concurrent_creates_of_several_organizations_keep_each_ones_numbers_and_chain,
 );
 
 const THREADS: usize = 8;
@@ -344,6 +346,82 @@ fn concurrent_creates_with_bad_ones_answer_each_as_alone(store: &Store) {
     );
     assert_eq!(outbox_probe(store).len(), good + 1);
     // On PostgreSQL the creates went in batches (that is what this test is about there).
+    if let (Some((runs0, items0)), Some((runs, items))) = (before, store.create_batches()) {
+        let (runs, items) = (runs - runs0, items - items0);
+        assert_eq!(items, outcomes.len() as u64);
+        assert!(
+            runs < items,
+            "no batch formed: {runs} batches for {items} creates"
+        );
+    }
+}
+
+fn concurrent_creates_of_several_organizations_keep_each_ones_numbers_and_chain(store: &Store) {
+    const PER_THREAD: usize = 50;
+    const ORGS: usize = 4;
+    let orgs: Vec<_> = (0..ORGS)
+        .map(|i| org_fixture(store, &format!("Org {i}")))
+        .collect();
+    // Org 0 has one refused create in five: the others' creates, batched with them, must
+    // get their numbers all the same.
+    let taken = create(store, &incident(&orgs[0], orgs[0].requester, "first"));
+    let mut lone_bad = incident(&orgs[0], orgs[0].requester, "alone and bad");
+    lone_bad.id = taken.id;
+    let alone = store
+        .create(
+            orgs[0].org,
+            &lone_bad,
+            &create_write(&lone_bad, orgs[0].requester),
+            None,
+        )
+        .unwrap_err();
+    let before = store.create_batches();
+    let outcomes: Vec<(usize, bool, Incident, Result<Incident, StoreError>)> = all_at_once(|t| {
+        (0..PER_THREAD)
+            .map(|n| {
+                let o = (t + n) % ORGS;
+                let fx = &orgs[o];
+                let mut inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
+                let bad = o == 0 && n % 5 == 2;
+                if bad {
+                    inc.id = taken.id;
+                }
+                let write = create_write(&inc, fx.requester);
+                let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
+                (o, bad, inc, got)
+            })
+            .collect()
+    });
+    for (o, fx) in orgs.iter().enumerate() {
+        let mine: Vec<_> = outcomes.iter().filter(|(org, ..)| *org == o).collect();
+        let mut numbers = Vec::new();
+        for (_, bad, sent, got) in &mine {
+            if *bad {
+                assert_eq!(got.as_ref().unwrap_err(), &alone, "{}", sent.title);
+                continue;
+            }
+            let got = got.as_ref().unwrap();
+            assert_eq!(got.org_id, fx.org);
+            assert_eq!(&store.get(fx.org, sent.id).unwrap(), got);
+            numbers.push(got.number);
+        }
+        numbers.sort_unstable();
+        // Org 0's number 1 is the first ticket's.
+        let first = if o == 0 { 2 } else { 1 };
+        let good = numbers.len() as i64;
+        assert_eq!(
+            numbers,
+            (first..first + good).collect::<Vec<_>>(),
+            "org {o}: gapless"
+        );
+        assert_eq!(
+            store.verify(fx.org).unwrap(),
+            AuditCheck::Intact {
+                entries: (good + first - 1) as u64
+            },
+            "org {o}"
+        );
+    }
     if let (Some((runs0, items0)), Some((runs, items))) = (before, store.create_batches()) {
         let (runs, items) = (runs - runs0, items - items0);
         assert_eq!(items, outcomes.len() as u64);
