@@ -83,6 +83,44 @@ impl LiveFeed for PgFeed {
             )),
         }
     }
+
+    /// Sends `items` as notifications in one statement, in order (PostgreSQL delivers a
+    /// transaction's notifications in the order they were sent).
+    ///
+    /// # Errors
+    /// As [`PgFeed::publish`].
+    fn publish_all(&self, items: &[FeedItem]) -> Result<(), DeliveryError> {
+        let payloads: Vec<String> = items
+            .iter()
+            .filter_map(|item| {
+                let payload = notify_payload(item);
+                if payload.is_none() {
+                    tracing::error!(event_id = %item.event_id, "live-feed item too large to notify; dropped");
+                }
+                payload
+            })
+            .collect();
+        if payloads.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self
+            .db
+            .conn()
+            .map_err(|e| DeliveryError::Retry(e.to_string()))?;
+        match &mut *conn {
+            DbConn::Postgresql(c) => {
+                diesel::sql_query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+                    .bind::<Text, _>(FEED_CHANNEL)
+                    .bind::<diesel::sql_types::Array<Text>, _>(&payloads)
+                    .execute(c)
+                    .map(|_| ())
+                    .map_err(|e| DeliveryError::Retry(format!("pg_notify failed: {e}")))
+            }
+            DbConn::Sqlite(_) => Err(DeliveryError::Permanent(
+                "the NOTIFY bridge needs PostgreSQL; on SQLite publish to the hub".into(),
+            )),
+        }
+    }
 }
 
 /// Starts the listener: a dedicated connection to `url` (PostgreSQL) that `LISTEN`s on

@@ -477,6 +477,30 @@ impl TicketStore for Store {
         .collect()
     }
 
+    fn tickets_of(&self, keys: &[(OrgId, TicketId)]) -> Result<Vec<AnyTicket>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // By id alone (ids are unique across organizations): one query for every
+        // organization of the round, and a plan over the one index on `id`, where `org_id
+        // = $1 AND id = ANY($2)` was planned anew at each call against every index that
+        // starts with `org_id`. A row is kept only when its organization is the one it was
+        // asked for.
+        let wanted: std::collections::HashSet<(String, String)> = keys
+            .iter()
+            .map(|(o, id)| (o.to_string(), id.to_string()))
+            .collect();
+        let ids: Vec<&str> = wanted.iter().map(|(_, id)| id.as_str()).collect();
+        crate::db::native!(&mut *self.db.conn()?, |c| tickets::table
+            .filter(tickets::id.eq_any(&ids))
+            .load::<TicketRow>(c))
+        .map_err(map("ticket"))?
+        .into_iter()
+        .filter(|row| wanted.contains(&(row.org_id.clone(), row.id.clone())))
+        .map(TicketRow::into_any)
+        .collect()
+    }
+
     fn ticket_by_ref(&self, org: OrgId, r: TicketRef) -> Result<AnyTicket, StoreError> {
         tickets::table
             .filter(tickets::org_id.eq(org.to_string()))

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::events::DomainEvent;
 use crate::feed::FeedItem;
-use crate::notify::prefetch::{Prefetched, tickets_by_org};
+use crate::notify::prefetch::{Prefetched, ticket_keys};
 use crate::ports::{DeliveryError, EventHandler, LiveFeed, StoreError};
 use crate::tickets::{AnyTicket, TicketStore};
 
@@ -14,8 +14,19 @@ use crate::tickets::{AnyTicket, TicketStore};
 pub struct FeedPublisher {
     tickets: Arc<dyn TicketStore>,
     feed: Arc<dyn LiveFeed>,
-    /// The round's tickets, read at once (`None`: the ticket is gone).
-    ahead: Arc<Prefetched<Option<AnyTicket>>>,
+    /// What the round's read and publish did for each event.
+    ahead: Arc<Prefetched<Ahead>>,
+}
+
+/// An event's part of its round, done ahead.
+#[derive(Debug, Clone)]
+enum Ahead {
+    /// Its item went out with the round's.
+    Published,
+    /// Its ticket is gone: nothing to publish.
+    Gone,
+    /// Its ticket was read, but the round's publish failed: publish it alone.
+    Read(Box<AnyTicket>),
 }
 
 impl FeedPublisher {
@@ -39,8 +50,8 @@ impl EventHandler for FeedPublisher {
             return Ok(());
         };
         let incident = match self.ahead.take(event.id) {
-            Some(Some(t)) => t,
-            Some(None) => return Ok(()),
+            Some(Ahead::Published | Ahead::Gone) => return Ok(()),
+            Some(Ahead::Read(t)) => *t,
             None => match self.tickets.ticket(event.org_id, id) {
                 Ok(i) => i,
                 Err(StoreError::NotFound(_)) => return Ok(()),
@@ -53,17 +64,33 @@ impl EventHandler for FeedPublisher {
         }
     }
 
+    /// Reads the round's tickets in one query and publishes the round's items in one send;
+    /// [`FeedPublisher::handle`] then has nothing left to do for them. When the send fails,
+    /// each event publishes its own item when handled (and is retried as before).
     fn prepare(&self, events: &[DomainEvent]) {
-        for (org, ids) in tickets_by_org(events) {
-            let Ok(found) = self.tickets.tickets(org, &ids) else {
-                continue;
-            };
-            for e in events.iter().filter(|e| e.org_id == org) {
-                if let Some(id) = e.incident_id() {
-                    self.ahead
-                        .put(e.id, found.iter().find(|t| t.id == id).cloned());
+        let Ok(found) = self.tickets.tickets_of(&ticket_keys(events)) else {
+            return;
+        };
+        let mut items = Vec::new();
+        let mut read = Vec::new();
+        for e in events {
+            let Some(id) = e.incident_id() else { continue };
+            match found.iter().find(|t| t.id == id && t.org_id == e.org_id) {
+                None => self.ahead.put(e.id, Ahead::Gone),
+                Some(t) => {
+                    items.extend(FeedItem::of(e, t));
+                    read.push((e.id, t));
                 }
             }
+        }
+        let published = items.is_empty() || self.feed.publish_all(&items).is_ok();
+        for (event, t) in read {
+            let ahead = if published {
+                Ahead::Published
+            } else {
+                Ahead::Read(Box::new(t.clone()))
+            };
+            self.ahead.put(event, ahead);
         }
     }
 

@@ -66,3 +66,19 @@ pub(crate) fn tickets_by_org(
     }
     groups
 }
+
+/// The (organization, ticket) pairs of `events`, without repeats (events of no ticket left
+/// out): what a handler reads for a round in one query.
+pub(crate) fn ticket_keys(
+    events: &[DomainEvent],
+) -> Vec<(crate::ids::OrgId, crate::ids::TicketId)> {
+    let mut keys = Vec::new();
+    for e in events {
+        if let Some(id) = e.incident_id()
+            && !keys.contains(&(e.org_id, id))
+        {
+            keys.push((e.org_id, id));
+        }
+    }
+    keys
+}

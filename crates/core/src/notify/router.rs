@@ -9,7 +9,7 @@ use crate::events::{DomainEvent, EventPayload};
 use crate::feed::FeedTicket;
 use crate::ids::{DeliveryId, IncidentId, NotificationId, UserId};
 use crate::notify::notice::notice_for;
-use crate::notify::prefetch::{Prefetched, tickets_by_org};
+use crate::notify::prefetch::{Prefetched, ticket_keys, tickets_by_org};
 use crate::notify::recipients::recipients;
 use crate::ports::{
     Clock, DeliveryError, DeliveryPayload, Directory, EventHandler, IdGenerator, InAppNotification,
@@ -331,16 +331,20 @@ impl EventHandler for NotificationRouter {
     }
 
     fn prepare(&self, events: &[DomainEvent]) {
-        for (org, ids) in tickets_by_org(events) {
-            let (Ok(found), Ok(hooks)) =
-                (self.tickets.tickets(org, &ids), self.webhooks.webhooks(org))
-            else {
+        let Ok(found) = self.tickets.tickets_of(&ticket_keys(events)) else {
+            return;
+        };
+        for (org, _) in tickets_by_org(events) {
+            let Ok(hooks) = self.webhooks.webhooks(org) else {
                 continue;
             };
             let hooks = Arc::new(hooks);
             for e in events.iter().filter(|e| e.org_id == org) {
                 if let Some(id) = e.incident_id() {
-                    let ticket = found.iter().find(|t| t.id == id).cloned();
+                    let ticket = found
+                        .iter()
+                        .find(|t| t.id == id && t.org_id == org)
+                        .cloned();
                     self.ahead.put(
                         e.id,
                         Ahead {

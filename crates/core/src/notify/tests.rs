@@ -679,3 +679,59 @@ impl crate::tickets::TicketStore for TicketsOf {
         ))
     }
 }
+
+fn feed_publisher(feed: crate::ports::MockLiveFeed) -> crate::notify::FeedPublisher {
+    let mut incidents = MockIncidentStore::new();
+    incidents
+        .expect_get()
+        .times(1)
+        .returning(|_, _| Ok(incident(IncidentState::Open)));
+    crate::notify::FeedPublisher::new(Arc::new(TicketsOf(Arc::new(incidents))), Arc::new(feed))
+}
+
+fn feed_round() -> [DomainEvent; 2] {
+    let second = DomainEvent {
+        id: EventId(uuid::Uuid::from_u128(100)),
+        ..assigned()
+    };
+    [assigned(), second]
+}
+
+#[test]
+fn a_feed_round_reads_once_and_publishes_once_in_order() {
+    let round = feed_round();
+    let ids = [round[0].id, round[1].id];
+    let mut feed = crate::ports::MockLiveFeed::new();
+    feed.expect_publish_all()
+        .times(1)
+        .withf(move |items| items.iter().map(|i| i.event_id).collect::<Vec<_>>() == ids)
+        .returning(|_| Ok(()));
+    feed.expect_publish().times(0);
+    let handler = feed_publisher(feed);
+    crate::ports::EventHandler::prepare(&handler, &round);
+    for event in &round {
+        crate::ports::EventHandler::handle(&handler, event).unwrap();
+    }
+    crate::ports::EventHandler::finish(&handler, &round);
+}
+
+#[test]
+fn a_failed_feed_round_publishes_each_item_when_handled() {
+    let round = feed_round();
+    let mut feed = crate::ports::MockLiveFeed::new();
+    feed.expect_publish_all()
+        .times(1)
+        .returning(|_| Err(DeliveryError::Retry("bus down".into())));
+    let sent = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sent.clone();
+    feed.expect_publish().times(2).returning(move |item| {
+        seen.lock().unwrap().push(item.event_id);
+        Ok(())
+    });
+    let handler = feed_publisher(feed);
+    crate::ports::EventHandler::prepare(&handler, &round);
+    for event in &round {
+        crate::ports::EventHandler::handle(&handler, event).unwrap();
+    }
+    assert_eq!(*sent.lock().unwrap(), vec![round[0].id, round[1].id]);
+}

@@ -13,4 +13,14 @@ pub trait LiveFeed: Send + Sync {
     /// # Errors
     /// `Retry` when the bus is unreachable.
     fn publish(&self, item: &FeedItem) -> Result<(), DeliveryError>;
+
+    /// Sends `items` in order, as [`LiveFeed::publish`] sends each; an adapter with a round
+    /// trip per send does them in one. On `Err` some may have been sent (at-least-once:
+    /// the caller sends the rest, or all, again).
+    ///
+    /// # Errors
+    /// `Retry` when the bus is unreachable.
+    fn publish_all(&self, items: &[FeedItem]) -> Result<(), DeliveryError> {
+        items.iter().try_for_each(|i| self.publish(i))
+    }
 }

@@ -40,6 +40,29 @@ pub trait TicketStore: Send + Sync {
         Ok(found)
     }
 
+    /// The tickets of `keys` (organization and ticket) that exist, soft-deleted or not, in
+    /// no particular order: a round of outbox events spanning organizations in one read.
+    /// A ticket is answered only for the organization it is asked with. The default asks
+    /// [`TicketStore::tickets`] for each organization.
+    ///
+    /// # Errors
+    /// `Unavailable`.
+    fn tickets_of(&self, keys: &[(OrgId, TicketId)]) -> Result<Vec<AnyTicket>, StoreError> {
+        let mut orgs: Vec<OrgId> = keys.iter().map(|(o, _)| *o).collect();
+        orgs.sort_unstable_by_key(|o| o.0);
+        orgs.dedup();
+        let mut found = Vec::with_capacity(keys.len());
+        for org in orgs {
+            let ids: Vec<TicketId> = keys
+                .iter()
+                .filter(|(o, _)| *o == org)
+                .map(|(_, id)| *id)
+                .collect();
+            found.extend(self.tickets(org, &ids)?);
+        }
+        Ok(found)
+    }
+
     /// The ticket with reference `r` (`REQ-7`), soft-deleted or not.
     ///
     /// # Errors

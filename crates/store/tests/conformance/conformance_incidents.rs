@@ -14,6 +14,7 @@ use servicedesk_core::ports::{
     WriteSet,
 };
 use servicedesk_core::priority::Priority;
+use servicedesk_core::tickets::TicketStore;
 use servicedesk_store::Store;
 
 use crate::common::*;
@@ -27,6 +28,7 @@ conformance!(
     stale_version_conflicts_and_writes_nothing,
     missing_incident_is_not_found,
     foreign_org_ids_are_not_found,
+    a_round_read_answers_each_ticket_only_for_its_own_organization,
     idempotent_create_replays_first_result,
     soft_deleted_incident_is_still_readable,
     comments_and_history_are_oldest_first,
@@ -854,4 +856,50 @@ fn fault_after_audit_rolls_back_every_write(store: &Store) {
         }
     );
     assert_eq!(audit_after.first().map(|e| e.seq), Some(1));
+}
+
+fn a_round_read_answers_each_ticket_only_for_its_own_organization(store: &Store) {
+    let a = org_fixture(store, "A");
+    let b = org_fixture(store, "B");
+    let a1 = create(store, &incident(&a, a.requester, "A one"));
+    let a2 = create(store, &incident(&a, a.requester, "A two"));
+    let b1 = create(store, &incident(&b, b.requester, "B one"));
+    let b2 = create(store, &incident(&b, b.requester, "B two"));
+    let missing = incident(&a, a.requester, "never stored").id;
+    let keys = [
+        (a.org, a1.id),
+        (b.org, b1.id),
+        (a.org, a2.id),
+        (a.org, missing),
+        // Another organization's ticket asked under A, and A's under B: neither answers.
+        (a.org, b1.id),
+        (a.org, b2.id),
+        (b.org, a2.id),
+    ];
+    let mut got: Vec<_> = store
+        .tickets_of(&keys)
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.org_id, t.id, t.title))
+        .collect();
+    got.sort_by(|x, y| x.2.cmp(&y.2));
+    assert_eq!(
+        got,
+        vec![
+            (a.org, a1.id, "A one".to_owned()),
+            (a.org, a2.id, "A two".to_owned()),
+            (b.org, b1.id, "B one".to_owned()),
+        ]
+    );
+    assert!(store.tickets_of(&[]).unwrap().is_empty());
+    // The same answer as asking each organization apart.
+    let mut apart: Vec<_> = store
+        .tickets(a.org, &[a1.id, a2.id, b1.id])
+        .unwrap()
+        .into_iter()
+        .chain(store.tickets(b.org, &[b1.id]).unwrap())
+        .map(|t| (t.org_id, t.id, t.title))
+        .collect();
+    apart.sort_by(|x, y| x.2.cmp(&y.2));
+    assert_eq!(apart, got);
 }

@@ -229,3 +229,34 @@ fn the_bridge_refuses_sqlite_permanently() {
         let _ = std::fs::remove_file(format!("{}{suffix}", dir.display()));
     }
 }
+
+#[test]
+fn a_round_of_items_goes_out_in_one_send_in_order() {
+    let Some(db) = PgDb::create() else { return };
+    let store = Store::open(&db.url, 2).unwrap();
+    let feed = PgFeed::new(store.database().clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let listener = spawn_feed_listener(&db.url, stop.clone(), move |item| {
+        let _ = tx.send(item);
+    })
+    .unwrap();
+
+    let mut round: Vec<FeedItem> = (1..=5).map(|n| item(n, &format!("item {n}"))).collect();
+    // An item too large for a notification loses its title, as when sent alone.
+    round[2].ticket.title = "x".repeat(9_000);
+    feed.publish_all(&round).unwrap();
+    let got: Vec<FeedItem> = (0..5).map(|_| next(&rx)).collect();
+    assert_eq!(
+        got.iter().map(|i| i.event_id).collect::<Vec<_>>(),
+        round.iter().map(|i| i.event_id).collect::<Vec<_>>(),
+        "every item, in order"
+    );
+    assert_eq!(got[0], round[0]);
+    assert_eq!(got[4], round[4]);
+    assert!(got[2].ticket.title.len() < 9_000);
+    feed.publish_all(&[]).unwrap();
+
+    stop.store(true, Ordering::SeqCst);
+    listener.join().unwrap();
+}
