@@ -191,10 +191,19 @@ impl Store {
         // Queue order within an organization, organizations by id.
         let mut order: Vec<usize> = (0..group.len()).collect();
         order.sort_by_key(|&i| group[i].org.0);
-        for run in order.chunk_by(|&a, &b| group[a].org == group[b].org) {
-            let count = i64::try_from(run.len()).unwrap_or(i64::MAX);
-            let last = counters::advance(conn, &group[run[0]].org.to_string(), "incident", count)?;
-            for (number, &i) in (last - count + 1..).zip(run) {
+        let runs: Vec<&[usize]> = order
+            .chunk_by(|&a, &b| group[a].org == group[b].org)
+            .collect();
+        let by: Vec<(String, i64)> = runs
+            .iter()
+            .map(|run| {
+                let count = i64::try_from(run.len()).unwrap_or(i64::MAX);
+                (group[run[0]].org.to_string(), count)
+            })
+            .collect();
+        let lasts = counters::advance_all(conn, "incident", &by)?;
+        for ((run, (_, count)), last) in runs.iter().zip(&by).zip(lasts) {
+            for (number, &i) in (last - count + 1..).zip(run.iter()) {
                 rows[i].number = number;
                 rows[i].version = 1;
             }
