@@ -1,9 +1,10 @@
 //! What an outbox handler read for a whole round at once, kept per event until the event is
 //! handled. The dispatcher tells each handler a round's events before handing them over one
 //! by one (`EventHandler::prepare`), so a handler that would read the same kind of row for
-//! every event (the ticket, the organization's webhooks) reads them in one query per
-//! organization instead; what it read is at most a round old, as a read at handling time
-//! would be a moment later. Keyed by event id, so dispatchers sharing a handler on several
+//! every event reads them at once instead: the round's tickets in one query
+//! ([`crate::tickets::TicketStore::tickets_of`]), an organization's webhooks in one per
+//! organization; what it read is at most a round old, as a read at handling time would be
+//! a moment later. Keyed by event id, so dispatchers sharing a handler on several
 //! threads never see each other's rounds.
 
 use std::collections::HashMap;
