@@ -63,25 +63,7 @@ impl LiveFeed for PgFeed {
     /// `Retry` when no connection can be had or the database refuses; `Permanent` when the
     /// database is not PostgreSQL.
     fn publish(&self, item: &FeedItem) -> Result<(), DeliveryError> {
-        let Some(payload) = notify_payload(item) else {
-            tracing::error!(event_id = %item.event_id, "live-feed item too large to notify; dropped");
-            return Ok(());
-        };
-        let mut conn = self
-            .db
-            .conn()
-            .map_err(|e| DeliveryError::Retry(e.to_string()))?;
-        match &mut *conn {
-            DbConn::Postgresql(c) => diesel::sql_query("SELECT pg_notify($1, $2)")
-                .bind::<Text, _>(FEED_CHANNEL)
-                .bind::<Text, _>(&payload)
-                .execute(c)
-                .map(|_| ())
-                .map_err(|e| DeliveryError::Retry(format!("pg_notify failed: {e}"))),
-            DbConn::Sqlite(_) => Err(DeliveryError::Permanent(
-                "the NOTIFY bridge needs PostgreSQL; on SQLite publish to the hub".into(),
-            )),
-        }
+        self.publish_all(std::slice::from_ref(item))
     }
 
     /// Sends `items` as notifications in one statement, in order (PostgreSQL delivers a

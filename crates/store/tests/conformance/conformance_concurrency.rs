@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::sync::Barrier;
 
 use servicedesk_core::entities::Incident;
+use servicedesk_core::ids::IncidentId;
 use servicedesk_core::ports::{
     AuditCheck, AuditLog, IdempotencyKey, IncidentStore, StoreError, WriteSet,
 };
@@ -278,34 +279,40 @@ fn concurrent_creates_with_one_idempotency_key_make_one_incident(store: &Store) 
     );
 }
 
+/// Sends one create in `fx`'s organization, under the id `taken` when given (the database
+/// refuses it: the id is in use): what was sent, its write, and the answer.
+fn send_create(
+    store: &Store,
+    fx: &Fx,
+    title: &str,
+    taken: Option<IncidentId>,
+) -> (Incident, WriteSet, Result<Incident, StoreError>) {
+    let mut inc = incident(fx, fx.requester, title);
+    if let Some(id) = taken {
+        inc.id = id;
+    }
+    let write = create_write(&inc, fx.requester);
+    let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
+    (inc, write, got)
+}
+
 fn concurrent_creates_with_bad_ones_answer_each_as_alone(store: &Store) {
     const PER_THREAD: usize = 60;
     let fx = org_fixture(store, "A");
     // A ticket under an id already taken: the database refuses it (the key). The use case
     // never sends one; a client's retry racing its own first attempt could look like it.
     let first = create(store, &incident(&fx, fx.requester, "first"));
-    let mut lone_bad = incident(&fx, fx.requester, "alone and bad");
-    lone_bad.id = first.id;
-    let alone = store
-        .create(
-            fx.org,
-            &lone_bad,
-            &create_write(&lone_bad, fx.requester),
-            None,
-        )
+    let alone = send_create(store, &fx, "alone and bad", Some(first.id))
+        .2
         .unwrap_err();
     let before = store.create_batches();
     let outcomes: Vec<(bool, Incident, WriteSet, Result<Incident, StoreError>)> =
         all_at_once(|t| {
             (0..PER_THREAD)
                 .map(|n| {
-                    let mut inc = incident(&fx, fx.requester, &format!("t{t} n{n}"));
                     let bad = (t * PER_THREAD + n) % 7 == 3;
-                    if bad {
-                        inc.id = first.id;
-                    }
-                    let write = create_write(&inc, fx.requester);
-                    let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
+                    let (inc, write, got) =
+                        send_create(store, &fx, &format!("t{t} n{n}"), bad.then_some(first.id));
                     (bad, inc, write, got)
                 })
                 .collect()
@@ -365,29 +372,21 @@ fn concurrent_creates_of_several_organizations_keep_each_ones_numbers_and_chain(
     // Org 0 has one refused create in five: the others' creates, batched with them, must
     // get their numbers all the same.
     let taken = create(store, &incident(&orgs[0], orgs[0].requester, "first"));
-    let mut lone_bad = incident(&orgs[0], orgs[0].requester, "alone and bad");
-    lone_bad.id = taken.id;
-    let alone = store
-        .create(
-            orgs[0].org,
-            &lone_bad,
-            &create_write(&lone_bad, orgs[0].requester),
-            None,
-        )
+    let alone = send_create(store, &orgs[0], "alone and bad", Some(taken.id))
+        .2
         .unwrap_err();
     let before = store.create_batches();
     let outcomes: Vec<(usize, bool, Incident, Result<Incident, StoreError>)> = all_at_once(|t| {
         (0..PER_THREAD)
             .map(|n| {
                 let o = (t + n) % ORGS;
-                let fx = &orgs[o];
-                let mut inc = incident(fx, fx.requester, &format!("t{t} n{n}"));
                 let bad = o == 0 && n % 5 == 2;
-                if bad {
-                    inc.id = taken.id;
-                }
-                let write = create_write(&inc, fx.requester);
-                let got = store.create(fx.org, &inc, &write, None).map(|c| c.value);
+                let (inc, _, got) = send_create(
+                    store,
+                    &orgs[o],
+                    &format!("t{t} n{n}"),
+                    bad.then_some(taken.id),
+                );
                 (o, bad, inc, got)
             })
             .collect()

@@ -102,6 +102,28 @@ fn with_database(url: &str, name: &str) -> String {
     )
 }
 
+/// A store on `db`, a publisher through its pool, and a listener handing every item it
+/// hears to the receiver (set the flag to stop it).
+fn bridge(
+    db: &PgDb,
+) -> (
+    Store,
+    PgFeed,
+    Arc<AtomicBool>,
+    mpsc::Receiver<FeedItem>,
+    std::thread::JoinHandle<()>,
+) {
+    let store = Store::open(&db.url, 2).unwrap();
+    let feed = PgFeed::new(store.database().clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = mpsc::channel();
+    let listener = spawn_feed_listener(&db.url, stop.clone(), move |item| {
+        let _ = tx.send(item);
+    })
+    .unwrap();
+    (store, feed, stop, rx, listener)
+}
+
 /// Waits up to 10 s for the next item.
 #[track_caller]
 fn next(rx: &mpsc::Receiver<FeedItem>) -> FeedItem {
@@ -112,14 +134,7 @@ fn next(rx: &mpsc::Receiver<FeedItem>) -> FeedItem {
 #[test]
 fn items_cross_connections_and_bad_payloads_are_skipped() {
     let Some(db) = PgDb::create() else { return };
-    let store = Store::open(&db.url, 2).unwrap();
-    let feed = PgFeed::new(store.database().clone());
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = mpsc::channel();
-    let listener = spawn_feed_listener(&db.url, stop.clone(), move |item| {
-        let _ = tx.send(item);
-    })
-    .unwrap();
+    let (store, feed, stop, rx, listener) = bridge(&db);
 
     // Listening when spawn returns: the first item is heard.
     let first = item(1, "VPN down");
@@ -172,14 +187,7 @@ fn items_cross_connections_and_bad_payloads_are_skipped() {
 #[test]
 fn the_listener_reconnects_after_its_connection_is_killed() {
     let Some(db) = PgDb::create() else { return };
-    let store = Store::open(&db.url, 2).unwrap();
-    let feed = PgFeed::new(store.database().clone());
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = mpsc::channel();
-    let listener = spawn_feed_listener(&db.url, stop.clone(), move |item| {
-        let _ = tx.send(item);
-    })
-    .unwrap();
+    let (_store, feed, stop, rx, listener) = bridge(&db);
     let before = item(1, "before");
     feed.publish(&before).unwrap();
     assert_eq!(next(&rx), before);
@@ -233,14 +241,7 @@ fn the_bridge_refuses_sqlite_permanently() {
 #[test]
 fn a_round_of_items_goes_out_in_one_send_in_order() {
     let Some(db) = PgDb::create() else { return };
-    let store = Store::open(&db.url, 2).unwrap();
-    let feed = PgFeed::new(store.database().clone());
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = mpsc::channel();
-    let listener = spawn_feed_listener(&db.url, stop.clone(), move |item| {
-        let _ = tx.send(item);
-    })
-    .unwrap();
+    let (_store, feed, stop, rx, listener) = bridge(&db);
 
     let mut round: Vec<FeedItem> = (1..=5).map(|n| item(n, &format!("item {n}"))).collect();
     // An item too large for a notification loses its title, as when sent alone.
