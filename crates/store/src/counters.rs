@@ -71,7 +71,7 @@ struct Advanced {
 /// Locks the counter rows in the order of their organization ids (byte order, which for
 /// the ids' lowercase text is the order of the ids themselves), then advances each, so
 /// that two transactions taking several never wait on each other in a cycle. Answers
-/// nothing when a row is missing.
+/// nothing when a row is missing (and then has locked the others).
 const ADVANCE_ALL: &str = "WITH locked AS MATERIALIZED ( \
      SELECT org_id FROM counters WHERE kind = $1 AND org_id = ANY($2) \
      ORDER BY org_id COLLATE \"C\" FOR UPDATE), \
@@ -83,34 +83,40 @@ const ADVANCE_ALL: &str = "WITH locked AS MATERIALIZED ( \
 
 /// [`advance`] for several organizations (each at most once, in the order of their ids)
 /// in one round trip on PostgreSQL: answers the last value taken for each, in the order
-/// asked. Organizations without a counter row yet, and SQLite, take them one by one.
+/// asked. SQLite, and a single organization, take them one by one.
+///
+/// # Errors
+/// `NotFound` when an organization has no counter row yet (its first tickets): the
+/// statement has then locked the others' rows, and creating the missing one now would take
+/// it out of order (another batch may hold it and wait for ours), so the caller rolls back
+/// and takes them one organization at a time.
 pub(crate) fn advance_all(
     conn: &mut DbConn,
     kind: &str,
     by: &[(String, i64)],
 ) -> QueryResult<Vec<i64>> {
-    if let (DbConn::Postgresql(c), true) = (&mut *conn, by.len() > 1) {
-        let orgs: Vec<&str> = by.iter().map(|(o, _)| o.as_str()).collect();
-        let counts: Vec<i64> = by.iter().map(|(_, n)| *n).collect();
-        let rows: Vec<Advanced> = diesel::sql_query(ADVANCE_ALL)
-            .bind::<Text, _>(kind)
-            .bind::<diesel::sql_types::Array<Text>, _>(&orgs)
-            .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&counts)
-            .load(c)?;
-        if rows.len() == by.len() {
-            return by
-                .iter()
-                .map(|(org, _)| {
-                    rows.iter()
-                        .find(|r| &r.org_id == org)
-                        .map(|r| r.value)
-                        .ok_or(diesel::result::Error::NotFound)
-                })
-                .collect();
-        }
+    let DbConn::Postgresql(c) = &mut *conn else {
+        return by
+            .iter()
+            .map(|(org, n)| advance(conn, org, kind, *n))
+            .collect();
+    };
+    if let [(org, n)] = by {
+        return advance(conn, org, kind, *n).map(|last| vec![last]);
     }
-    // The rows already locked above stay locked: taking them again here does not wait.
+    let orgs: Vec<&str> = by.iter().map(|(o, _)| o.as_str()).collect();
+    let counts: Vec<i64> = by.iter().map(|(_, n)| *n).collect();
+    let rows: Vec<Advanced> = diesel::sql_query(ADVANCE_ALL)
+        .bind::<Text, _>(kind)
+        .bind::<diesel::sql_types::Array<Text>, _>(&orgs)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(&counts)
+        .load(c)?;
     by.iter()
-        .map(|(org, n)| advance(conn, org, kind, *n))
+        .map(|(org, _)| {
+            rows.iter()
+                .find(|r| &r.org_id == org)
+                .map(|r| r.value)
+                .ok_or(diesel::result::Error::NotFound)
+        })
         .collect()
 }
