@@ -279,6 +279,19 @@ fn concurrent_creates_with_one_idempotency_key_make_one_incident(store: &Store) 
     );
 }
 
+/// On PostgreSQL: the `sent` creates since `before` (`Store::create_batches`) all went
+/// through batches, and at least one batch held more than one.
+fn assert_batched(store: &Store, before: Option<(u64, u64)>, sent: usize) {
+    if let (Some((runs0, items0)), Some((runs, items))) = (before, store.create_batches()) {
+        let (runs, items) = (runs - runs0, items - items0);
+        assert_eq!(items, sent as u64);
+        assert!(
+            runs < items,
+            "no batch formed: {runs} batches for {items} creates"
+        );
+    }
+}
+
 /// Sends one create in `fx`'s organization, under the id `taken` when given (the database
 /// refuses it: the id is in use): what was sent, its write, and the answer.
 fn send_create(
@@ -353,14 +366,7 @@ fn concurrent_creates_with_bad_ones_answer_each_as_alone(store: &Store) {
     );
     assert_eq!(outbox_probe(store).len(), good + 1);
     // On PostgreSQL the creates went in batches (that is what this test is about there).
-    if let (Some((runs0, items0)), Some((runs, items))) = (before, store.create_batches()) {
-        let (runs, items) = (runs - runs0, items - items0);
-        assert_eq!(items, outcomes.len() as u64);
-        assert!(
-            runs < items,
-            "no batch formed: {runs} batches for {items} creates"
-        );
-    }
+    assert_batched(store, before, outcomes.len());
 }
 
 fn concurrent_creates_of_several_organizations_keep_each_ones_numbers_and_chain(store: &Store) {
@@ -421,12 +427,5 @@ fn concurrent_creates_of_several_organizations_keep_each_ones_numbers_and_chain(
             "org {o}"
         );
     }
-    if let (Some((runs0, items0)), Some((runs, items))) = (before, store.create_batches()) {
-        let (runs, items) = (runs - runs0, items - items0);
-        assert_eq!(items, outcomes.len() as u64);
-        assert!(
-            runs < items,
-            "no batch formed: {runs} batches for {items} creates"
-        );
-    }
+    assert_batched(store, before, outcomes.len());
 }
