@@ -57,6 +57,19 @@ pub struct SlaClock {
     pub breached_at: Option<DateTime<Utc>>,
 }
 
+/// Where a clock stands at one instant ([`SlaClock::standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// Business time consumed up to the instant.
+    pub elapsed: TimeDelta,
+    /// Target minus elapsed time; negative when overdue.
+    pub remaining: TimeDelta,
+    /// Elapsed time is at least the warning threshold.
+    pub warning_reached: bool,
+    /// Elapsed time is strictly greater than the target.
+    pub breached: bool,
+}
+
 impl SlaClock {
     /// A clock running from `at` with nothing consumed. `warn_percent` is
     /// clamped into 1..=100.
@@ -131,7 +144,21 @@ impl SlaClock {
 
     /// Target minus elapsed time; negative when overdue.
     pub fn remaining(&self, cal: &Calendar, now: DateTime<Utc>) -> TimeDelta {
-        saturating_sub(self.target, self.elapsed(cal, now))
+        self.standing(cal, now).remaining
+    }
+
+    /// Where the clock stands at `now`: elapsed and remaining time, and whether the
+    /// warning threshold and the target are passed. One walk over the calendar for what
+    /// [`Self::remaining`], [`Self::is_warning_reached`] and [`Self::is_breached`] would
+    /// each walk again.
+    pub fn standing(&self, cal: &Calendar, now: DateTime<Utc>) -> Standing {
+        let elapsed = self.elapsed(cal, now);
+        Standing {
+            elapsed,
+            remaining: saturating_sub(self.target, elapsed),
+            warning_reached: elapsed >= self.warn_threshold(),
+            breached: elapsed > self.target,
+        }
     }
 
     /// The business time at which the warning is reached:
@@ -172,12 +199,12 @@ impl SlaClock {
 
     /// Whether elapsed business time is strictly greater than the target.
     pub fn is_breached(&self, cal: &Calendar, now: DateTime<Utc>) -> bool {
-        self.elapsed(cal, now) > self.target
+        self.standing(cal, now).breached
     }
 
     /// Whether elapsed business time has reached the warning threshold.
     pub fn is_warning_reached(&self, cal: &Calendar, now: DateTime<Utc>) -> bool {
-        self.elapsed(cal, now) >= self.warn_threshold()
+        self.standing(cal, now).warning_reached
     }
 
     /// The earliest pending event for the monitor's indexed next-due column:

@@ -29,7 +29,7 @@ pub mod error;
 pub mod policy;
 
 pub use calendar::{Calendar, WeeklyHours, WorkInterval};
-pub use clock::{ClockState, SlaClock};
+pub use clock::{ClockState, SlaClock, Standing};
 pub use error::SlaError;
 pub use policy::{
     Escalation, EscalationAction, EscalationTarget, EscalationTrigger, PolicyConditions, SlaPolicy,

@@ -204,6 +204,32 @@ proptest! {
         // Business time accrues right after the breach instant.
         prop_assert!(clock.is_breached(cal, breach + TimeDelta::seconds(1)));
     }
+
+    #[test]
+    fn standing_agrees_with_the_warning_and_breach_instants(
+        case in case(),
+        target in 1u32..=20_000,
+        percent in 1u8..=100,
+        after in 0i64..=90 * 86_400,
+    ) {
+        let cal = &case.calendar;
+        let clock = SlaClock::start(case.days(target), percent, case.start);
+        let now = case.start + TimeDelta::seconds(after);
+        let standing = clock.standing(cal, now);
+        prop_assert_eq!(standing.elapsed, cal.business_time_between(case.start, now));
+        prop_assert_eq!(standing.remaining, clock.target - standing.elapsed);
+        prop_assert_eq!(standing.warning_reached, now >= clock.warning_at(cal).unwrap());
+        prop_assert_eq!(standing.breached, now > clock.breach_at(cal).unwrap());
+        prop_assert_eq!(standing.warning_reached, clock.is_warning_reached(cal, now));
+        prop_assert_eq!(standing.breached, clock.is_breached(cal, now));
+        prop_assert_eq!(standing.remaining, clock.remaining(cal, now));
+        // At the due instant the target is used up exactly, and not yet passed.
+        let at_due = clock.standing(cal, clock.due_at(cal).unwrap());
+        prop_assert_eq!(at_due.remaining, TimeDelta::zero());
+        prop_assert!(!at_due.breached);
+        prop_assert!(at_due.warning_reached);
+        prop_assert!(clock.standing(cal, clock.warning_at(cal).unwrap()).warning_reached);
+    }
 }
 
 #[test]

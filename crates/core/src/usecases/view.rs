@@ -60,13 +60,14 @@ pub struct SlaTargetView {
 
 impl SlaTargetView {
     fn of(clock: &SlaClock, calendar: &Calendar, now: DateTime<Utc>) -> Self {
+        let standing = clock.standing(calendar, now);
         Self {
             due_at: clock.due_at(calendar),
-            remaining_minutes: clock.remaining(calendar, now).num_minutes(),
+            remaining_minutes: standing.remaining.num_minutes(),
             paused: clock.is_paused(),
             stopped: clock.is_stopped(),
-            warned: clock.warned_at.is_some() || clock.is_warning_reached(calendar, now),
-            breached: clock.breached_at.is_some() || clock.is_breached(calendar, now),
+            warned: clock.warned_at.is_some() || standing.warning_reached,
+            breached: clock.breached_at.is_some() || standing.breached,
         }
     }
 }
