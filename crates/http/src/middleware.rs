@@ -24,12 +24,26 @@ pub struct RequestId(pub String);
 /// The header carrying the request id.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// A fresh request id for `now`: a UUID v7 whose random bits come from the thread's
+/// generator. `Uuid::now_v7` asks the kernel (`getrandom`) once or twice per id, a system
+/// call on every request; an id that only tells requests apart needs neither that nor its
+/// ordering within a millisecond.
+fn new_request_id(now: chrono::DateTime<chrono::Utc>) -> String {
+    let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+    let mut random = [0u8; 10];
+    rand::fill(&mut random);
+    uuid::Builder::from_unix_timestamp_millis(millis, &random)
+        .into_uuid()
+        .to_string()
+}
+
 /// Assigns the request id (a client's `X-Request-Id` is kept when it is short and printable),
 /// sets security headers, counts the request, and stamps problem documents with the id.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
     let id = req
         .headers()
         .get(&REQUEST_ID)
@@ -39,12 +53,19 @@ pub async fn request_context(
                 && v.len() <= 64
                 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+        .map_or_else(
+            || {
+                new_request_id(
+                    state
+                        .as_ref()
+                        .map_or_else(Default::default, |s| s.clock.now()),
+                )
+            },
+            str::to_owned,
+        );
     req.extensions_mut().insert(RequestId(id.clone()));
     let docs_page = req.path().starts_with("/api/docs");
-    let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone());
+    let metrics = state.map(|s| s.metrics.clone());
     let started = Instant::now();
     if let Some(m) = &metrics {
         m.started();
@@ -196,4 +217,29 @@ pub async fn rate_limit(
     next.call(req)
         .await
         .map(ServiceResponse::map_into_boxed_body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_request_id;
+
+    #[test]
+    fn request_ids_are_distinct_v7_uuids_of_their_time() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-03T15:04:05.678Z")
+            .unwrap()
+            .to_utc();
+        let ids: std::collections::HashSet<String> =
+            (0..10_000).map(|_| new_request_id(now)).collect();
+        assert_eq!(
+            ids.len(),
+            10_000,
+            "ids of the same millisecond still differ"
+        );
+        for id in ids.iter().take(50) {
+            let u = uuid::Uuid::parse_str(id).expect("a UUID");
+            assert_eq!(u.get_version_num(), 7, "{id}");
+            let (secs, nanos) = u.get_timestamp().expect("v7 carries its time").to_unix();
+            assert_eq!((secs, nanos / 1_000_000), (1_796_310_245, 678), "{id}");
+        }
+    }
 }

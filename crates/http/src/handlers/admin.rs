@@ -13,9 +13,9 @@ use crate::handlers::{block, json_list, page_limit};
 use crate::problem::{ApiResult, Problem};
 
 /// Users of the caller's organization.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(UserListQuery), responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(UserListQuery), responses(
     (status = 200, body = [UserDto]), (status = 403, body = Problem)))]
-#[get("/users")]
+#[get("")]
 pub async fn list_users(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -28,11 +28,11 @@ pub async fn list_users(
 }
 
 /// Create a user (admins; the platform admin in any organization).
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateUserRequest, responses(
     (status = 201, body = UserDto), (status = 403, body = Problem),
     (status = 404, description = "`org_id` names no organization", body = Problem),
     (status = 422, body = Problem)))]
-#[post("/users")]
+#[post("")]
 pub async fn create_user(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -52,8 +52,8 @@ pub async fn create_user(
 }
 
 /// The caller.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), responses((status = 200, body = UserDto)))]
-#[get("/users/me")]
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses((status = 200, body = UserDto)))]
+#[get("/me")]
 pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let id = user.actor.user_id();
     let me = block(move || state.admin.user(&user.actor, id)).await?;
@@ -61,9 +61,9 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpRes
 }
 
 /// Change the caller's password (every session is revoked).
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = ChangePasswordRequest, responses(
     (status = 204), (status = 422, body = Problem)))]
-#[post("/users/me/password")]
+#[post("/me/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -80,9 +80,9 @@ pub async fn change_password(
 }
 
 /// One user.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = UserDto), (status = 404, body = Problem)))]
-#[get("/users/{id}")]
+#[get("/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -96,12 +96,12 @@ pub async fn get_user(
 /// Change a user's name, time zone, role, active flag or line manager (`manager_id` and
 /// `time_zone`: `null` clears). Anyone may change their own name and time zone; the rest is
 /// an administrator's change.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateUserRequest, responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = UpdateUserRequest, responses(
     (status = 200, body = UserDto),
     (status = 403, body = Problem, description = "not allowed to change this user, or a field only administrators change"),
     (status = 404, body = Problem),
     (status = 422, body = Problem, description = "a field is invalid, e.g. `time_zone` names no IANA time zone (nothing changed)")))]
-#[patch("/users/{id}")]
+#[patch("/{id}")]
 pub async fn update_user(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -123,8 +123,8 @@ pub async fn update_user(
 }
 
 /// Organizations (all for the platform admin, else the caller's).
-#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = [OrganizationDto])))]
-#[get("/organizations")]
+#[utoipa::path(context_path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), responses((status = 200, body = [OrganizationDto])))]
+#[get("")]
 pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let orgs = block(move || state.admin.organizations(&user.actor)).await?;
     Ok(HttpResponse::Ok().json(
@@ -135,11 +135,11 @@ pub async fn list_orgs(state: web::Data<AppState>, user: AuthUser) -> ApiResult<
 }
 
 /// Create an organization (platform admin).
-#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), request_body = NameRequest, responses(
+#[utoipa::path(context_path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = NameRequest, responses(
     (status = 201, body = OrganizationDto), (status = 403, body = Problem),
     (status = 409, body = Problem, description = "an organization of this name exists"),
     (status = 422, body = Problem)))]
-#[post("/organizations")]
+#[post("")]
 pub async fn create_org(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -151,17 +151,17 @@ pub async fn create_org(
 }
 
 /// Teams of the caller's organization.
-#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), responses((status = 200, body = [TeamDto])))]
-#[get("/teams")]
+#[utoipa::path(context_path = "/api/v1/teams", tag = "teams", security(("bearer" = [])), responses((status = 200, body = [TeamDto])))]
+#[get("")]
 pub async fn list_teams(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let teams = block(move || state.admin.teams(&user.actor)).await?;
     Ok(json_list::<_, TeamDto>(teams))
 }
 
 /// Create a team.
-#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), request_body = CreateTeamRequest, responses(
+#[utoipa::path(context_path = "/api/v1/teams", tag = "teams", security(("bearer" = [])), request_body = CreateTeamRequest, responses(
     (status = 201, body = TeamDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/teams")]
+#[post("")]
 pub async fn create_team(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -177,9 +177,9 @@ pub async fn create_team(
 }
 
 /// Add a member to a team.
-#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = AddMemberRequest, responses(
+#[utoipa::path(context_path = "/api/v1/teams", tag = "teams", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = AddMemberRequest, responses(
     (status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/teams/{id}/members")]
+#[post("/{id}/members")]
 pub async fn add_member(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -193,13 +193,13 @@ pub async fn add_member(
 
 /// Remove a member from a team (the permission that adds members). Work assigned to the
 /// user stays theirs.
-#[utoipa::path(context_path = "/api/v1", tag = "teams", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/teams", tag = "teams", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the team"), ("user_id" = Uuid, Path, description = "the member to remove")),
     responses(
     (status = 204, description = "removed (audited as `team.member_remove`)"),
     (status = 403, body = Problem, description = "no team:manage"),
     (status = 404, body = Problem, description = "no such team in the caller's organization, or the user is not a member of it")))]
-#[delete("/teams/{id}/members/{user_id}")]
+#[delete("/{id}/members/{user_id}")]
 pub async fn remove_member(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -212,17 +212,17 @@ pub async fn remove_member(
 }
 
 /// Built-in and custom roles.
-#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [RoleDto])))]
-#[get("/roles")]
+#[utoipa::path(context_path = "/api/v1/roles", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [RoleDto])))]
+#[get("")]
 pub async fn list_roles(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let roles = block(move || state.admin.roles(&user.actor)).await?;
     Ok(json_list::<_, RoleDto>(roles))
 }
 
 /// Create a custom role from permissions.
-#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), request_body = CreateRoleRequest, responses(
+#[utoipa::path(context_path = "/api/v1/roles", tag = "roles", security(("bearer" = [])), request_body = CreateRoleRequest, responses(
     (status = 201, body = RoleDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/roles")]
+#[post("")]
 pub async fn create_role(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -240,14 +240,14 @@ pub async fn create_role(
 
 /// Replace a custom role's permissions (its holders' access changes at once). Bounded by
 /// the caller's own grants, before and after.
-#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/roles", tag = "roles", security(("bearer" = [])),
     params(("name" = String, Path, description = "a custom role's name", min_length = 1, max_length = 64, pattern = r"^[a-z0-9_-]+$")),
     request_body = UpdateRoleRequest, responses(
     (status = 200, body = RoleDto), (status = 401, body = Problem),
     (status = 403, body = Problem, description = "no role:manage, or a grant beyond the caller's own"),
     (status = 404, body = Problem, description = "no custom role of this name (built-in roles are fixed)"),
     (status = 422, body = Problem)))]
-#[put("/roles/{name}")]
+#[put("/{name}")]
 pub async fn update_role(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -268,7 +268,7 @@ pub async fn update_role(
 /// Delete a custom role. Refused while any user (active or not) holds it: give them
 /// another role first, so nobody loses access silently. Bounded by the caller's own
 /// grants, like editing the role.
-#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/roles", tag = "roles", security(("bearer" = [])),
     params(("name" = String, Path, description = "a custom role's name", min_length = 1, max_length = 64, pattern = r"^[a-z0-9_-]+$")),
     responses(
     (status = 204, description = "deleted (audited as `role.delete`)"),
@@ -276,7 +276,7 @@ pub async fn update_role(
     (status = 404, body = Problem, description = "no custom role of this name in the caller's organization"),
     (status = 409, body = Problem, description = "users still hold the role (`illegal-transition`; the detail says how many); nothing was deleted"),
     (status = 422, body = Problem, description = "a built-in role (`name` / `builtin`): built-in roles cannot be deleted")))]
-#[delete("/roles/{name}")]
+#[delete("/{name}")]
 pub async fn delete_role(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -288,8 +288,8 @@ pub async fn delete_role(
 }
 
 /// Every permission (`resource:action`) a role can grant.
-#[utoipa::path(context_path = "/api/v1", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [String])))]
-#[get("/permissions")]
+#[utoipa::path(context_path = "/api/v1/permissions", tag = "roles", security(("bearer" = [])), responses((status = 200, body = [String])))]
+#[get("")]
 pub async fn permissions(state: web::Data<AppState>, _user: AuthUser) -> ApiResult<HttpResponse> {
     let all: Vec<String> = state
         .admin

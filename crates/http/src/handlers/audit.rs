@@ -95,12 +95,12 @@ pub struct AuditEventQuery {
 
 /// The audit log of the caller's organization (admins: `audit_event:read` for the
 /// organization), newest first, filtered and cursor-paged.
-#[utoipa::path(context_path = "/api/v1", tag = "audit", security(("bearer" = [])), params(AuditEventQuery), responses(
+#[utoipa::path(context_path = "/api/v1/audit-events", tag = "audit", security(("bearer" = [])), params(AuditEventQuery), responses(
     (status = 200, body = AuditEventPage),
     (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem, description = "another organization (not the platform admin), or no such organization"),
     (status = 422, body = Problem), (status = 429, body = Problem)))]
-#[get("/audit-events")]
+#[get("")]
 pub async fn list_audit_events(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -19,14 +19,14 @@ fn tokens(pair: TokenPair) -> TokenResponse {
 }
 
 /// Sign in with e-mail and password.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = LoginRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, description = "Signed in, or MFA required", body = TokenResponse),
     (status = 401, description = "Bad credentials", body = Problem),
     (status = 403, description = "Address not verified", body = Problem),
     (status = 422, body = Problem),
     (status = 429, description = "Throttled", body = Problem),
     (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
-#[post("/auth/login")]
+#[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -45,9 +45,9 @@ pub async fn login(
 }
 
 /// Complete an MFA login with a TOTP or recovery code.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = MfaVerifyRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = MfaVerifyRequest, responses(
     (status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 429, body = Problem)))]
-#[post("/auth/mfa/verify")]
+#[post("/mfa/verify")]
 pub async fn mfa_verify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -60,9 +60,9 @@ pub async fn mfa_verify(
 }
 
 /// Exchange a refresh token (single use; reuse revokes the session).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RefreshRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = RefreshRequest, responses(
     (status = 200, body = TokenResponse), (status = 401, body = Problem)))]
-#[post("/auth/refresh")]
+#[post("/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
@@ -73,20 +73,20 @@ pub async fn refresh(
 }
 
 /// End the session: the refresh family is revoked and this access token deny-listed.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])), responses(
     (status = 204), (status = 401, body = Problem)))]
-#[post("/auth/logout")]
+#[post("/logout")]
 pub async fn logout(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     block(move || state.auth.logout(&user.claims)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Start TOTP enrolment (needs the current password; throttled like sign-in).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
     (status = 200, body = MfaEnableResponse), (status = 401, body = Problem),
     (status = 422, description = "Wrong password, or MFA already on", body = Problem),
     (status = 429, body = Problem), (status = 503, body = Problem)))]
-#[post("/auth/mfa/enable")]
+#[post("/mfa/enable")]
 pub async fn mfa_enable(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -103,10 +103,10 @@ pub async fn mfa_enable(
 }
 
 /// Activate TOTP with the password and a first code; returns recovery codes.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
     (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
     (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
-#[post("/auth/mfa/confirm")]
+#[post("/mfa/confirm")]
 pub async fn mfa_confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -127,10 +127,10 @@ pub async fn mfa_confirm(
 }
 
 /// Turn TOTP off (needs the password and a current or recovery code); the user is mailed.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])), request_body = PasswordCodeRequest, responses(
     (status = 204), (status = 401, body = Problem), (status = 422, body = Problem),
     (status = 429, body = Problem), (status = 503, body = Problem)))]
-#[post("/auth/mfa/disable")]
+#[post("/mfa/disable")]
 pub async fn mfa_disable(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -149,10 +149,10 @@ pub async fn mfa_disable(
 }
 
 /// Replace the recovery codes with ten new ones (needs the password; MFA on).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])), request_body = PasswordRequest, responses(
     (status = 200, body = RecoveryCodesResponse), (status = 401, body = Problem),
     (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
-#[post("/auth/mfa/recovery-codes")]
+#[post("/mfa/recovery-codes")]
 pub async fn mfa_recovery_codes(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -174,11 +174,11 @@ pub async fn mfa_recovery_codes(
 
 /// Reset a user's MFA and revoke all their sessions (needs `user:update`; audited; the
 /// user is mailed).
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The user")), responses(
     (status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem)))]
-#[post("/users/{id}/mfa/reset")]
+#[post("/{id}/mfa/reset")]
 pub async fn reset_user_mfa(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -191,11 +191,11 @@ pub async fn reset_user_mfa(
 
 /// Whether a user has two-step verification on (administrators: needs `user:update` for
 /// the organization).
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The user")), responses(
     (status = 200, body = MfaStatusDto), (status = 401, body = Problem),
     (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/users/{id}/mfa")]
+#[get("/{id}/mfa")]
 pub async fn user_mfa_status(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -211,11 +211,11 @@ pub async fn user_mfa_status(
 
 /// Sign a user out everywhere: every session of theirs is revoked (needs `user:update`
 /// reaching the user; audited).
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The user")), responses(
     (status = 204), (status = 401, body = Problem), (status = 403, body = Problem),
     (status = 404, body = Problem)))]
-#[post("/users/{id}/sessions/revoke")]
+#[post("/{id}/sessions/revoke")]
 pub async fn revoke_user_sessions(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -227,13 +227,13 @@ pub async fn revoke_user_sessions(
 }
 
 /// Self-register as a requester; a verification mail follows.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = RegisterRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = RegisterRequest, responses(
     (status = 202, description = "Registered (or already registered): check the mailbox"),
     (status = 403, description = "Self-registration is off", body = Problem),
     (status = 422, body = Problem),
     (status = 429, description = "Too many registrations from this client or for this address", body = Problem),
     (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
-#[post("/auth/register")]
+#[post("/register")]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -246,9 +246,9 @@ pub async fn register(
 }
 
 /// Verify the address with the mailed token.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = TokenRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = TokenRequest, responses(
     (status = 204), (status = 422, body = Problem)))]
-#[post("/auth/verify-email")]
+#[post("/verify-email")]
 pub async fn verify_email(
     state: web::Data<AppState>,
     body: ApiJson<TokenRequest>,
@@ -259,9 +259,9 @@ pub async fn verify_email(
 }
 
 /// Ask for a password-reset mail (always 202).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordResetRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = PasswordResetRequest, responses(
     (status = 202), (status = 429, body = Problem)))]
-#[post("/auth/password-reset")]
+#[post("/password-reset")]
 pub async fn password_reset(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -275,10 +275,10 @@ pub async fn password_reset(
 
 /// Set a new password with the mailed token; every session is revoked. A refused
 /// password leaves the token usable.
-#[utoipa::path(context_path = "/api/v1", tag = "auth", request_body = PasswordConfirmRequest, responses(
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", request_body = PasswordConfirmRequest, responses(
     (status = 204), (status = 422, body = Problem),
     (status = 503, description = "Password hashing is busy; retry after `Retry-After`", body = Problem)))]
-#[post("/auth/password-confirm")]
+#[post("/password-confirm")]
 pub async fn password_confirm(
     state: web::Data<AppState>,
     body: ApiJson<PasswordConfirmRequest>,
@@ -290,11 +290,11 @@ pub async fn password_confirm(
 
 /// Recent failed sign-ins of the caller's organization, newest first (admins: needs
 /// `audit_event:read` for the organization).
-#[utoipa::path(context_path = "/api/v1", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/auth", tag = "auth", security(("bearer" = [])),
     params(FailedLoginQuery), responses(
     (status = 200, body = FailedLoginPage), (status = 401, body = Problem),
     (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[get("/auth/failed-logins")]
+#[get("/failed-logins")]
 pub async fn failed_logins(
     state: web::Data<AppState>,
     user: AuthUser,

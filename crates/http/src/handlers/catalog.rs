@@ -15,9 +15,9 @@ use crate::handlers::{block, json_list};
 use crate::problem::{ApiResult, Problem};
 
 /// The categories of the caller's organization, by name.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/catalog-categories", tag = "catalog", security(("bearer" = [])), responses(
     (status = 200, body = [CategoryDto]), (status = 403, body = Problem)))]
-#[get("/catalog-categories")]
+#[get("")]
 pub async fn list_categories(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -27,9 +27,9 @@ pub async fn list_categories(
 }
 
 /// Create a category (managers, admins); the name is unique in the organization.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), request_body = CreateCategoryRequest, responses(
+#[utoipa::path(context_path = "/api/v1/catalog-categories", tag = "catalog", security(("bearer" = [])), request_body = CreateCategoryRequest, responses(
     (status = 201, body = CategoryDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/catalog-categories")]
+#[post("")]
 pub async fn create_category(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -47,9 +47,9 @@ pub async fn create_category(
 
 /// The items you may see, by name: every item for managers and admins, the active items
 /// whose audience admits you for everyone else.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/catalog-items", tag = "catalog", security(("bearer" = [])), responses(
     (status = 200, body = [CatalogItemDto]), (status = 403, body = Problem)))]
-#[get("/catalog-items")]
+#[get("")]
 pub async fn list_items(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let found = block(move || state.catalog.items(&user.actor)).await?;
     Ok(json_list::<_, CatalogItemDto>(found))
@@ -57,9 +57,9 @@ pub async fn list_items(state: web::Data<AppState>, user: AuthUser) -> ApiResult
 
 /// Create an item as version 1 (managers, admins). Every reference (category, owner,
 /// teams, SLA policy, approvers, task assignees) must be of your organization.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), request_body = CatalogItemRequest, responses(
+#[utoipa::path(context_path = "/api/v1/catalog-items", tag = "catalog", security(("bearer" = [])), request_body = CatalogItemRequest, responses(
     (status = 201, body = CatalogItemDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/catalog-items")]
+#[post("")]
 pub async fn create_item(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -78,9 +78,9 @@ pub async fn create_item(
 
 /// The current version of an item, with its `ETag`. An item you may not request (or of
 /// another organization) is 404.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(context_path = "/api/v1/catalog-items", tag = "catalog", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = CatalogItemDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/catalog-items/{id}")]
+#[get("/{id}")]
 pub async fn get_item(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -99,11 +99,11 @@ pub async fn get_item(
 /// Replace an item with a new version (managers, admins); requests keep the version they
 /// were submitted with. `If-Match` names the version you read (409 when stale); without
 /// it the current version is replaced. An unchanged body writes nothing.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/catalog-items", tag = "catalog", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = CatalogItemRequest, responses(
     (status = 200, body = CatalogItemDto), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[put("/catalog-items/{id}")]
+#[put("/{id}")]
 pub async fn update_item(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -127,10 +127,10 @@ pub async fn update_item(
 /// One version of an item, as it was written (the form a request of that version was
 /// checked against). Who may read it follows the current version, as for `GET
 /// /catalog-items/{id}`.
-#[utoipa::path(context_path = "/api/v1", tag = "catalog", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/catalog-items", tag = "catalog", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("version" = i64, Path, minimum = 1)), responses(
     (status = 200, body = CatalogItemDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/catalog-items/{id}/versions/{version}")]
+#[get("/{id}/versions/{version}")]
 pub async fn get_item_version(
     state: web::Data<AppState>,
     user: AuthUser,

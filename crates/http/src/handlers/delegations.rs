@@ -11,9 +11,9 @@ use crate::handlers::{block, json_list};
 use crate::problem::{ApiError, ApiResult, Problem};
 
 /// The delegations the caller gave (past, current and future), by start date.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), responses(
     (status = 200, body = [DelegationDto])))]
-#[get("/users/me/delegations")]
+#[get("/me/delegations")]
 pub async fn list_delegations(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -24,10 +24,10 @@ pub async fn list_delegations(
 
 /// Let another user of the organization decide the caller's approvals from `starts_on` to
 /// `ends_on` (both days included); their decisions read "B on behalf of A".
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), request_body = CreateDelegationRequest, responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = CreateDelegationRequest, responses(
     (status = 201, body = DelegationDto),
     (status = 422, body = Problem, description = "a bad date or range, or `delegate_id` is the caller, unknown in the organization or deactivated")))]
-#[post("/users/me/delegations")]
+#[post("/me/delegations")]
 pub async fn create_delegation(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -46,10 +46,10 @@ pub async fn create_delegation(
 }
 
 /// Withdraw one of the caller's delegations.
-#[utoipa::path(context_path = "/api/v1", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "users", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 204),
     (status = 404, body = Problem, description = "not a delegation the caller gave")))]
-#[delete("/users/me/delegations/{id}")]
+#[delete("/me/delegations/{id}")]
 pub async fn remove_delegation(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -87,9 +87,9 @@ pub(crate) fn sort_of(raw: Option<&str>) -> ApiResult<(IncidentSort, SortDirecti
 }
 
 /// The queue: filtered, sorted, keyset-paginated.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(IncidentListQuery), responses(
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(IncidentListQuery), responses(
     (status = 200, body = IncidentPage), (status = 422, body = Problem)))]
-#[get("/incidents")]
+#[get("")]
 pub async fn list(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -122,10 +122,10 @@ pub async fn list(
 }
 
 /// Open an incident; an `Idempotency-Key` header makes retries safe.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), request_body = CreateIncidentRequest,
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), request_body = CreateIncidentRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
     responses((status = 201, body = IncidentDto), (status = 200, description = "Replayed: the first result", body = IncidentDto), (status = 422, body = Problem)))]
-#[post("/incidents")]
+#[post("")]
 pub async fn create(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -157,9 +157,9 @@ pub async fn create(
 }
 
 /// One incident, by id or `INC-<n>`, with its `ETag`.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path, description = "UUID or INC-<n>")),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path, description = "UUID or INC-<n>")),
     responses((status = 200, body = IncidentDto), (status = 404, body = Problem)))]
-#[get("/incidents/{id}")]
+#[get("/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -171,10 +171,10 @@ pub async fn get(
 }
 
 /// Edit fields; needs `If-Match` (or `version` in the body).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateIncidentRequest,
     responses((status = 200, body = IncidentDto), (status = 409, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
-#[patch("/incidents/{id}")]
+#[patch("/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -204,9 +204,9 @@ pub async fn update(
 }
 
 /// Soft-delete.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-#[delete("/incidents/{id}")]
+#[delete("/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -220,9 +220,9 @@ pub async fn remove(
 }
 
 /// Restore a soft-deleted incident.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = IncidentDto), (status = 404, body = Problem)))]
-#[post("/incidents/{id}/restore")]
+#[post("/{id}/restore")]
 pub async fn restore(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -236,10 +236,10 @@ pub async fn restore(
 }
 
 /// A lifecycle move: start, hold, resume, resolve, reopen, close, cancel (assign has its own endpoint).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ("If-Match" = Option<String>, Header)),
     request_body = TransitionRequestDto,
     responses((status = 200, body = IncidentDto), (status = 409, description = "Illegal move or stale version", body = Problem), (status = 422, body = Problem)))]
-#[post("/incidents/{id}/transitions")]
+#[post("/{id}/transitions")]
 pub async fn transition(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -260,9 +260,9 @@ pub async fn transition(
 }
 
 /// Assign to a team and/or an agent.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = AssignRequest,
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = AssignRequest,
     responses((status = 200, body = IncidentDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/incidents/{id}/assign")]
+#[post("/{id}/assign")]
 pub async fn assign(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -282,9 +282,9 @@ pub async fn assign(
 }
 
 /// Escalate functionally (`to_team_id`) or hierarchically (`hierarchical: true`).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = EscalateRequest,
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = EscalateRequest,
     responses((status = 200, body = IncidentDto), (status = 422, body = Problem)))]
-#[post("/incidents/{id}/escalate")]
+#[post("/{id}/escalate")]
 pub async fn escalate(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -314,9 +314,9 @@ pub async fn escalate(
 }
 
 /// Comments, oldest first, paged (internal notes only for staff).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
     responses((status = 200, body = CommentPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
-#[get("/incidents/{id}/comments")]
+#[get("/{id}/comments")]
 pub async fn comments(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -333,9 +333,9 @@ pub async fn comments(
 }
 
 /// Add a public comment or an internal work note.
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = CommentRequest,
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path)), request_body = CommentRequest,
     responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/incidents/{id}/comments")]
+#[post("/{id}/comments")]
 pub async fn add_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -349,9 +349,9 @@ pub async fn add_comment(
 }
 
 /// Field-change history, oldest first, paged (internal-work rows only for staff).
-#[utoipa::path(context_path = "/api/v1", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "incidents", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
     responses((status = 200, body = HistoryPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
-#[get("/incidents/{id}/history")]
+#[get("/{id}/history")]
 pub async fn history(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -368,9 +368,9 @@ pub async fn history(
 }
 
 /// Tasks under an incident, oldest first, paged (needs task:read).
-#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path), ChildPageQuery),
     responses((status = 200, body = TaskPage), (status = 403, description = "No task:read (requesters)", body = Problem), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
-#[get("/incidents/{id}/tasks")]
+#[get("/{id}/tasks")]
 pub async fn tasks(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -387,9 +387,9 @@ pub async fn tasks(
 }
 
 /// Add a task under an incident.
-#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path)), request_body = CreateTaskRequest,
+#[utoipa::path(context_path = "/api/v1/incidents", tag = "tasks", security(("bearer" = [])), params(("id" = String, Path)), request_body = CreateTaskRequest,
     responses((status = 201, body = TaskDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/incidents/{id}/tasks")]
+#[post("/{id}/tasks")]
 pub async fn add_task(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -409,9 +409,9 @@ pub async fn add_task(
 }
 
 /// Move a task: start, complete, cancel.
-#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = TaskTransitionRequest,
+#[utoipa::path(context_path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])), params(("id" = Uuid, Path)), request_body = TaskTransitionRequest,
     responses((status = 200, body = TaskDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-#[post("/tasks/{id}/transitions")]
+#[post("/{id}/transitions")]
 pub async fn task_transition(
     state: web::Data<AppState>,
     user: AuthUser,

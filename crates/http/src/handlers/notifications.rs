@@ -285,9 +285,9 @@ pub struct OrgSettingsDto {
 }
 
 /// The caller's inbox, newest first.
-#[utoipa::path(context_path = "/api/v1", tag = "notifications", security(("bearer" = [])), params(InboxQuery), responses(
+#[utoipa::path(context_path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(InboxQuery), responses(
     (status = 200, body = InboxDto), (status = 401, body = Problem)))]
-#[get("/notifications")]
+#[get("")]
 pub async fn inbox(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -312,9 +312,9 @@ pub async fn inbox(
 }
 
 /// Mark one of the caller's notifications read.
-#[utoipa::path(context_path = "/api/v1", tag = "notifications", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), responses(
     (status = 200, body = NotificationDto), (status = 404, body = Problem)))]
-#[post("/notifications/{id}/read")]
+#[post("/{id}/read")]
 pub async fn mark_read(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -326,18 +326,18 @@ pub async fn mark_read(
 }
 
 /// The caller's channel choices for every event type.
-#[utoipa::path(context_path = "/api/v1", tag = "notifications", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "notifications", security(("bearer" = [])), responses(
     (status = 200, body = [PreferenceDto])))]
-#[get("/users/me/notification-preferences")]
+#[get("/me/notification-preferences")]
 pub async fn preferences(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let prefs = block(move || state.notifications.preferences(&user.actor)).await?;
     Ok(json_list::<_, PreferenceDto>(prefs))
 }
 
 /// Set the caller's channel choices.
-#[utoipa::path(context_path = "/api/v1", tag = "notifications", security(("bearer" = [])), request_body = PreferencesRequest, responses(
+#[utoipa::path(context_path = "/api/v1/users", tag = "notifications", security(("bearer" = [])), request_body = PreferencesRequest, responses(
     (status = 200, body = [PreferenceDto]), (status = 422, body = Problem)))]
-#[put("/users/me/notification-preferences")]
+#[put("/me/notification-preferences")]
 pub async fn set_preferences(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -358,18 +358,18 @@ pub async fn set_preferences(
 }
 
 /// The organization's webhook endpoints.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), responses(
     (status = 200, body = [WebhookDto]), (status = 403, body = Problem)))]
-#[get("/webhooks")]
+#[get("")]
 pub async fn list_webhooks(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let hooks = block(move || state.notifications.webhooks(&user.actor)).await?;
     Ok(json_list::<_, WebhookDto>(hooks))
 }
 
 /// Create a webhook endpoint; the answer carries its signing secret this once.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest, responses(
+#[utoipa::path(context_path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = CreateWebhookRequest, responses(
     (status = 201, body = CreatedWebhookDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/webhooks")]
+#[post("")]
 pub async fn create_webhook(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -394,9 +394,9 @@ pub async fn create_webhook(
 }
 
 /// One webhook endpoint.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), responses(
     (status = 200, body = WebhookDto), (status = 404, body = Problem)))]
-#[get("/webhooks/{id}")]
+#[get("/{id}")]
 pub async fn get_webhook(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -410,9 +410,9 @@ pub async fn get_webhook(
 }
 
 /// Change, pause or resume an endpoint, or rotate its secret.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), request_body = UpdateWebhookRequest, responses(
+#[utoipa::path(context_path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), request_body = UpdateWebhookRequest, responses(
     (status = 200, body = WebhookDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[patch("/webhooks/{id}")]
+#[patch("/{id}")]
 pub async fn update_webhook(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -443,9 +443,9 @@ pub async fn update_webhook(
 }
 
 /// Delete an endpoint; its pending deliveries are dead-lettered.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/webhooks", tag = "webhooks", security(("bearer" = [])), responses(
     (status = 204), (status = 404, body = Problem)))]
-#[delete("/webhooks/{id}")]
+#[delete("/{id}")]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -458,9 +458,9 @@ pub async fn delete_webhook(
 
 /// Deliveries (mails and webhook posts) of the organization, newest first; `state=dead`
 /// lists the dead letters.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), params(DeliveryQuery), responses(
+#[utoipa::path(context_path = "/api/v1/deliveries", tag = "webhooks", security(("bearer" = [])), params(DeliveryQuery), responses(
     (status = 200, body = [DeliveryDto]), (status = 403, body = Problem)))]
-#[get("/deliveries")]
+#[get("")]
 pub async fn deliveries(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -483,9 +483,9 @@ pub async fn deliveries(
 }
 
 /// Put a dead delivery back in the queue with a fresh attempt budget.
-#[utoipa::path(context_path = "/api/v1", tag = "webhooks", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/deliveries", tag = "webhooks", security(("bearer" = [])), responses(
     (status = 200, body = DeliveryDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
-#[post("/deliveries/{id}/retry")]
+#[post("/{id}/retry")]
 pub async fn retry_delivery(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -497,9 +497,9 @@ pub async fn retry_delivery(
 }
 
 /// An organization's settings.
-#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), responses(
     (status = 200, body = OrgSettingsDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/organizations/{id}/settings")]
+#[get("/{id}/settings")]
 pub async fn org_settings(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -514,9 +514,9 @@ pub async fn org_settings(
 }
 
 /// Replace an organization's settings (its admins).
-#[utoipa::path(context_path = "/api/v1", tag = "organizations", security(("bearer" = [])), request_body = OrgSettingsDto, responses(
+#[utoipa::path(context_path = "/api/v1/organizations", tag = "organizations", security(("bearer" = [])), request_body = OrgSettingsDto, responses(
     (status = 200, body = OrgSettingsDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[patch("/organizations/{id}/settings")]
+#[patch("/{id}/settings")]
 pub async fn update_org_settings(
     state: web::Data<AppState>,
     user: AuthUser,

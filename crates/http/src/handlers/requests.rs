@@ -46,11 +46,11 @@ fn request_id(
 /// resolved for every stage, and the first stage's approvals (or, without approval,
 /// fulfilment and its tasks) start. `draft: true` saves it without starting anything.
 /// An `Idempotency-Key` header makes retries safe.
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])), request_body = CreateServiceRequest,
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])), request_body = CreateServiceRequest,
     params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, body = ServiceRequestDto), (status = 200, description = "Replayed", body = ServiceRequestDto),
         (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[post("/service-requests")]
+#[post("")]
 pub async fn create_service_request(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -83,10 +83,10 @@ pub async fn create_service_request(
 }
 
 /// One request, by id or `REQ-<n>`, with its approvals and `ETag`.
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or REQ-<n>")),
     responses((status = 200, body = ServiceRequestDto), (status = 404, body = Problem)))]
-#[get("/service-requests/{id}")]
+#[get("/{id}")]
 pub async fn get_service_request(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -101,10 +101,10 @@ pub async fn get_service_request(
 }
 
 /// The request's comments, oldest first, paged (internal notes only for staff).
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or REQ-<n>"), ChildPageQuery),
     responses((status = 200, body = CommentPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
-#[get("/service-requests/{id}/comments")]
+#[get("/{id}/comments")]
 pub async fn service_request_comments(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -124,11 +124,11 @@ pub async fn service_request_comments(
 }
 
 /// Add a public comment or (staff) an internal work note to a request.
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or REQ-<n>")), request_body = CommentRequest,
     responses((status = 201, body = CommentDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/service-requests/{id}/comments")]
+#[post("/{id}/comments")]
 pub async fn add_service_request_comment(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -145,10 +145,10 @@ pub async fn add_service_request_comment(
 }
 
 /// The request's field-change history, oldest first, paged (internal-work rows for staff).
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or REQ-<n>"), ChildPageQuery),
     responses((status = 200, body = HistoryPage), (status = 404, body = Problem), (status = 422, description = "Bad limit or cursor", body = Problem)))]
-#[get("/service-requests/{id}/history")]
+#[get("/{id}/history")]
 pub async fn service_request_history(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -169,12 +169,12 @@ pub async fn service_request_history(
 
 /// A lifecycle move: `submit` a draft, `cancel` (open approvals and tasks are cancelled
 /// with it), `fulfil` (staff; no open tasks), `close`.
-#[utoipa::path(context_path = "/api/v1", tag = "service-requests", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/service-requests", tag = "service-requests", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or REQ-<n>"), ("If-Match" = Option<String>, Header)),
     request_body = RequestTransitionRequest,
     responses((status = 200, body = ServiceRequestDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/service-requests/{id}/transitions")]
+#[post("/{id}/transitions")]
 pub async fn service_request_transition(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -205,9 +205,9 @@ pub async fn service_request_transition(
 
 /// The approvals waiting for you: your own, and those of people who delegated to you for
 /// today (never of your own requests).
-#[utoipa::path(context_path = "/api/v1", tag = "approvals", security(("bearer" = [])), params(ApprovalQuery),
+#[utoipa::path(context_path = "/api/v1/approvals", tag = "approvals", security(("bearer" = [])), params(ApprovalQuery),
     responses((status = 200, body = [PendingApprovalDto]), (status = 422, body = Problem)))]
-#[get("/approvals")]
+#[get("")]
 pub async fn list_approvals(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -251,10 +251,10 @@ async fn decide(
 
 /// Approve (as the approver, or their delegate today). Decisions are final: a second one
 /// answers 409.
-#[utoipa::path(context_path = "/api/v1", tag = "approvals", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(context_path = "/api/v1/approvals", tag = "approvals", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = DecisionRequest,
     responses((status = 200, body = ServiceRequestDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-#[post("/approvals/{id}/approve")]
+#[post("/{id}/approve")]
 pub async fn approve_approval(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -266,11 +266,11 @@ pub async fn approve_approval(
 }
 
 /// Reject with a comment: the request is rejected and its open approvals cancelled.
-#[utoipa::path(context_path = "/api/v1", tag = "approvals", security(("bearer" = [])), params(("id" = Uuid, Path)),
+#[utoipa::path(context_path = "/api/v1/approvals", tag = "approvals", security(("bearer" = [])), params(("id" = Uuid, Path)),
     request_body = DecisionRequest,
     responses((status = 200, body = ServiceRequestDto), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/approvals/{id}/reject")]
+#[post("/{id}/reject")]
 pub async fn reject_approval(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -48,18 +48,18 @@ pub(crate) fn versioned<T: serde::Serialize>(
 }
 
 /// Business calendars of the caller's organization, by name.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), responses(
     (status = 200, body = [CalendarDto]), (status = 403, body = Problem)))]
-#[get("/calendars")]
+#[get("")]
 pub async fn list_calendars(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let found = block(move || state.sla.calendars(&user.actor)).await?;
     Ok(json_list::<_, CalendarDto>(found))
 }
 
 /// Create a business calendar (managers, admins).
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), request_body = CreateCalendarRequest, responses(
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), request_body = CreateCalendarRequest, responses(
     (status = 201, body = CalendarDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/calendars")]
+#[post("")]
 pub async fn create_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -77,9 +77,9 @@ pub async fn create_calendar(
 }
 
 /// One calendar, with its `ETag`.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = CalendarDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/calendars/{id}")]
+#[get("/{id}")]
 pub async fn get_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -96,11 +96,11 @@ pub async fn get_calendar(
 }
 
 /// Change a calendar; needs `If-Match` (or `version` in the body).
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdateCalendarRequest, responses(
     (status = 200, body = CalendarDto), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
-#[patch("/calendars/{id}")]
+#[patch("/{id}")]
 pub async fn update_calendar(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -124,9 +124,9 @@ pub async fn update_calendar(
 /// When `minutes` of business time after `start` are used up in this calendar. A start
 /// outside working hours counts from the next opening; a due instant landing on a closing
 /// time is that closing time.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), DueParams), responses(
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), DueParams), responses(
     (status = 200, body = DueDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[get("/calendars/{id}/due")]
+#[get("/{id}/due")]
 pub async fn due(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -144,9 +144,9 @@ pub async fn due(
 }
 
 /// Business time between `from` (inclusive) and `to` (exclusive) in this calendar.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), BusinessMinutesParams), responses(
+#[utoipa::path(context_path = "/api/v1/calendars", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), BusinessMinutesParams), responses(
     (status = 200, body = BusinessMinutesDto), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[get("/calendars/{id}/business-minutes")]
+#[get("/{id}/business-minutes")]
 pub async fn business_minutes(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -164,18 +164,18 @@ pub async fn business_minutes(
 }
 
 /// SLA policies of the caller's organization (inactive ones too), by rank then name.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), responses(
+#[utoipa::path(context_path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])), responses(
     (status = 200, body = [PolicyDto]), (status = 403, body = Problem)))]
-#[get("/sla-policies")]
+#[get("")]
 pub async fn list_policies(state: web::Data<AppState>, user: AuthUser) -> ApiResult<HttpResponse> {
     let found = block(move || state.sla.policies(&user.actor)).await?;
     Ok(json_list::<_, PolicyDto>(found))
 }
 
 /// Create an SLA policy (managers, admins).
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), request_body = CreatePolicyRequest, responses(
+#[utoipa::path(context_path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])), request_body = CreatePolicyRequest, responses(
     (status = 201, body = PolicyDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/sla-policies")]
+#[post("")]
 pub async fn create_policy(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -193,9 +193,9 @@ pub async fn create_policy(
 }
 
 /// One SLA policy, with its `ETag`.
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
+#[utoipa::path(context_path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path)), responses(
     (status = 200, body = PolicyDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/sla-policies/{id}")]
+#[get("/{id}")]
 pub async fn get_policy(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -212,11 +212,11 @@ pub async fn get_policy(
 }
 
 /// Change an SLA policy; needs `If-Match` (or `version` in the body).
-#[utoipa::path(context_path = "/api/v1", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
+#[utoipa::path(context_path = "/api/v1/sla-policies", tag = "sla", security(("bearer" = [])), params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header)),
     request_body = UpdatePolicyRequest, responses(
     (status = 200, body = PolicyDto), (status = 403, body = Problem), (status = 404, body = Problem),
     (status = 409, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
-#[patch("/sla-policies/{id}")]
+#[patch("/{id}")]
 pub async fn update_policy(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -111,13 +111,13 @@ pub struct FeedFrame {
 /// a browser, `?access_token=`. The server pings every 30 s and closes the socket (1008)
 /// when the access token expires: reconnect with a fresh one. At most 10 open sockets per
 /// user and server process: the next upgrade answers 429.
-#[utoipa::path(context_path = "/api/v1", tag = "stream", security(("bearer" = [])), params(StreamQuery),
+#[utoipa::path(context_path = "/api/v1/stream", tag = "stream", security(("bearer" = [])), params(StreamQuery),
     responses(
         (status = 101, description = "Switching Protocols: a WebSocket sending one JSON text frame per visible ticket event", body = FeedFrame),
         (status = 400, description = "Not a WebSocket upgrade request", body = Problem),
         (status = 401, description = "Missing, invalid, expired or revoked token (no upgrade)", body = Problem),
         (status = 429, description = "The user already holds 10 open live-feed sockets on this server process (header `Retry-After`)", body = Problem)))]
-#[get("/stream")]
+#[get("")]
 pub async fn stream(
     req: HttpRequest,
     body: web::Payload,

@@ -34,9 +34,9 @@ fn user_or_me(user: &AuthUser, field: &str, raw: Option<&str>) -> ApiResult<Opti
 
 /// One queue across kinds: my work (`assignee_id=me`), a team's queue, triage
 /// (`unassigned=true`), filtered by class, SLA state and priority.
-#[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])), params(TicketListQuery), responses(
+#[utoipa::path(context_path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), params(TicketListQuery), responses(
     (status = 200, body = TicketPage), (status = 422, body = Problem)))]
-#[get("/tickets")]
+#[get("")]
 pub async fn list_tickets(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -105,10 +105,10 @@ fn csv_sla(raw: Option<&str>) -> ApiResult<Vec<SlaState>> {
 }
 
 /// A ticket of any kind by id or reference (`INC-12`, `REQ-7`): the search box's jump.
-#[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or reference")),
     responses((status = 200, body = TicketDto), (status = 404, body = Problem)))]
-#[get("/tickets/{id}")]
+#[get("/{id}")]
 pub async fn get_ticket(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -120,10 +120,10 @@ pub async fn get_ticket(
 }
 
 /// The ticket's links, each seen from it, with the other end.
-#[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or reference")),
     responses((status = 200, body = [LinkDto]), (status = 404, body = Problem)))]
-#[get("/tickets/{id}/links")]
+#[get("/{id}/links")]
 pub async fn list_links(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -135,10 +135,10 @@ pub async fn list_links(
 }
 
 /// Link the ticket to another of any kind.
-#[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or reference")), request_body = CreateLinkRequest,
     responses((status = 201, body = LinkDto), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-#[post("/tickets/{id}/links")]
+#[post("/{id}/links")]
 pub async fn add_link(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -166,10 +166,10 @@ pub async fn add_link(
 }
 
 /// Remove one of the ticket's links.
-#[utoipa::path(context_path = "/api/v1", tag = "tickets", security(("bearer" = [])),
+#[utoipa::path(context_path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(("id" = String, Path, description = "UUID or reference"), ("link_id" = Uuid, Path)),
     responses((status = 204), (status = 404, body = Problem)))]
-#[delete("/tickets/{id}/links/{link_id}")]
+#[delete("/{id}/links/{link_id}")]
 pub async fn remove_link(
     state: web::Data<AppState>,
     user: AuthUser,
@@ -182,9 +182,9 @@ pub async fn remove_link(
 }
 
 /// Tasks across parents of every kind: "my work" (`assignee_id=me`), a team's tasks.
-#[utoipa::path(context_path = "/api/v1", tag = "tasks", security(("bearer" = [])), params(TaskListQuery), responses(
+#[utoipa::path(context_path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])), params(TaskListQuery), responses(
     (status = 200, body = TaskPage), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[get("/tasks")]
+#[get("")]
 pub async fn list_tasks(
     state: web::Data<AppState>,
     user: AuthUser,
