@@ -183,12 +183,7 @@ fn purpose_from_typ(typ: &str) -> Option<TokenPurpose> {
 
 /// A UUID v7 for `now` with random low bits (from the caller's time, not the system clock).
 fn new_jti(now: DateTime<Utc>) -> String {
-    let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-    let mut random = [0u8; 10];
-    rand::fill(&mut random);
-    uuid::Builder::from_unix_timestamp_millis(millis, &random)
-        .into_uuid()
-        .to_string()
+    servicedesk_core::ports::random_v7(now).to_string()
 }
 
 fn seconds(ts: i64) -> Result<DateTime<Utc>, CryptoError> {

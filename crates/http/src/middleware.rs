@@ -29,12 +29,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// call on every request; an id that only tells requests apart needs neither that nor its
 /// ordering within a millisecond.
 fn new_request_id(now: chrono::DateTime<chrono::Utc>) -> String {
-    let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-    let mut random = [0u8; 10];
-    rand::fill(&mut random);
-    uuid::Builder::from_unix_timestamp_millis(millis, &random)
-        .into_uuid()
-        .to_string()
+    servicedesk_core::ports::random_v7(now).to_string()
 }
 
 /// Assigns the request id (a client's `X-Request-Id` is kept when it is short and printable),

@@ -32,7 +32,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use delivery::{DeliveryError, EventHandler, Mail, MailComposer, Mailer, TicketNotice};
 pub use directory::Directory;
 pub use feed::LiveFeed;
-pub use ids::{IdGenerator, UuidV7Generator};
+pub use ids::{IdGenerator, UuidV7Generator, random_v7};
 pub use incident_store::{
     ChildQuery, Created, IdempotencyKey, IncidentQuery, IncidentSort, IncidentStore, NewTask, Page,
     SortDirection, Visibility, WriteSet,
