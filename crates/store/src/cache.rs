@@ -1,13 +1,17 @@
-//! Per-process caches of the reads nearly every request repeats and almost nothing writes:
-//! the authentication reads (deny-list, session revocation, account, custom roles) and the
-//! SLA catalog (active policies, calendars).
+//! Per-process caches of the reads nearly every request repeats: the authentication reads
+//! (deny-list, session revocation, account, custom roles), the SLA catalog (active
+//! policies, calendars), and incidents read by id (an agent's console, a client polling
+//! the ticket it waits on).
 //!
 //! Correctness across server processes rests on PostgreSQL: triggers on the tables these
 //! reads come from `NOTIFY` the [`CACHE_CHANNEL`] with the table's name when a statement
 //! changes them, and each process's listener (see [`crate::Store::listen_for_changes`])
 //! flushes the topic that table belongs to. A write made through this process flushes
 //! its topic itself as soon as it commits, so its own next request never sees the old
-//! value; other processes follow within the listener's poll (100 ms).
+//! value; other processes follow within the listener's poll (10 ms). Tickets are written
+//! by many store methods, so their topic does not rely on each of them saying so: it is
+//! stale whenever any write transaction of the process has ended since the entry was
+//! loaded ([`crate::db::write_transactions_ended`]).
 //!
 //! The caches answer only while the listener is connected: before its first connection,
 //! and from the moment it loses one until it has listened again, every read goes to the
@@ -26,7 +30,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use servicedesk_core::ids::{CalendarId, OrgId, UserId};
+use servicedesk_core::entities::Incident;
+use servicedesk_core::ids::{CalendarId, IncidentId, OrgId, UserId};
 use servicedesk_core::ports::{Account, SlaPolicyRecord};
 use servicedesk_rbac::Role;
 use servicedesk_sla::Calendar;
@@ -40,6 +45,13 @@ pub(crate) const TTL: Duration = Duration::from_secs(30);
 /// The most entries one map holds; a full map is cleared.
 const CAP: usize = 8_192;
 
+/// The most incidents held: each is a whole ticket, so far fewer than the small auth rows.
+const INCIDENT_CAP: usize = 512;
+
+/// An incident whose texts are longer than this (bytes) is not cached, so the map stays
+/// within a few MiB whatever is read.
+const INCIDENT_TEXT_MAX: usize = 8 * 1024;
+
 /// What a group of cached reads depends on; a change flushes the whole group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Topic {
@@ -47,15 +59,18 @@ pub(crate) enum Topic {
     Auth,
     /// SLA policies and calendars.
     Sla,
+    /// Tickets and their incident details.
+    Tickets,
 }
 
 impl Topic {
-    const ALL: [Topic; 2] = [Topic::Auth, Topic::Sla];
+    const ALL: [Topic; 3] = [Topic::Auth, Topic::Sla, Topic::Tickets];
 
     fn index(self) -> usize {
         match self {
             Topic::Auth => 0,
             Topic::Sla => 1,
+            Topic::Tickets => 2,
         }
     }
 
@@ -67,6 +82,7 @@ impl Topic {
                 Some(Topic::Auth)
             }
             "sla_policies" | "calendars" => Some(Topic::Sla),
+            "tickets" | "incident_details" => Some(Topic::Tickets),
             _ => None,
         }
     }
@@ -76,20 +92,28 @@ impl Topic {
 #[derive(Debug, Default)]
 struct Validity {
     live: AtomicBool,
-    generations: [AtomicU64; 2],
+    generations: [AtomicU64; 3],
 }
 
 impl Validity {
+    /// The topic's generation. Both counters only grow, so their sum moves when either does.
+    fn generation(&self, topic: Topic) -> u64 {
+        let own = self.generations[topic.index()].load(Ordering::SeqCst);
+        match topic {
+            Topic::Tickets => own.wrapping_add(crate::db::write_transactions_ended()),
+            Topic::Auth | Topic::Sla => own,
+        }
+    }
+
     /// The generation to tag a load with, or `None` when nothing may be cached.
     fn current(&self, topic: Topic) -> Option<u64> {
         // Generation first: a flush between the two reads leaves an already stale tag.
-        let generation = self.generations[topic.index()].load(Ordering::SeqCst);
+        let generation = self.generation(topic);
         self.live.load(Ordering::SeqCst).then_some(generation)
     }
 
     fn is_current(&self, topic: Topic, generation: u64) -> bool {
-        self.live.load(Ordering::SeqCst)
-            && self.generations[topic.index()].load(Ordering::SeqCst) == generation
+        self.live.load(Ordering::SeqCst) && self.generation(topic) == generation
     }
 
     fn flush(&self, topic: Topic) {
@@ -112,13 +136,22 @@ struct Entry<V> {
 /// One map of cached reads of a topic.
 struct Memo<K, V> {
     topic: Topic,
+    cap: usize,
+    /// Whether a loaded value may be kept (values too large to hold are not).
+    keep: fn(&V) -> bool,
     entries: Mutex<HashMap<K, Entry<V>>>,
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
     fn new(topic: Topic) -> Self {
+        Self::bounded(topic, CAP, |_| true)
+    }
+
+    fn bounded(topic: Topic, cap: usize, keep: fn(&V) -> bool) -> Self {
         Self {
             topic,
+            cap,
+            keep,
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -140,10 +173,11 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             return Ok(entry.value.clone());
         }
         let value = load()?;
-        if validity.is_current(self.topic, generation)
+        if (self.keep)(&value)
+            && validity.is_current(self.topic, generation)
             && let Ok(mut entries) = self.entries.lock()
         {
-            if entries.len() >= CAP {
+            if entries.len() >= self.cap {
                 entries.clear();
             }
             entries.insert(
@@ -189,6 +223,7 @@ pub(crate) struct Caches {
     roles: Memo<OrgId, Vec<Role>>,
     policies: Memo<OrgId, Vec<SlaPolicyRecord>>,
     calendars: Memo<(OrgId, CalendarId), Calendar>,
+    incidents: Memo<(OrgId, IncidentId), Incident>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -209,6 +244,15 @@ impl Default for Caches {
             roles: Memo::new(Topic::Auth),
             policies: Memo::new(Topic::Sla),
             calendars: Memo::new(Topic::Sla),
+            incidents: Memo::bounded(Topic::Tickets, INCIDENT_CAP, |i: &Incident| {
+                let notes = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+                i.title.len()
+                    + i.description.len()
+                    + i.category.len()
+                    + notes(&i.details.resolution_code)
+                    + notes(&i.details.resolution_notes)
+                    <= INCIDENT_TEXT_MAX
+            }),
         }
     }
 }
@@ -258,6 +302,7 @@ impl Caches {
         self.roles.clear();
         self.policies.clear();
         self.calendars.clear();
+        self.incidents.clear();
     }
 
     pub(crate) fn denied<E>(
@@ -310,6 +355,16 @@ impl Caches {
         load: impl FnOnce() -> Result<Calendar, E>,
     ) -> Result<Calendar, E> {
         self.calendars.get_or_load(&self.validity, (org, id), load)
+    }
+
+    /// An incident by id, whatever its state: the caller decides what the reader may see.
+    pub(crate) fn incident<E>(
+        &self,
+        org: OrgId,
+        id: IncidentId,
+        load: impl FnOnce() -> Result<Incident, E>,
+    ) -> Result<Incident, E> {
+        self.incidents.get_or_load(&self.validity, (org, id), load)
     }
 }
 
@@ -428,6 +483,71 @@ mod tests {
         assert!(load_count(&caches, "a", true, &loads));
         assert!(load_count(&caches, "a", false, &loads), "cached again");
         assert_eq!(loads.get(), 4);
+    }
+
+    /// A Tickets-topic map of plain numbers: what it does is the incidents map's behaviour.
+    fn ticket_memo() -> Memo<u32, u32> {
+        Memo::bounded(Topic::Tickets, 4, |v| *v < 100)
+    }
+
+    fn ticket_load(memo: &Memo<u32, u32>, validity: &Validity, key: u32, loads: &Cell<u32>) {
+        memo.get_or_load::<()>(validity, key, || {
+            loads.set(loads.get() + 1);
+            Ok(key)
+        })
+        .unwrap();
+    }
+
+    // Other tests of this binary may end write transactions at any moment (they are
+    // process-wide), so these tests only assert reloads, never that an entry was served.
+    #[test]
+    fn a_write_transaction_ending_makes_every_cached_ticket_stale() {
+        let validity = Validity::default();
+        validity.live.store(true, Ordering::SeqCst);
+        let memo = ticket_memo();
+        let loads = Cell::new(0);
+        ticket_load(&memo, &validity, 1, &loads);
+        let before = loads.get();
+        drop(crate::db::WriteEnded);
+        ticket_load(&memo, &validity, 1, &loads);
+        assert_eq!(loads.get(), before + 1, "loaded again after a write ended");
+    }
+
+    #[test]
+    fn a_change_to_tickets_or_incident_details_flushes_the_tickets_topic_only() {
+        for table in ["tickets", "incident_details"] {
+            let caches = Caches::default();
+            caches.go_live();
+            let loads = Cell::new(0);
+            load_count(&caches, "a", false, &loads);
+            let memo = ticket_memo();
+            let ticket_loads = Cell::new(0);
+            ticket_load(&memo, &caches.validity, 1, &ticket_loads);
+            caches.table_changed(table);
+            ticket_load(&memo, &caches.validity, 1, &ticket_loads);
+            assert_eq!(ticket_loads.get(), 2, "{table} flushed the tickets");
+            load_count(&caches, "a", false, &loads);
+            assert_eq!(loads.get(), 1, "{table} left the auth topic alone");
+        }
+        assert_eq!(Topic::of_table("tickets"), Some(Topic::Tickets));
+        assert_eq!(Topic::of_table("users"), Some(Topic::Auth));
+    }
+
+    #[test]
+    fn a_value_too_large_to_keep_is_loaded_every_time_and_the_cap_holds() {
+        let validity = Validity::default();
+        validity.live.store(true, Ordering::SeqCst);
+        let memo = ticket_memo();
+        let loads = Cell::new(0);
+        for _ in 0..3 {
+            ticket_load(&memo, &validity, 500, &loads);
+        }
+        assert_eq!(loads.get(), 3, "never kept");
+        assert!(memo.entries.lock().unwrap().is_empty());
+        for key in 0..10 {
+            ticket_load(&memo, &validity, key, &loads);
+        }
+        assert!(memo.entries.lock().unwrap().len() <= 4);
     }
 
     #[test]

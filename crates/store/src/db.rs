@@ -283,10 +283,13 @@ const BUSY_ATTEMPTS: u32 = 5;
 /// a plain transaction (row locks and the version checks order writers there).
 ///
 /// `f` may run more than once, so it must not consume what it captured.
+///
+/// Every call counts in [`write_transactions_ended`] when it returns, however it ends.
 pub(crate) fn write_tx<T, F>(conn: &mut DbConn, mut f: F) -> Result<T, TxError>
 where
     F: FnMut(&mut DbConn) -> Result<T, TxError>,
 {
+    let _ended = WriteEnded;
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -300,6 +303,28 @@ where
             }
             other => return other,
         }
+    }
+}
+
+/// Write transactions of this process that have ended, committed or not.
+static WRITES_ENDED: AtomicU64 = AtomicU64::new(0);
+
+/// How many of this process's write transactions have ended so far. The ticket cache
+/// treats any move of it as a possible change of any ticket: every write of the store runs
+/// in [`write_tx`], so no write of this process needs to say what it touched for the
+/// process's next read to see it. Process-wide rather than per pool, which only ever
+/// flushes more than needed.
+pub(crate) fn write_transactions_ended() -> u64 {
+    WRITES_ENDED.load(Ordering::SeqCst)
+}
+
+/// Counts a write transaction as ended when dropped, on every path out of [`write_tx`]
+/// (a panic included).
+pub(crate) struct WriteEnded;
+
+impl Drop for WriteEnded {
+    fn drop(&mut self) {
+        WRITES_ENDED.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -127,6 +127,7 @@ pub fn spawn_feed_listener(
         name: "feed-listener",
         channel: FEED_CHANNEL,
         probe_every: Duration::from_secs(10),
+        poll_every: Duration::from_millis(100),
     };
     listener.spawn(url, stop, move |heard| {
         if let Heard::Notification { payload, from_pid } = heard {

@@ -193,7 +193,8 @@ impl IncidentStore for Store {
     }
 
     fn get(&self, org: OrgId, id: IncidentId) -> Result<Incident, StoreError> {
-        find_incident(&mut *self.db.conn()?, org, id)
+        self.caches
+            .incident(org, id, || find_incident(&mut *self.db.conn()?, org, id))
     }
 
     fn get_by_number(&self, org: OrgId, number: i64) -> Result<Incident, StoreError> {

@@ -139,8 +139,8 @@ impl Store {
         self.db.backend()
     }
 
-    /// Starts caching the reads nearly every request repeats (the authentication reads and
-    /// the SLA catalog), kept correct across server processes by a listener on `url`'s
+    /// Starts caching the reads nearly every request repeats (the authentication reads, the
+    /// SLA catalog and incidents read by id), kept correct across server processes by a listener on `url`'s
     /// [`CACHE_CHANNEL`] that flushes what a committed change makes stale (see
     /// `docs/performance.md`). PostgreSQL only: on SQLite this does nothing and returns
     /// `None`, and nothing is cached. The caches answer only while the listener is
@@ -162,6 +162,9 @@ impl Store {
             channel: CACHE_CHANNEL,
             // Short: a connection that died silently stops the caches within seconds.
             probe_every: std::time::Duration::from_secs(2),
+            // Short: another server's change to a ticket reaches this one's cached reads
+            // within about this much after its commit.
+            poll_every: std::time::Duration::from_millis(10),
         };
         listener
             .spawn(url, stop, move |heard| match heard {

@@ -1,5 +1,5 @@
 //! A `LISTEN` connection of its own, on a thread of its own: the live feed and the cache
-//! invalidation each run one. It polls for notifications every 100 ms, reconnects with
+//! invalidation each run one. It polls for notifications at its own pace, reconnects with
 //! backoff (200 ms doubling to 10 s) when the connection drops, and probes an idle
 //! connection so that a silent drop is noticed.
 
@@ -12,8 +12,8 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 
-/// How often the listener looks for notifications.
-const POLL_EVERY: Duration = Duration::from_millis(100);
+/// The step of a pause between reconnects (how soon a stop is noticed there).
+const PAUSE_STEP: Duration = Duration::from_millis(100);
 /// The first and the longest wait before reconnecting.
 const BACKOFF_FIRST: Duration = Duration::from_millis(200);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
@@ -42,6 +42,8 @@ pub(crate) struct Listener {
     pub channel: &'static str,
     /// How long an idle connection goes before a `SELECT 1` checks it.
     pub probe_every: Duration,
+    /// How often it looks for notifications (each look is one non-blocking read).
+    pub poll_every: Duration,
 }
 
 impl Listener {
@@ -136,7 +138,7 @@ impl Listener {
                 conn.batch_execute("SELECT 1")?;
                 probed = Instant::now();
             }
-            std::thread::sleep(POLL_EVERY);
+            std::thread::sleep(self.poll_every);
         }
         Ok(())
     }
@@ -146,6 +148,6 @@ impl Listener {
 fn pause(total: Duration, stop: &AtomicBool) {
     let until = Instant::now() + total;
     while !stop.load(Ordering::SeqCst) && Instant::now() < until {
-        std::thread::sleep(POLL_EVERY.min(until.saturating_duration_since(Instant::now())));
+        std::thread::sleep(PAUSE_STEP.min(until.saturating_duration_since(Instant::now())));
     }
 }

@@ -292,3 +292,104 @@ fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_secon
         );
     }
 }
+
+/// Issue 12: each process caches incidents read by id. An edit made through one server is
+/// answered by that server at once (its own write flushes), and by the other within a
+/// second; so are a soft delete and a change made by SQL behind every process's back.
+#[test]
+fn an_incident_changed_on_one_server_is_answered_new_by_the_other_within_a_second() {
+    if !pg_enabled() {
+        println!("skipped: {PG_ENV} not set");
+        return;
+    }
+    let app = TestApp::start(Backend::Postgres);
+    let (a, b) = (serve(&app), serve(&app));
+    let http: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let admin = app.admin().access;
+    let incident = app.post(
+        &admin,
+        "/incidents",
+        json!({ "title": "cached title 0", "description": "d", "impact": "low", "urgency": "low" }),
+    );
+    incident.status_is(201);
+    let id = incident.body["id"].as_str().unwrap().to_owned();
+    let url = |base: &str| format!("{base}/api/v1/incidents/{id}");
+    let read = |base: &str| -> (u16, serde_json::Value) {
+        let r = http
+            .get(url(base))
+            .header("Authorization", &format!("Bearer {admin}"))
+            .call()
+            .unwrap();
+        let status = r.status().as_u16();
+        let body = if status == 200 {
+            r.into_body().read_json().unwrap()
+        } else {
+            serde_json::Value::Null
+        };
+        (status, body)
+    };
+    let until = |base: &str, want: &dyn Fn(u16, &serde_json::Value) -> bool| {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(5) {
+            let (status, body) = read(base);
+            if want(status, &body) {
+                return Some(started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    };
+
+    // 1. Edits on A: A answers each at once, B within a second.
+    for n in 1..=5 {
+        for _ in 0..3 {
+            assert_eq!(read(&b.base).0, 200, "B serves (and caches) it");
+        }
+        let (_, before) = read(&a.base);
+        let title = format!("cached title {n}");
+        let r = http
+            .patch(url(&a.base))
+            .header("Authorization", &format!("Bearer {admin}"))
+            .send_json(json!({ "title": title, "version": before["version"] }))
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let (_, now) = read(&a.base);
+        assert_eq!(now["title"], title, "A answers its own write at once");
+        let took = until(&b.base, &|_, body| body["title"] == title).expect("B kept the old title");
+        assert!(
+            took < Duration::from_secs(1),
+            "B answered the old title for {took:?}"
+        );
+    }
+
+    // 2. A change by SQL behind every process's back: the trigger tells them all.
+    for base in [&a.base, &b.base] {
+        assert_eq!(read(base).1["title"], "cached title 5");
+    }
+    app.sql(&format!(
+        "UPDATE tickets SET title = 'changed by sql' WHERE id = '{id}'"
+    ));
+    for base in [&a.base, &b.base] {
+        let took = until(base, &|_, body| body["title"] == "changed by sql").expect("never seen");
+        assert!(
+            took < Duration::from_secs(1),
+            "{base} saw it after {took:?}"
+        );
+    }
+
+    // 3. A soft delete on B: B answers 404 at once, A within a second.
+    let (_, current) = read(&b.base);
+    let r = http
+        .delete(url(&b.base))
+        .header("Authorization", &format!("Bearer {admin}"))
+        .header("If-Match", &format!("\"{}\"", current["version"]))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(read(&b.base).0, 404, "B answers its own delete at once");
+    let took = until(&a.base, &|status, _| status == 404).expect("A kept serving it");
+    assert!(took < Duration::from_secs(1), "A served it for {took:?}");
+}
