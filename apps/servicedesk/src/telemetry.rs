@@ -109,6 +109,7 @@ impl Telemetry {
             telemetry.errors.get_metric_with_label_values(&[worker])?;
         }
         metrics.register(pool_collector(store.clone())?)?;
+        metrics.register(cache_collector(store.clone())?)?;
         metrics.register(queue_collector(store, clock)?)?;
         metrics.register(OnScrape::new(
             &[(
@@ -201,6 +202,48 @@ fn pool_collector(store: Arc<Store>) -> Result<OnScrape, MetricsError> {
                 Some(s.wait_time.as_secs_f64()),
                 Some(s.timeouts as f64),
             ]
+        },
+    )
+}
+
+/// The per-process caches' hits and misses (docs/operations.md, "Caches and several
+/// processes"): a falling hit rate under a read-heavy load means something keeps
+/// flushing them.
+fn cache_collector(store: Arc<Store>) -> Result<OnScrape, MetricsError> {
+    OnScrape::new(
+        &[
+            (
+                "servicedesk_incident_cache_hits_total",
+                "Incidents read by id that were answered from this process's cache.",
+                Kind::Counter,
+            ),
+            (
+                "servicedesk_incident_cache_misses_total",
+                "Incidents read by id that were read from the database.",
+                Kind::Counter,
+            ),
+            (
+                "servicedesk_auth_sla_cache_hits_total",
+                "Authentication and SLA catalog reads answered from this process's caches.",
+                Kind::Counter,
+            ),
+            (
+                "servicedesk_auth_sla_cache_misses_total",
+                "Authentication and SLA catalog reads that went to the database.",
+                Kind::Counter,
+            ),
+        ],
+        move || {
+            let c = store.cache_counts();
+            [
+                c.incident_hits,
+                c.incident_misses,
+                c.other_hits,
+                c.other_misses,
+            ]
+            .into_iter()
+            .map(|n| Some(n as f64))
+            .collect()
         },
     )
 }

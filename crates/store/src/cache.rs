@@ -140,6 +140,10 @@ struct Memo<K, V> {
     /// Whether a loaded value may be kept (values too large to hold are not).
     keep: fn(&V) -> bool,
     entries: Mutex<HashMap<K, Entry<V>>>,
+    /// Reads answered from the map.
+    hits: AtomicU64,
+    /// Reads that went to the database (nothing cached, expired, stale or not live).
+    misses: AtomicU64,
 }
 
 impl<K: Hash + Eq, V: Clone> Memo<K, V> {
@@ -153,7 +157,16 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             cap,
             keep,
             entries: Mutex::new(HashMap::new()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
         }
+    }
+
+    fn counts(&self) -> (u64, u64) {
+        (
+            self.hits.load(Ordering::Relaxed),
+            self.misses.load(Ordering::Relaxed),
+        )
     }
 
     fn get_or_load<E>(
@@ -163,6 +176,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         load: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
         let Some(generation) = validity.current(self.topic) else {
+            self.misses.fetch_add(1, Ordering::Relaxed);
             return load();
         };
         if let Ok(entries) = self.entries.lock()
@@ -170,8 +184,10 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             && entry.generation == generation
             && entry.loaded.elapsed() < TTL
         {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(entry.value.clone());
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let value = load()?;
         if (self.keep)(&value)
             && validity.is_current(self.topic, generation)
@@ -212,6 +228,19 @@ impl Drop for FlushOnDrop<'_> {
     fn drop(&mut self) {
         self.caches.flush(self.topic);
     }
+}
+
+/// Reads answered from the caches and reads that went to the database, since start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheCounts {
+    /// Incidents read by id, answered from the cache.
+    pub incident_hits: u64,
+    /// Incidents read by id from the database.
+    pub incident_misses: u64,
+    /// The authentication and SLA catalog reads, answered from their caches.
+    pub other_hits: u64,
+    /// The authentication and SLA catalog reads that went to the database.
+    pub other_misses: u64,
 }
 
 /// The caches of one store (shared by its clones).
@@ -270,6 +299,25 @@ impl Caches {
         self.validity.live.store(false, Ordering::SeqCst);
         self.validity.flush_all();
         self.drop_entries();
+    }
+
+    /// Hits and misses so far.
+    pub(crate) fn counts(&self) -> CacheCounts {
+        let others = [
+            self.denied.counts(),
+            self.session_revoked.counts(),
+            self.accounts.counts(),
+            self.roles.counts(),
+            self.policies.counts(),
+            self.calendars.counts(),
+        ];
+        let (incident_hits, incident_misses) = self.incidents.counts();
+        CacheCounts {
+            incident_hits,
+            incident_misses,
+            other_hits: others.iter().map(|c| c.0).sum(),
+            other_misses: others.iter().map(|c| c.1).sum(),
+        }
     }
 
     /// A table changed (a notification's payload).

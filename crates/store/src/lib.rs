@@ -54,7 +54,7 @@ mod writes;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use cache::CACHE_CHANNEL;
+pub use cache::{CACHE_CHANNEL, CacheCounts};
 pub use db::{Backend, Conn, ConnectError, Database, DbConn, Manager, PoolOptions, PoolStats};
 pub use feed::{FEED_CHANNEL, MAX_NOTIFY_PAYLOAD, PgFeed, notify_payload, spawn_feed_listener};
 pub use queues::{QUEUE_COUNT_CAP, QueueDepths};
@@ -127,6 +127,12 @@ impl Store {
     /// creates they held. `None` on SQLite, which writes each create alone.
     pub fn create_batches(&self) -> Option<(u64, u64)> {
         self.creates.as_ref().map(|c| c.runs())
+    }
+
+    /// Reads answered from this process's caches and reads that went to the database,
+    /// since start (on SQLite nothing is cached: every read counts as a miss).
+    pub fn cache_counts(&self) -> CacheCounts {
+        self.caches.counts()
     }
 
     /// The underlying pool.

@@ -4,6 +4,7 @@
 #[macro_use]
 mod common;
 
+mod cache_triggers;
 mod conformance_admin_removals;
 mod conformance_attempts;
 mod conformance_busy;

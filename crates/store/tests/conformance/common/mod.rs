@@ -155,6 +155,14 @@ impl TestDb {
         Some(db)
     }
 
+    /// The PostgreSQL database's URL (`None` on SQLite).
+    pub fn postgres_url(&self) -> Option<String> {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, name } => Some(with_database(admin_url, name)),
+            _ => None,
+        }
+    }
+
     /// The store under test.
     pub fn store(&self) -> &Store {
         self.store.as_ref().expect("store is open")
