@@ -112,6 +112,9 @@ impl Store {
     }
 
     fn create_together(&self, group: &[&PendingCreate]) -> Result<Vec<Answer>, Unbatched> {
+        // Counted like a `write_tx` for the ticket cache (inserts alone leave nothing it
+        // holds stale today; counting keeps that true of whatever a batch writes later).
+        let _ended = crate::db::WriteEnded;
         let mut conn = self.db.conn().map_err(Unbatched::Failed)?;
         let mut body_done = false;
         let result = conn.transaction::<_, TxError, _>(|conn| {

@@ -310,10 +310,10 @@ where
 static WRITES_ENDED: AtomicU64 = AtomicU64::new(0);
 
 /// How many of this process's write transactions have ended so far. The ticket cache
-/// treats any move of it as a possible change of any ticket: every write of the store runs
-/// in [`write_tx`], so no write of this process needs to say what it touched for the
-/// process's next read to see it. Process-wide rather than per pool, which only ever
-/// flushes more than needed.
+/// treats any move of it as a possible change of any ticket: every write of a ticket runs
+/// in [`write_tx`] (the batched creates, which run their own transaction, count too), so
+/// no write of this process needs to say what it touched for the process's next read to
+/// see it. Process-wide rather than per pool, which only ever flushes more than needed.
 pub(crate) fn write_transactions_ended() -> u64 {
     WRITES_ENDED.load(Ordering::SeqCst)
 }

@@ -195,14 +195,12 @@ fn until_status(http: &ureq::Agent, url: &str, token: &str, want: u16) -> Option
     None
 }
 
-/// Issue 12: each process caches the authentication reads, and a change made through one
-/// process (or by SQL behind every process's back) reaches the others' caches within a
-/// second: a token logged out, a user deactivated, a role taken away.
-#[test]
-fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_second() {
+/// The in-process app and two `serve` processes on one PostgreSQL database, and an HTTP
+/// agent that answers every status; `None` (after saying so) without PostgreSQL.
+fn two_servers() -> Option<(TestApp, Serve, Serve, ureq::Agent)> {
     if !pg_enabled() {
         println!("skipped: {PG_ENV} not set");
-        return;
+        return None;
     }
     let app = TestApp::start(Backend::Postgres);
     let (a, b) = (serve(&app), serve(&app));
@@ -210,6 +208,17 @@ fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_secon
         .http_status_as_error(false)
         .build()
         .into();
+    Some((app, a, b, http))
+}
+
+/// Issue 12: each process caches the authentication reads, and a change made through one
+/// process (or by SQL behind every process's back) reaches the others' caches within a
+/// second: a token logged out, a user deactivated, a role taken away.
+#[test]
+fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_second() {
+    let Some((app, a, b, http)) = two_servers() else {
+        return;
+    };
     let admin = app.admin().access;
     let me = |base: &str| format!("{base}/api/v1/users/me");
     let get = |url: &str, token: &str| {
@@ -298,16 +307,9 @@ fn a_logout_or_deactivation_on_one_server_is_refused_by_the_other_within_a_secon
 /// second; so are a soft delete and a change made by SQL behind every process's back.
 #[test]
 fn an_incident_changed_on_one_server_is_answered_new_by_the_other_within_a_second() {
-    if !pg_enabled() {
-        println!("skipped: {PG_ENV} not set");
+    let Some((app, a, b, http)) = two_servers() else {
         return;
-    }
-    let app = TestApp::start(Backend::Postgres);
-    let (a, b) = (serve(&app), serve(&app));
-    let http: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    };
     let admin = app.admin().access;
     let incident = app.post(
         &admin,
