@@ -223,6 +223,16 @@ fn cache_collector(store: Arc<Store>) -> Result<OnScrape, MetricsError> {
                 Kind::Counter,
             ),
             (
+                "servicedesk_incident_page_cache_hits_total",
+                "Pages of the incident queue answered from this process's cache.",
+                Kind::Counter,
+            ),
+            (
+                "servicedesk_incident_page_cache_misses_total",
+                "Pages of the incident queue that were read from the database.",
+                Kind::Counter,
+            ),
+            (
                 "servicedesk_auth_sla_cache_hits_total",
                 "Authentication and SLA catalog reads answered from this process's caches.",
                 Kind::Counter,
@@ -238,6 +248,8 @@ fn cache_collector(store: Arc<Store>) -> Result<OnScrape, MetricsError> {
             [
                 c.incident_hits,
                 c.incident_misses,
+                c.incident_page_hits,
+                c.incident_page_misses,
                 c.other_hits,
                 c.other_misses,
             ]

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use servicedesk_core::entities::Incident;
 use servicedesk_core::ids::{CalendarId, IncidentId, OrgId, UserId};
-use servicedesk_core::ports::{Account, SlaPolicyRecord};
+use servicedesk_core::ports::{Account, IncidentQuery, Page, SlaPolicyRecord};
 use servicedesk_rbac::Role;
 use servicedesk_sla::Calendar;
 
@@ -51,6 +51,23 @@ const INCIDENT_CAP: usize = 512;
 /// An incident whose texts are longer than this (bytes) is not cached, so the map stays
 /// within a few MiB whatever is read.
 const INCIDENT_TEXT_MAX: usize = 8 * 1024;
+
+/// The most incident list pages held (each up to 200 incidents).
+const PAGE_CAP: usize = 32;
+
+/// A page whose incidents' texts add up to more than this (bytes) is not cached: with
+/// [`PAGE_CAP`] it bounds the pages' memory to a few MiB.
+const PAGE_TEXT_MAX: usize = 64 * 1024;
+
+/// The bytes of an incident's free texts, what makes one incident larger than another.
+fn text_len(i: &Incident) -> usize {
+    let notes = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+    i.title.len()
+        + i.description.len()
+        + i.category.len()
+        + notes(&i.details.resolution_code)
+        + notes(&i.details.resolution_notes)
+}
 
 /// What a group of cached reads depends on; a change flushes the whole group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +146,8 @@ impl Validity {
 
 struct Entry<V> {
     generation: u64,
+    /// What else the value was read at (see [`Memo::get_or_load_at`]); 0 for most maps.
+    version: u64,
     loaded: Instant,
     value: V,
 }
@@ -175,6 +194,20 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         key: K,
         load: impl FnOnce() -> Result<V, E>,
     ) -> Result<V, E> {
+        self.get_or_load_at(validity, key, 0, load)
+    }
+
+    /// [`Self::get_or_load`] for a value that also depends on something no notification
+    /// announces: `version`, read by the caller before the load, must be what the entry was
+    /// read at. A different version replaces the entry in place, so a key whose version
+    /// keeps moving takes one slot, not one per version.
+    fn get_or_load_at<E>(
+        &self,
+        validity: &Validity,
+        key: K,
+        version: u64,
+        load: impl FnOnce() -> Result<V, E>,
+    ) -> Result<V, E> {
         let Some(generation) = validity.current(self.topic) else {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return load();
@@ -182,6 +215,7 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
         if let Ok(entries) = self.entries.lock()
             && let Some(entry) = entries.get(&key)
             && entry.generation == generation
+            && entry.version == version
             && entry.loaded.elapsed() < TTL
         {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -193,13 +227,14 @@ impl<K: Hash + Eq, V: Clone> Memo<K, V> {
             && validity.is_current(self.topic, generation)
             && let Ok(mut entries) = self.entries.lock()
         {
-            if entries.len() >= self.cap {
+            if entries.len() >= self.cap && !entries.contains_key(&key) {
                 entries.clear();
             }
             entries.insert(
                 key,
                 Entry {
                     generation,
+                    version,
                     loaded: Instant::now(),
                     value: value.clone(),
                 },
@@ -237,6 +272,10 @@ pub struct CacheCounts {
     pub incident_hits: u64,
     /// Incidents read by id from the database.
     pub incident_misses: u64,
+    /// Pages of the incident queue, answered from the cache.
+    pub incident_page_hits: u64,
+    /// Pages of the incident queue read from the database.
+    pub incident_page_misses: u64,
     /// The authentication and SLA catalog reads, answered from their caches.
     pub other_hits: u64,
     /// The authentication and SLA catalog reads that went to the database.
@@ -253,6 +292,7 @@ pub(crate) struct Caches {
     policies: Memo<OrgId, Vec<SlaPolicyRecord>>,
     calendars: Memo<(OrgId, CalendarId), Calendar>,
     incidents: Memo<(OrgId, IncidentId), Incident>,
+    pages: Memo<(OrgId, IncidentQuery), Page<Incident>>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -274,13 +314,10 @@ impl Default for Caches {
             policies: Memo::new(Topic::Sla),
             calendars: Memo::new(Topic::Sla),
             incidents: Memo::bounded(Topic::Tickets, INCIDENT_CAP, |i: &Incident| {
-                let notes = |t: &Option<String>| t.as_ref().map_or(0, String::len);
-                i.title.len()
-                    + i.description.len()
-                    + i.category.len()
-                    + notes(&i.details.resolution_code)
-                    + notes(&i.details.resolution_notes)
-                    <= INCIDENT_TEXT_MAX
+                text_len(i) <= INCIDENT_TEXT_MAX
+            }),
+            pages: Memo::bounded(Topic::Tickets, PAGE_CAP, |p: &Page<Incident>| {
+                p.items.iter().map(text_len).sum::<usize>() <= PAGE_TEXT_MAX
             }),
         }
     }
@@ -312,9 +349,12 @@ impl Caches {
             self.calendars.counts(),
         ];
         let (incident_hits, incident_misses) = self.incidents.counts();
+        let (incident_page_hits, incident_page_misses) = self.pages.counts();
         CacheCounts {
             incident_hits,
             incident_misses,
+            incident_page_hits,
+            incident_page_misses,
             other_hits: others.iter().map(|c| c.0).sum(),
             other_misses: others.iter().map(|c| c.1).sum(),
         }
@@ -351,6 +391,13 @@ impl Caches {
         self.policies.clear();
         self.calendars.clear();
         self.incidents.clear();
+        self.pages.clear();
+    }
+
+    /// Whether the caches answer at all (the listener listens): a read that must query
+    /// something first to use them skips that query when they do not.
+    pub(crate) fn live(&self) -> bool {
+        self.validity.live.load(Ordering::SeqCst)
     }
 
     pub(crate) fn denied<E>(
@@ -413,6 +460,26 @@ impl Caches {
         load: impl FnOnce() -> Result<Incident, E>,
     ) -> Result<Incident, E> {
         self.incidents.get_or_load(&self.validity, (org, id), load)
+    }
+
+    /// A page of the incident queue. New incidents announce nothing (a `NOTIFY` in every
+    /// create would serialize the creates' commits), so the caller passes `created`, the
+    /// organization's incident counter read before the load: a page is served only while
+    /// no incident has been created since it was read. Changes to existing incidents flush
+    /// the topic as they do for [`Self::incident`].
+    pub(crate) fn incident_page<E>(
+        &self,
+        org: OrgId,
+        query: &IncidentQuery,
+        created: i64,
+        load: impl FnOnce() -> Result<Page<Incident>, E>,
+    ) -> Result<Page<Incident>, E> {
+        self.pages.get_or_load_at(
+            &self.validity,
+            (org, query.clone()),
+            created.cast_unsigned(),
+            load,
+        )
     }
 }
 

@@ -26,6 +26,19 @@ pub(crate) fn advance(conn: &mut DbConn, org: &str, kind: &str, by: i64) -> Quer
     }
 }
 
+/// The last value counter `kind` of `org` has handed out (0 before the first). A create
+/// advances it in the transaction that inserts, so a reader that sees the same value twice
+/// knows no create committed in between.
+pub(crate) fn current(conn: &mut DbConn, org: &str, kind: &str) -> QueryResult<i64> {
+    counters::table
+        .filter(counters::org_id.eq(org))
+        .filter(counters::kind.eq(kind))
+        .select(counters::value)
+        .first(conn)
+        .optional()
+        .map(Option::unwrap_or_default)
+}
+
 fn bump(conn: &mut DbConn, org: &str, kind: &str, by: i64) -> QueryResult<i64> {
     diesel::update(
         counters::table

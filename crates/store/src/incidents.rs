@@ -302,9 +302,19 @@ impl IncidentStore for Store {
 
     fn list(&self, org: OrgId, query: &IncidentQuery) -> Result<Page<Incident>, StoreError> {
         let mut conn = self.db.conn()?;
-        let (rows, next_cursor) = list_rows(&mut conn, org, &ticket_query(query))?;
-        let items = with_details(&mut conn, org, rows)?;
-        Ok(Page { items, next_cursor })
+        let load = |conn: &mut DbConn| {
+            let (rows, next_cursor) = list_rows(conn, org, &ticket_query(query))?;
+            let items = with_details(conn, org, rows)?;
+            Ok(Page { items, next_cursor })
+        };
+        if !self.caches.live() {
+            return load(&mut conn);
+        }
+        let created =
+            counters::current(&mut conn, &org.to_string(), TicketKind::Incident.counter())
+                .map_err(map("incident"))?;
+        self.caches
+            .incident_page(org, query, created, || load(&mut conn))
     }
 
     fn comments(&self, org: OrgId, incident: IncidentId) -> Result<Vec<Comment>, StoreError> {

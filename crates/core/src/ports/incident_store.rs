@@ -46,7 +46,7 @@ pub struct Created<T> {
 pub type NewTask = Task;
 
 /// Which incidents a listing may show, from the actor's widest read scope.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Visibility {
     /// Every incident of the organization.
     Org,
@@ -66,7 +66,7 @@ pub enum Visibility {
 }
 
 /// Sort keys of the queue listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum IncidentSort {
     /// By creation time (then id).
     #[default]
@@ -82,7 +82,7 @@ pub enum IncidentSort {
 }
 
 /// Ascending or descending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum SortDirection {
     /// Smallest first.
     Asc,
@@ -92,7 +92,7 @@ pub enum SortDirection {
 }
 
 /// A filtered, sorted, keyset-paginated queue listing (TKT-10).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct IncidentQuery {
     /// Which rows the actor may see (applied by the store).
     pub visibility: Visibility,

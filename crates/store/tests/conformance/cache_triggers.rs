@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, RunQueryDsl};
-use servicedesk_core::ports::IncidentStore;
+use servicedesk_core::ports::{IncidentQuery, IncidentStore, Visibility};
 use servicedesk_store::{CacheCounts, DbConn};
 
 use crate::common::*;
@@ -144,6 +144,71 @@ fn incidents_are_kept_by_id_except_long_ones_and_a_write_in_the_process_flushes_
         .update(fx.org, &changed, short.version, &write)
         .unwrap();
     assert_eq!(store.get(fx.org, short.id).unwrap().title, "short, edited");
+    stop.store(true, Ordering::SeqCst);
+    listener.join().unwrap();
+}
+
+/// Pages of the incident queue are cached per organization and visibility: a cached page
+/// of one organization never answers another's listing or a narrower visibility's, a page
+/// too large to hold is read every time, and a create through this store is in the next
+/// page.
+#[test]
+fn incident_pages_are_kept_per_organization_and_visibility() {
+    let Some(db) = TestDb::postgres(4) else {
+        return;
+    };
+    let store = db.store();
+    let stop = Arc::new(AtomicBool::new(false));
+    let listener = store
+        .listen_for_changes(&db.postgres_url().unwrap(), stop.clone())
+        .unwrap()
+        .unwrap();
+    let fx = org_fixture(store, "pages");
+    let create = |fx: &Fx, title: &str, description: String| {
+        let mut inc = incident(fx, fx.requester, title);
+        inc.description = description;
+        store
+            .create(fx.org, &inc, &create_write(&inc, fx.requester), None)
+            .unwrap()
+            .value
+    };
+    create(&fx, "first", "d".into());
+    let org_wide = IncidentQuery::new(Visibility::Org);
+    let titles = |org, q: &IncidentQuery| -> Vec<String> {
+        let page = store.list(org, q).unwrap();
+        page.items.into_iter().map(|i| i.title).collect()
+    };
+    let started = Instant::now();
+    while store.cache_counts().incident_page_hits == 0 && started.elapsed() < Duration::from_secs(5)
+    {
+        assert_eq!(titles(fx.org, &org_wide), ["first"]);
+    }
+    assert!(store.cache_counts().incident_page_hits > 0, "never kept");
+
+    // Same query, another organization: its own (empty) page.
+    let other = org_fixture(store, "pages other");
+    assert!(titles(other.org, &org_wide).is_empty());
+    // Same organization, a visibility that does not include the incident.
+    let own = IncidentQuery::new(Visibility::Own { user_id: fx.agent });
+    assert!(titles(fx.org, &own).is_empty());
+    assert_eq!(titles(fx.org, &org_wide), ["first"]);
+
+    // A create through this store: the next page has it.
+    create(&fx, "second", "d".into());
+    assert_eq!(titles(fx.org, &org_wide), ["second", "first"]);
+
+    // A page whose texts pass 64 KiB is never answered from the cache.
+    let big = org_fixture(store, "pages big");
+    for n in 0..3 {
+        create(&big, &format!("big {n}"), "x".repeat(30 * 1024));
+    }
+    let before = store.cache_counts();
+    for _ in 0..3 {
+        assert_eq!(titles(big.org, &org_wide).len(), 3);
+    }
+    let after = store.cache_counts();
+    assert_eq!(after.incident_page_hits, before.incident_page_hits);
+    assert_eq!(after.incident_page_misses, before.incident_page_misses + 3);
     stop.store(true, Ordering::SeqCst);
     listener.join().unwrap();
 }
