@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod catalog_schema;
 mod delegations;
 pub mod fields;
+pub mod instant;
 pub mod nullable;
 pub mod requests;
 mod security;
@@ -584,6 +585,7 @@ impl From<HistoryEntry> for HistoryDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SlaTargetDto {
     /// Due instant (absent while paused or stopped).
+    #[serde(serialize_with = "instant::utc_opt")]
     pub due_at: Option<DateTime<Utc>>,
     /// Business minutes left; negative once overdue.
     pub remaining_minutes: i64,
@@ -637,15 +639,15 @@ pub struct IncidentDto {
     /// Details.
     pub description: String,
     /// Impact.
-    pub impact: String,
+    pub impact: &'static str,
     /// Urgency.
-    pub urgency: String,
+    pub urgency: &'static str,
     /// Priority.
-    pub priority: String,
+    pub priority: &'static str,
     /// Category.
     pub category: String,
     /// Lifecycle state.
-    pub status: String,
+    pub status: &'static str,
     /// The status's class: `open`, `pending`, `resolved` or `closed` (what every kind's
     /// queue filters on).
     pub status_class: &'static str,
@@ -664,22 +666,28 @@ pub struct IncidentDto {
     /// Resolution notes.
     pub resolution_notes: Option<String>,
     /// Resolved.
+    #[serde(serialize_with = "instant::utc_opt")]
     pub resolved_at: Option<DateTime<Utc>>,
     /// Closed or cancelled.
+    #[serde(serialize_with = "instant::utc_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     /// First public staff reply.
+    #[serde(serialize_with = "instant::utc_opt")]
     pub first_responded_at: Option<DateTime<Utc>>,
     /// Version for `If-Match`.
     pub version: i64,
     /// Moves the caller may make now.
-    pub legal_actions: Vec<String>,
+    pub legal_actions: Vec<&'static str>,
     /// SLA state.
     pub sla: Option<SlaDto>,
     /// Created.
+    #[serde(serialize_with = "instant::utc")]
     pub created_at: DateTime<Utc>,
     /// Last change.
+    #[serde(serialize_with = "instant::utc")]
     pub updated_at: DateTime<Utc>,
     /// Soft-deleted.
+    #[serde(serialize_with = "instant::utc_opt")]
     pub deleted_at: Option<DateTime<Utc>>,
 }
 
@@ -693,11 +701,11 @@ impl From<IncidentView> for IncidentDto {
             reference: i.reference(),
             title: i.title,
             description: i.description,
-            impact: i.impact.to_string(),
-            urgency: i.urgency.to_string(),
-            priority: i.priority.to_string(),
+            impact: i.impact.as_str(),
+            urgency: i.urgency.as_str(),
+            priority: i.priority.as_str(),
             category: i.category,
-            status: i.status.to_string(),
+            status: i.status.as_str(),
             status_class: servicedesk_core::tickets::KindState::class(i.status).as_str(),
             requester_id: i.requester_id.0,
             created_by: i.created_by.0,
@@ -710,7 +718,7 @@ impl From<IncidentView> for IncidentDto {
             closed_at: i.closed_at,
             first_responded_at: i.first_responded_at,
             version: i.version,
-            legal_actions: v.legal_actions.iter().map(ToString::to_string).collect(),
+            legal_actions: v.legal_actions.iter().map(|a| a.as_str()).collect(),
             sla: v.sla.map(|s| SlaDto {
                 policy_id: s.policy_id.0,
                 first_response: s.first_response.into(),

@@ -7,7 +7,8 @@ mod hours;
 mod spans;
 mod zone;
 
-use std::collections::BTreeSet;
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -17,6 +18,21 @@ pub use self::hours::{WeeklyHours, WorkInterval};
 use self::spans::{Span, Spans};
 use self::zone::{Repeated, resolve, wall_time};
 use crate::error::SlaError;
+
+/// The longest duration [`Calendar::add_business_time`] answers as wall-clock time on a
+/// round-the-clock calendar: well inside the walk's horizon, so both give the same
+/// instant (beyond it the walk saturates).
+const WALL_CLOCK_DAYS: i64 = 36_000;
+
+/// The most resolved intervals a thread remembers (cleared when full): months of dates
+/// of a few calendars, under 32 KiB per thread (a queue's views walk a few dates each).
+const RESOLVED_CAP: usize = 512;
+
+thread_local! {
+    /// [`Calendar::resolve_interval`]'s answers.
+    static RESOLVED: RefCell<HashMap<(Tz, NaiveDate, WorkInterval), Option<Span>>> =
+        RefCell::new(HashMap::new());
+}
 
 /// How far a walk looks ahead before giving up: about 100 years of local dates.
 /// Only durations no real SLA uses get near it; they saturate instead of looping.
@@ -102,6 +118,12 @@ impl Calendar {
         if duration <= TimeDelta::zero() {
             return start;
         }
+        if self.is_wall_clock()
+            && duration <= TimeDelta::days(WALL_CLOCK_DAYS)
+            && let Some(due) = start.checked_add_signed(duration)
+        {
+            return due;
+        }
         let mut remaining = duration;
         let mut reached = start;
         for span in self.spans_after(start) {
@@ -122,6 +144,9 @@ impl Calendar {
         if b <= a {
             return total;
         }
+        if self.is_wall_clock() {
+            return b - a;
+        }
         let last = self.local_date(b).succ_opt().unwrap_or(NaiveDate::MAX);
         for span in Spans::new(self, self.first_date_covering(a), last) {
             if span.start >= b {
@@ -132,6 +157,18 @@ impl Calendar {
             }
         }
         total
+    }
+
+    /// Every day 00:00-24:00 and no holidays: the days' spans join without a gap whatever
+    /// the zone's shifts (a skipped midnight resolves both ends to the jump, a repeated one
+    /// overlaps and merges), so business time is wall-clock time and the walk can be
+    /// skipped, the common case of round-the-clock SLAs.
+    fn is_wall_clock(&self) -> bool {
+        self.holidays.is_empty()
+            && self
+                .hours
+                .days_iter()
+                .all(|d| d == [WorkInterval::WHOLE_DAY])
     }
 
     /// Whether business time is elapsing at `at`. Intervals are half-open, so a
@@ -177,7 +214,26 @@ impl Calendar {
 
     /// The real-time span of one interval on one local date; `None` when it is
     /// empty (both ends in the same DST gap) or beyond chrono's range.
+    ///
+    /// Remembered per thread: the answer depends only on the zone, the date and the
+    /// interval, and a queue's SLA views walk the same few dates for every ticket, each
+    /// walk resolving every interval again in the zone's tables.
     fn resolve_interval(&self, date: NaiveDate, interval: WorkInterval) -> Option<Span> {
+        let key = (self.zone, date, interval);
+        if let Some(known) = RESOLVED.with_borrow(|r| r.get(&key).copied()) {
+            return known;
+        }
+        let span = self.resolve_interval_uncached(date, interval);
+        RESOLVED.with_borrow_mut(|r| {
+            if r.len() >= RESOLVED_CAP {
+                r.clear();
+            }
+            r.insert(key, span);
+        });
+        span
+    }
+
+    fn resolve_interval_uncached(&self, date: NaiveDate, interval: WorkInterval) -> Option<Span> {
         let start = resolve(
             self.zone,
             wall_time(date, interval.start_minute())?,

@@ -272,3 +272,41 @@ fn zones_under_test_cover_dst_and_fractional_offsets() {
         midnight(Pacific::Apia, "2011-12-31") + TimeDelta::hours(10)
     );
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A round-the-clock calendar answers with wall-clock arithmetic instead of walking its
+    /// dates. The same calendar with one holiday far outside the range takes the walk, so
+    /// the two must agree everywhere, across every zone's shifts (Apia's skipped day,
+    /// Santiago's midnight changes, Lord Howe's half hour).
+    #[test]
+    fn round_the_clock_is_wall_clock_time(
+        zone in prop::sample::select(ZONES),
+        start in instant(),
+        minutes in -1_000i64..=600_000,
+        until in instant(),
+    ) {
+        let fast = Calendar::around_the_clock(zone);
+        let walked = Calendar::new(
+            zone,
+            WeeklyHours::every_day(vec![WorkInterval::WHOLE_DAY]),
+            ["2300-01-01".parse().expect("valid date")],
+        )
+        .expect("valid calendar");
+        let duration = TimeDelta::minutes(minutes);
+        prop_assert_eq!(
+            fast.add_business_time(start, duration),
+            walked.add_business_time(start, duration)
+        );
+        prop_assert_eq!(
+            fast.business_time_between(start, until),
+            walked.business_time_between(start, until)
+        );
+        let soon = start + TimeDelta::minutes(minutes.abs() % 5_000);
+        prop_assert_eq!(
+            fast.business_time_between(start, soon),
+            walked.business_time_between(start, soon)
+        );
+    }
+}

@@ -13,6 +13,7 @@ use crate::ids::{TeamId, UserId};
 use crate::ports::{IncidentQuery, IncidentSort, Page, SortDirection, Visibility};
 use crate::priority::Priority;
 use crate::usecases::access::precheck;
+use crate::usecases::view::{actions_key, legal_actions_for};
 use crate::usecases::{IncidentView, Incidents};
 
 /// Longest search text accepted.
@@ -111,6 +112,7 @@ impl Incidents {
             other => other?,
         };
         let mut calendars = HashMap::new();
+        let mut actions = HashMap::new();
         let mut items = Vec::with_capacity(page.items.len());
         for incident in page.items {
             let calendar = match &incident.sla {
@@ -122,7 +124,11 @@ impl Incidents {
                 }),
                 None => None,
             };
-            items.push(self.view_with(actor, incident, calendar));
+            let legal = actions
+                .entry(actions_key(&incident))
+                .or_insert_with(|| legal_actions_for(actor, &incident))
+                .clone();
+            items.push(self.view_having(incident, calendar, legal));
         }
         Ok(Page {
             items,

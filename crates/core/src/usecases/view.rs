@@ -7,14 +7,14 @@ use servicedesk_lifecycle::StateMachine;
 use servicedesk_lifecycle::incident::{
     Incident as IncidentMachine, IncidentAction, IncidentContext,
 };
-use servicedesk_rbac::Action;
+use servicedesk_rbac::{Action, Decision};
 use servicedesk_sla::{Calendar, SlaClock};
 
 use crate::actor::Actor;
 use crate::entities::{Incident, IncidentSla};
 use crate::error::Result;
 use crate::ids::{CalendarId, SlaPolicyId};
-use crate::usecases::access::authorize;
+use crate::usecases::access::decide;
 use crate::usecases::{IncidentRef, Incidents, access::Deleted};
 
 /// An incident as one actor sees it at one instant.
@@ -107,13 +107,23 @@ impl Incidents {
         incident: Incident,
         calendar: Option<&Calendar>,
     ) -> IncidentView {
+        let legal_actions = legal_actions_for(actor, &incident);
+        self.view_having(incident, calendar, legal_actions)
+    }
+
+    /// [`Self::view_with`] for legal actions already decided ([`legal_actions_for`]).
+    pub(super) fn view_having(
+        &self,
+        incident: Incident,
+        calendar: Option<&Calendar>,
+        legal_actions: Vec<IncidentAction>,
+    ) -> IncidentView {
         let now = self.clock.now();
         let sla = incident
             .sla
             .as_ref()
             .zip(calendar)
             .map(|(s, c)| SlaView::of(s, c, now));
-        let legal_actions = legal_actions_for(actor, &incident);
         IncidentView {
             incident,
             legal_actions,
@@ -122,18 +132,42 @@ impl Incidents {
     }
 }
 
+/// Everything of an incident its legal actions for one actor depend on: the state, whether
+/// it is deleted, and who and which team hold it (what the access decision reads). A
+/// listing decides once per distinct key instead of once per incident.
+pub(super) type ActionsKey = (
+    servicedesk_lifecycle::incident::IncidentState,
+    bool,
+    crate::ids::UserId,
+    Option<crate::ids::UserId>,
+    Option<crate::ids::TeamId>,
+);
+
+/// The [`ActionsKey`] of `incident`; kept beside [`legal_actions_for`], which must read
+/// nothing else of the incident.
+pub(super) fn actions_key(incident: &Incident) -> ActionsKey {
+    (
+        incident.status,
+        incident.is_deleted(),
+        incident.requester_id,
+        incident.assignee_id,
+        incident.team_id,
+    )
+}
+
 /// The machine's legal actions from the incident's state that this actor may ask for.
-fn legal_actions_for(actor: &Actor, incident: &Incident) -> Vec<IncidentAction> {
+pub(super) fn legal_actions_for(actor: &Actor, incident: &Incident) -> Vec<IncidentAction> {
     if incident.is_deleted() {
         return Vec::new();
     }
     let ctx = IncidentContext::default();
+    let allowed = |action| matches!(decide(actor, action, incident), Decision::Allow(_));
     IncidentMachine::legal_actions(incident.status, &ctx)
         .into_iter()
         .filter(|a| match a {
-            IncidentAction::Assign => authorize(actor, Action::Assign, incident).is_ok(),
+            IncidentAction::Assign => allowed(Action::Assign),
             _ => {
-                authorize(actor, Action::Transition, incident).is_ok()
+                allowed(Action::Transition)
                     && (actor.is_staff() || super::transition::REQUESTER_ACTIONS.contains(a))
             }
         })

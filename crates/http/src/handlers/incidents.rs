@@ -115,10 +115,17 @@ pub async fn list(
         limit: q.limit,
     };
     let page = block(move || state.incidents.list(&user.actor, input)).await?;
-    Ok(HttpResponse::Ok().json(IncidentPage {
+    let page = IncidentPage {
         items: page.items.into_iter().map(IncidentDto::from).collect(),
         next_cursor: page.next_cursor,
-    }))
+    };
+    // Sized for the page up front (an incident is about 1.1 KiB of JSON): `json()` starts
+    // at 128 bytes and copies a 50-incident page some ten times while it doubles.
+    let mut body = Vec::with_capacity(1280 * (page.items.len() + 1));
+    serde_json::to_writer(&mut body, &page).map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(body))
 }
 
 /// Open an incident; an `Idempotency-Key` header makes retries safe.

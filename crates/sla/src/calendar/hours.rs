@@ -150,6 +150,11 @@ impl WeeklyHours {
         &self.days[weekday.num_days_from_monday() as usize]
     }
 
+    /// Each weekday's intervals, Monday first.
+    pub(crate) fn days_iter(&self) -> impl Iterator<Item = &[WorkInterval]> {
+        self.days.iter().map(Vec::as_slice)
+    }
+
     /// Replaces the intervals of one weekday; handy for building irregular weeks.
     pub fn with_day(mut self, weekday: Weekday, intervals: Vec<WorkInterval>) -> Self {
         self.days[weekday.num_days_from_monday() as usize] = intervals;

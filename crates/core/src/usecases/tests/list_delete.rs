@@ -181,3 +181,66 @@ fn agents_and_requesters_cannot_delete_and_never_reach_the_store() {
         assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
     }
 }
+
+/// A listing decides the legal actions once per distinct state and holders and reuses them
+/// for the rest of the page. Every item must still carry exactly what a read of that one
+/// incident gives: the page varies one holder at a time, so a key missing any of them
+/// would hand one incident another's actions.
+#[test]
+fn listed_incidents_carry_the_legal_actions_of_each() {
+    use crate::usecases::view::legal_actions_for;
+    let mut page = Vec::new();
+    for status in IncidentState::ALL {
+        for requester in [REQ, REQ2] {
+            for assignee in [None, Some(AGENT), Some(AGENT2)] {
+                for team in [None, Some(T1), Some(T2)] {
+                    for deleted in [false, true] {
+                        let mut i = incident(*status);
+                        i.requester_id = requester;
+                        i.assignee_id = assignee;
+                        i.team_id = team;
+                        i.deleted_at = deleted.then(t0);
+                        page.push(i);
+                    }
+                }
+            }
+        }
+    }
+    let mut distinct = page
+        .iter()
+        .map(crate::usecases::view::actions_key)
+        .collect::<Vec<_>>();
+    distinct.sort_unstable_by_key(|k| format!("{k:?}"));
+    distinct.dedup();
+    assert_eq!(distinct.len(), page.len(), "every incident its own key");
+    let mut some_differ = false;
+    for actor in [
+        requester(),
+        requester2(),
+        agent(),
+        agent2(),
+        manager(),
+        admin(),
+        reader(),
+    ] {
+        let mut fx = Fx::new();
+        let items = page.clone();
+        fx.store.expect_list().returning(move |_, _| {
+            Ok(Page {
+                items: items.clone(),
+                next_cursor: None,
+            })
+        });
+        let listed = fx.build().list(&actor, ListIncidents::default()).unwrap();
+        assert_eq!(listed.items.len(), page.len());
+        for (view, incident) in listed.items.iter().zip(&page) {
+            let alone = legal_actions_for(&actor, incident);
+            some_differ |= alone != listed.items[0].legal_actions;
+            assert_eq!(view.legal_actions, alone, "{actor:?} on {incident:?}");
+        }
+    }
+    assert!(
+        some_differ,
+        "every item had the same actions: the test shows nothing"
+    );
+}
