@@ -824,3 +824,59 @@ fn audit_hash_is_the_documented_one_on_every_backend(store: &Store) {
         AuditCheck::Intact { entries: 3 }
     );
 }
+
+/// PostgreSQL appends a batch's audit entries per run of one organization (migration
+/// 000074). Entries of two organizations interleaved (A, A, B, A) give each its own
+/// gapless chain, continued across the runs, that `verify` (which recomputes every hash
+/// in Rust) finds intact, and continue the chain written before.
+#[test]
+fn audit_runs_of_interleaved_organizations_chain_on_postgres() {
+    let Some(db) = TestDb::postgres(2) else {
+        return;
+    };
+    let store = db.store();
+    let a = org_fixture(store, "runs A");
+    let b = org_fixture(store, "runs B");
+    let before = |org| match store.verify(org).unwrap() {
+        AuditCheck::Intact { entries } => entries,
+        broken => panic!("{broken:?}"),
+    };
+    let (a0, b0) = (before(a.org), before(b.org));
+    let mut conn = store.database().conn().unwrap();
+    let servicedesk_store::DbConn::Postgresql(pg) = &mut *conn else {
+        panic!("not PostgreSQL");
+    };
+    let sql = format!(
+        "SELECT servicedesk_audit_append_all( \
+           ARRAY['{a}', '{a}', '{b}', '{a}'], ARRAY[NULL, '{u}', '{u}', NULL], \
+           ARRAY['x.one', 'x.two', 'x.three', 'x.four'], ARRAY['incident', 'incident', 'incident', 'incident'], \
+           ARRAY['t1', 't2', 't3', 't4'], \
+           ARRAY['2026-12-04 10:00:00', '2026-12-04 10:00:01.5', '2026-12-04 10:00:02', '2026-12-04 10:00:03']::timestamp[], \
+           ARRAY['{{}}', '{{\"k\":1}}', '{{}}', '{{}}'], \
+           '0000000000000000000000000000000000000000000000000000000000000000')",
+        a = a.org,
+        b = b.org,
+        u = a.agent,
+    );
+    diesel::RunQueryDsl::execute(diesel::sql_query(sql), pg).unwrap();
+    drop(conn);
+    assert_eq!(
+        store.verify(a.org).unwrap(),
+        AuditCheck::Intact { entries: a0 + 3 }
+    );
+    assert_eq!(
+        store.verify(b.org).unwrap(),
+        AuditCheck::Intact { entries: b0 + 1 }
+    );
+    let actions = |org| -> Vec<String> {
+        store
+            .entries(org, 0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.record.action)
+            .filter(|a| a.starts_with("x."))
+            .collect()
+    };
+    assert_eq!(actions(a.org), ["x.one", "x.two", "x.four"]);
+    assert_eq!(actions(b.org), ["x.three"]);
+}
