@@ -825,10 +825,10 @@ fn audit_hash_is_the_documented_one_on_every_backend(store: &Store) {
     );
 }
 
-/// PostgreSQL appends a batch's audit entries per run of one organization (migration
-/// 000074). Entries of two organizations interleaved (A, A, B, A) give each its own
-/// gapless chain, continued across the runs, that `verify` (which recomputes every hash
-/// in Rust) finds intact, and continue the chain written before.
+/// PostgreSQL appends a batch's audit entries in one call (`servicedesk_audit_append_all`).
+/// Entries of two organizations interleaved (A, A, B, A) give each its own gapless chain,
+/// continuing the one written before, that `verify` (which recomputes every hash in Rust)
+/// finds intact.
 #[test]
 fn audit_runs_of_interleaved_organizations_chain_on_postgres() {
     let Some(db) = TestDb::postgres(2) else {
