@@ -76,26 +76,58 @@ fn the_ticket_trigger_lists_every_column_but_the_sla_lease() {
     );
 }
 
+/// The store's cache listener, running until dropped (the caches answer only while it
+/// listens).
+struct Listening {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listening {
+    fn start(db: &TestDb) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = db
+            .store()
+            .listen_for_changes(&db.postgres_url().unwrap(), stop.clone())
+            .unwrap();
+        assert!(thread.is_some(), "PostgreSQL has a listener");
+        Self { stop, thread }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Creates an incident of `fx`'s requester with this title and description.
+fn create_titled(
+    store: &servicedesk_store::Store,
+    fx: &Fx,
+    title: &str,
+    description: String,
+) -> servicedesk_core::entities::Incident {
+    let mut inc = incident(fx, fx.requester, title);
+    inc.description = description;
+    store
+        .create(fx.org, &inc, &create_write(&inc, fx.requester), None)
+        .unwrap()
+        .value
+}
+
 #[test]
 fn incidents_are_kept_by_id_except_long_ones_and_a_write_in_the_process_flushes_them() {
     let Some(db) = TestDb::postgres(4) else {
         return;
     };
     let store = db.store();
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = store
-        .listen_for_changes(&db.postgres_url().unwrap(), stop.clone())
-        .unwrap()
-        .unwrap();
+    let _listening = Listening::start(&db);
     let fx = org_fixture(store, "cache");
-    let create = |title: &str, description: String| {
-        let mut inc = incident(&fx, fx.requester, title);
-        inc.description = description;
-        store
-            .create(fx.org, &inc, &create_write(&inc, fx.requester), None)
-            .unwrap()
-            .value
-    };
+    let create = |title: &str, description: String| create_titled(store, &fx, title, description);
     let short = create("short", "fits".into());
     let long = create("long", "x".repeat(8 * 1024 + 1));
     let counts = || store.cache_counts();
@@ -144,8 +176,6 @@ fn incidents_are_kept_by_id_except_long_ones_and_a_write_in_the_process_flushes_
         .update(fx.org, &changed, short.version, &write)
         .unwrap();
     assert_eq!(store.get(fx.org, short.id).unwrap().title, "short, edited");
-    stop.store(true, Ordering::SeqCst);
-    listener.join().unwrap();
 }
 
 /// Pages of the incident queue are cached per organization and visibility: a cached page
@@ -158,20 +188,10 @@ fn incident_pages_are_kept_per_organization_and_visibility() {
         return;
     };
     let store = db.store();
-    let stop = Arc::new(AtomicBool::new(false));
-    let listener = store
-        .listen_for_changes(&db.postgres_url().unwrap(), stop.clone())
-        .unwrap()
-        .unwrap();
+    let _listening = Listening::start(&db);
     let fx = org_fixture(store, "pages");
-    let create = |fx: &Fx, title: &str, description: String| {
-        let mut inc = incident(fx, fx.requester, title);
-        inc.description = description;
-        store
-            .create(fx.org, &inc, &create_write(&inc, fx.requester), None)
-            .unwrap()
-            .value
-    };
+    let create =
+        |fx: &Fx, title: &str, description: String| create_titled(store, fx, title, description);
     create(&fx, "first", "d".into());
     let org_wide = IncidentQuery::new(Visibility::Org);
     let titles = |org, q: &IncidentQuery| -> Vec<String> {
@@ -209,6 +229,4 @@ fn incident_pages_are_kept_per_organization_and_visibility() {
     let after = store.cache_counts();
     assert_eq!(after.incident_page_hits, before.incident_page_hits);
     assert_eq!(after.incident_page_misses, before.incident_page_misses + 3);
-    stop.store(true, Ordering::SeqCst);
-    listener.join().unwrap();
 }
