@@ -26,8 +26,8 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use servicedesk_core::entities::Incident;
@@ -292,7 +292,8 @@ pub(crate) struct Caches {
     policies: Memo<OrgId, Vec<SlaPolicyRecord>>,
     calendars: Memo<(OrgId, CalendarId), Calendar>,
     incidents: Memo<(OrgId, IncidentId), Incident>,
-    pages: Memo<(OrgId, IncidentQuery), Page<Incident>>,
+    /// Shared, so that a hit copies the page outside the map's lock.
+    pages: Memo<(OrgId, IncidentQuery), Arc<Page<Incident>>>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -316,7 +317,7 @@ impl Default for Caches {
             incidents: Memo::bounded(Topic::Tickets, INCIDENT_CAP, |i: &Incident| {
                 text_len(i) <= INCIDENT_TEXT_MAX
             }),
-            pages: Memo::bounded(Topic::Tickets, PAGE_CAP, |p: &Page<Incident>| {
+            pages: Memo::bounded(Topic::Tickets, PAGE_CAP, |p: &Arc<Page<Incident>>| {
                 p.items.iter().map(text_len).sum::<usize>() <= PAGE_TEXT_MAX
             }),
         }
@@ -474,12 +475,14 @@ impl Caches {
         created: i64,
         load: impl FnOnce() -> Result<Page<Incident>, E>,
     ) -> Result<Page<Incident>, E> {
-        self.pages.get_or_load_at(
-            &self.validity,
-            (org, query.clone()),
-            created.cast_unsigned(),
-            load,
-        )
+        self.pages
+            .get_or_load_at(
+                &self.validity,
+                (org, query.clone()),
+                created.cast_unsigned(),
+                || load().map(Arc::new),
+            )
+            .map(Arc::unwrap_or_clone)
     }
 }
 

@@ -132,10 +132,11 @@ impl Incidents {
     }
 }
 
-/// Everything of an incident its legal actions for one actor depend on: the state, whether
-/// it is deleted, and who and which team hold it (what the access decision reads). A
-/// listing decides once per distinct key instead of once per incident.
+/// Everything of an incident its legal actions for one actor depend on: its organization,
+/// the state, whether it is deleted, and who and which team hold it (what the access
+/// decision reads). A listing decides once per distinct key instead of once per incident.
 pub(super) type ActionsKey = (
+    crate::ids::OrgId,
     servicedesk_lifecycle::incident::IncidentState,
     bool,
     crate::ids::UserId,
@@ -147,6 +148,7 @@ pub(super) type ActionsKey = (
 /// nothing else of the incident.
 pub(super) fn actions_key(incident: &Incident) -> ActionsKey {
     (
+        incident.org_id,
         incident.status,
         incident.is_deleted(),
         incident.requester_id,
