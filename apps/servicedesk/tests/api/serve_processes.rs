@@ -501,14 +501,18 @@ fn an_incident_created_on_one_server_is_listed_by_the_other_at_once() {
 
     // A change through A: B's page shows it within a second.
     cached_on_b();
-    let newest = &list(&a.base)[0];
-    let id = newest["id"].as_str().unwrap().to_owned();
-    let r = http
-        .patch(format!("{}/api/v1/incidents/{id}", a.base))
-        .header("Authorization", &bearer)
-        .send_json(json!({ "title": "renamed on a", "version": newest["version"] }))
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let rename = |base: &str, title: &str| -> String {
+        let newest = &list(base)[0];
+        let id = newest["id"].as_str().unwrap().to_owned();
+        let r = http
+            .patch(format!("{base}/api/v1/incidents/{id}"))
+            .header("Authorization", &bearer)
+            .send_json(json!({ "title": title, "version": newest["version"] }))
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        id
+    };
+    let id = rename(&a.base, "renamed on a");
     let started = std::time::Instant::now();
     while list(&b.base)[0]["title"] != "renamed on a" {
         assert!(
@@ -520,12 +524,6 @@ fn an_incident_created_on_one_server_is_listed_by_the_other_at_once() {
 
     // A change through B itself: B's own next page has it.
     cached_on_b();
-    let newest = &list(&b.base)[0];
-    let r = http
-        .patch(format!("{}/api/v1/incidents/{id}", b.base))
-        .header("Authorization", &bearer)
-        .send_json(json!({ "title": "renamed on b", "version": newest["version"] }))
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    assert_eq!(rename(&b.base, "renamed on b"), id, "the same incident");
     assert_eq!(list(&b.base)[0]["title"], "renamed on b");
 }
